@@ -1,0 +1,43 @@
+# The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export TSUNAGU_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: install run test test-browser lint typecheck migrations-check check demo messages clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+run: install
+	TSUNAGU_DEBUG=1 TSUNAGU_DEMO=1 $(BIN)/tsunagu migrate --no-input
+	TSUNAGU_DEBUG=1 TSUNAGU_DEMO=1 $(BIN)/tsunagu demo
+	TSUNAGU_DEBUG=1 TSUNAGU_DEMO=1 $(BIN)/tsunagu runserver 127.0.0.1:8000
+
+# The whole suite. Exit code 5 (no tests collected) is a failure, not a pass.
+test: install
+	$(BIN)/pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy tsunagu
+
+migrations-check: install
+	$(BIN)/tsunagu makemigrations --check --dry-run
+
+check: lint typecheck migrations-check
+
+messages: install
+	for app in tsunagu/*/; do if [ -d $$app/locale ]; then (cd $$app && ../../$(BIN)/django-admin makemessages -l ja -l en --no-obsolete >/dev/null && ../../$(BIN)/django-admin compilemessages >/dev/null); fi; done
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,24 @@
+"""The JSON API at /api/v1/ (OpenAPI at /api/v1/docs). Session or token auth."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from tsunagu.cases.api import router as cases_router
+from tsunagu.core.api import router as core_router
+from tsunagu.interchange.api import router as interchange_router
+from tsunagu.reports.api import router as reports_router
+from tsunagu.treatment.api import router as treatment_router
+
+api = NinjaAPI(
+    title="Tsunagu API",
+    version="1",
+    urls_namespace="api",
+    auth=django_auth,
+)
+api.add_router("/", core_router)
+api.add_router("/cases", cases_router)
+api.add_router("/treatment", treatment_router)
+api.add_router("/interchange", interchange_router)
+api.add_router("/reports", reports_router)

@@ -1,0 +1,187 @@
+"""Cases (ストーカー事案), the people in them, and the timeline of dated events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tsunagu.cases import timeline
+from tsunagu.core.fields import EncryptedTextField
+from tsunagu.core.models import Region, User
+
+RELATIONSHIPS = (
+    "partner_or_ex",
+    "spouse_or_ex",
+    "acquaintance",
+    "workplace",
+    "stranger",
+    "other",
+    "unknown",
+)
+SEXES = ("male", "female", "other", "unknown")
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def visible_to(self, user: Any) -> CaseQuerySet:
+        """Case files: police of the case's prefecture only (DESIGN §1)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_police and user.prefecture_id:
+            return self.filter(prefecture_id=user.prefecture_id)
+        return self.none()
+
+    def for_statistics(self, user: Any) -> CaseQuerySet:
+        """Cases counted in reports: the prefecture's for police, all for analysts.
+
+        Analysts get figures and de-identified lists only; the callers must never
+        show them personal fields or free text.
+        """
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_analyst:
+            return self.all()
+        if user.is_police and user.prefecture_id:
+            return self.filter(prefecture_id=user.prefecture_id)
+        return self.none()
+
+
+class Case(models.Model):
+    """A stalking case, opened on the first consultation, owned by a prefecture.
+
+    The state (open, latest measure, episodes) is derived from the events;
+    `is_open` and `latest_measure*` are a cache of that derivation kept by the
+    services so that lists can filter 250k cases without reading every timeline.
+    """
+
+    prefecture = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="cases", verbose_name=_("prefecture")
+    )
+    station = models.ForeignKey(
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="station_cases",
+        verbose_name=_("police station"),
+    )
+    ref = models.CharField(_("case reference"), max_length=64)
+    opened_on = models.DateField(_("opened on"))
+    relationship = models.CharField(_("relationship"), max_length=32, default="unknown")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_open = models.BooleanField(_("open"), default=True)
+    latest_measure = models.CharField(_("latest measure"), max_length=32, blank=True)
+    latest_measure_on = models.DateField(_("latest measure on"), null=True, blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        verbose_name = _("case")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prefecture", "ref"], name="case_ref_unique_in_prefecture"
+            )
+        ]
+        indexes = [models.Index(fields=["prefecture", "is_open", "opened_on"])]
+
+    def __str__(self) -> str:
+        return self.ref
+
+    def timeline_events(self) -> list[timeline.Ev]:
+        return [ev.as_ev() for ev in self.events.all()]
+
+    def state(self, as_of: Any = None) -> timeline.CaseState:
+        return timeline.case_state(self.timeline_events(), as_of)
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def visible_to(self, user: Any) -> PersonQuerySet:
+        return self.filter(case__in=Case.objects.visible_to(user))
+
+
+class Person(models.Model):
+    """An offender or a victim of a case. Names and contact are encrypted at rest.
+
+    A victim's address, phone, workplace and whereabouts are shown only after a
+    reasoned, audited reveal (services.victim_reveal).
+    """
+
+    class Role(models.TextChoices):
+        OFFENDER = "offender", _("Offender")
+        VICTIM = "victim", _("Victim")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="people")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    name = EncryptedTextField(_("name"), blank=True)
+    sex = models.CharField(_("sex"), max_length=16, default="unknown")
+    age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True)
+    address = EncryptedTextField(_("address"), blank=True)
+    phone = EncryptedTextField(_("phone"), blank=True)
+    workplace = EncryptedTextField(_("workplace"), blank=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    # Fields that stay masked until revealed, for a victim.
+    PROTECTED_FIELDS = ("name", "address", "phone", "workplace")
+
+    class Meta:
+        ordering = ["case_id", "role", "id"]
+        verbose_name = _("person")
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} #{self.pk}"
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def visible_to(self, user: Any) -> EventQuerySet:
+        return self.filter(case__in=Case.objects.visible_to(user))
+
+    def in_timeline_order(self) -> EventQuerySet:
+        return self.order_by("date", "rank", "id")
+
+
+class Event(models.Model):
+    """A dated event on a case's timeline: the source of truth for every state.
+
+    An event is identified by its case, date, type and detail (DESIGN §3), so the
+    same row imported twice is one event. Nothing is edited: a mistake is voided
+    by a `correction` event.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    date = models.DateField(_("date"))
+    type = models.CharField(_("type"), max_length=40)
+    # The tie-break order of types on one date, stored so the database can sort by it.
+    rank = models.PositiveSmallIntegerField(default=0)
+    detail = models.TextField(_("detail"), blank=True, default="")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "rank", "id"]
+        verbose_name = _("event")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "date", "type", "detail"], name="event_identity"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["type", "date"]),
+            models.Index(fields=["case", "date", "rank"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.type}"
+
+    def as_ev(self) -> timeline.Ev:
+        return timeline.Ev(self.date, self.type, self.detail, self.pk or 0)

@@ -1,0 +1,202 @@
+"""Writes to cases: each a function under one transaction, audited in it.
+
+A new event is checked against the state derived from the timeline at its date
+while the case row is locked (SELECT … FOR UPDATE on PostgreSQL; SQLite takes
+its write lock when the transaction begins), so two people acting at once
+cannot both win.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tsunagu.cases import timeline
+from tsunagu.cases.models import RELATIONSHIPS, SEXES, Case, Event, Person
+from tsunagu.core.audit import audit
+from tsunagu.core.models import Region, User
+
+
+class ServiceError(ValueError):
+    """A write refused for a reason the user can act on. `field` names the input."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass
+class PersonData:
+    """Plain input for a person of a case (what a form or an import row holds)."""
+
+    role: str
+    name: str = ""
+    sex: str = "unknown"
+    age: int | None = None
+    address: str = ""
+    phone: str = ""
+    workplace: str = ""
+
+
+def _refresh_summary(case: Case) -> None:
+    """Store the list columns derived from the timeline (a cache of case_state)."""
+    state = case.state()
+    Case.objects.filter(pk=case.pk).update(
+        is_open=state.is_open,
+        latest_measure=state.latest_measure,
+        latest_measure_on=state.latest_measure_on,
+    )
+    case.is_open = state.is_open
+    case.latest_measure = state.latest_measure
+    case.latest_measure_on = state.latest_measure_on
+
+
+def _check_person(data: PersonData) -> None:
+    if data.role not in Person.Role.values:
+        raise ServiceError("Unknown role.", "role")
+    if data.sex not in SEXES:
+        raise ServiceError("Unknown sex.", "sex")
+    if data.age is not None and not 0 <= data.age <= 120:
+        raise ServiceError("Age must be between 0 and 120.", "age")
+
+
+def case_open(
+    *,
+    actor: User,
+    prefecture: Region,
+    ref: str,
+    opened_on: dt.date,
+    station: Region | None = None,
+    relationship: str = "unknown",
+    people: list[PersonData] | None = None,
+    detail: str = "",
+) -> Case:
+    """Open a case on its first consultation, with its offender and victims."""
+    if actor.prefecture_id != prefecture.pk:
+        raise ServiceError("You can open cases only in your own prefecture.", "prefecture")
+    if station is not None and station.parent_id != prefecture.pk:
+        raise ServiceError("The station is not in this prefecture.", "station")
+    if relationship not in RELATIONSHIPS:
+        raise ServiceError("Unknown relationship.", "relationship")
+    if opened_on > timezone.localdate():
+        raise ServiceError("The date cannot be in the future.", "opened_on")
+    ref = ref.strip()
+    if not ref:
+        raise ServiceError("A case reference is required.", "ref")
+    for person in people or []:
+        _check_person(person)
+    with transaction.atomic():
+        if Case.objects.filter(prefecture=prefecture, ref=ref).exists():
+            raise ServiceError("This case reference is already used in the prefecture.", "ref")
+        case = Case.objects.create(
+            prefecture=prefecture,
+            station=station,
+            ref=ref,
+            opened_on=opened_on,
+            relationship=relationship,
+            created_by=actor,
+        )
+        for person in people or []:
+            Person.objects.create(case=case, **person.__dict__)
+        Event.objects.create(
+            case=case,
+            date=opened_on,
+            type="consultation",
+            detail=detail,
+            rank=timeline.TYPE_RANK["consultation"],
+            recorded_by=actor,
+        )
+        _refresh_summary(case)
+        audit(actor=actor, action="case.open", obj=case, prefecture=prefecture, ref=ref)
+    return case
+
+
+def person_add(*, actor: User, case: Case, data: PersonData) -> Person:
+    _check_person(data)
+    with transaction.atomic():
+        person = Person.objects.create(case=case, **data.__dict__)
+        audit(
+            actor=actor,
+            action="person.add",
+            obj=person,
+            prefecture=case.prefecture,
+            case=case.pk,
+            role=data.role,
+        )
+    return person
+
+
+def event_record(
+    *, actor: User | None, case: Case, date: dt.date, type: str, detail: str = ""
+) -> Event:
+    """Add a dated event to a case's timeline if the derived state allows it."""
+    detail = (detail or "").strip()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        events = locked.timeline_events()
+        try:
+            timeline.check_new_event(events, timeline.Ev(date, type, detail), timezone.localdate())
+        except timeline.Refusal as refusal:
+            raise ServiceError(refusal.message, refusal.field) from refusal
+        try:
+            with transaction.atomic():
+                event = Event.objects.create(
+                    case=locked,
+                    date=date,
+                    type=type,
+                    detail=detail,
+                    rank=timeline.TYPE_RANK[type],
+                    recorded_by=actor,
+                )
+        except IntegrityError as exc:
+            raise ServiceError("This event is already on the timeline.", "type") from exc
+        _refresh_summary(locked)
+        audit(
+            actor=actor,
+            action=f"event.{type}",
+            obj=event,
+            prefecture=locked.prefecture,
+            case=locked.pk,
+            date=date.isoformat(),
+        )
+    case.is_open, case.latest_measure = locked.is_open, locked.latest_measure
+    case.latest_measure_on = locked.latest_measure_on
+    return event
+
+
+def event_correct(*, actor: User, event: Event, reason: str) -> Event:
+    """Void a mistaken event by recording a correction; the original stays visible."""
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("Give the reason for the correction.", "reason")
+    if event.type == "correction":
+        raise ServiceError("A correction cannot itself be corrected.", "type")
+    detail = timeline.correction_detail(event.as_ev(), reason)
+    return event_record(
+        actor=actor, case=event.case, date=timezone.localdate(), type="correction", detail=detail
+    )
+
+
+def victim_reveal(*, actor: User, person: Person, reason: str) -> dict[str, Any]:
+    """The protected fields of a person, written to the audit log with the reason."""
+    reason = reason.strip()
+    if len(reason) < 5:
+        raise ServiceError("Give the reason for revealing (at least 5 characters).", "reason")
+    if not actor.is_police or actor.prefecture_id != person.case.prefecture_id:
+        raise ServiceError("You may not reveal this person's details.")
+    with transaction.atomic():
+        audit(
+            actor=actor,
+            action="person.reveal",
+            obj=person,
+            prefecture=person.case.prefecture,
+            reason=reason,
+            case=person.case_id,
+            fields=list(Person.PROTECTED_FIELDS),
+        )
+    return {name: getattr(person, name) for name in Person.PROTECTED_FIELDS}

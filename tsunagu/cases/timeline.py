@@ -1,0 +1,458 @@
+"""The case timeline: the pure rules that derive every state from dated events.
+
+Nothing here touches the database. Pages, the API, the import and the reports
+all call these functions on plain `Ev` tuples, so "as of" a date is a filter on
+the events and never a second model (DESIGN §2, §4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+# Event types of the interchange format, in the order that breaks ties between
+# events of one date (DESIGN §3, §4). The system's own types are slotted in
+# without changing the relative order of these.
+INTERCHANGE_TYPES: tuple[str, ...] = (
+    "consultation",
+    "warning",
+    "prohibition_order",
+    "emergency_order",
+    "arrest",
+    "assistance",
+    "treatment_advised",
+    "advice_accepted",
+    "advice_rejected",
+    "appointment_scheduled",
+    "assessed_not_needed",
+    "treatment_started",
+    "treatment_completed",
+    "treatment_halted",
+    "recurrence",
+)
+
+EVENT_ORDER: tuple[str, ...] = (
+    "consultation",
+    "warning",
+    "prohibition_order",
+    "emergency_order",
+    "arrest",
+    "assistance",
+    "condition_set",
+    "condition_ended",
+    "treatment_advised",
+    "advice_undecided",
+    "advice_accepted",
+    "advice_rejected",
+    "consent_police_to_clinic",
+    "consent_police_to_clinic_withdrawn",
+    "consent_clinic_to_police",
+    "consent_clinic_to_police_withdrawn",
+    "referral_sent",
+    "referral_acknowledged",
+    "appointment_scheduled",
+    "assessed_not_needed",
+    "treatment_started",
+    "session_attended",
+    "treatment_completed",
+    "treatment_halted",
+    "recurrence",
+    "police_contact_requested",
+    "followup_planned",
+    "followup_done",
+    "case_closed",
+    "case_reopened",
+    "correction",
+)
+TYPE_RANK: dict[str, int] = {t: i for i, t in enumerate(EVENT_ORDER)}
+
+MEASURES = (
+    "consultation",
+    "warning",
+    "prohibition_order",
+    "emergency_order",
+    "arrest",
+    "assistance",
+)
+RESPONSES = ("advice_accepted", "advice_rejected", "advice_undecided")
+CLINIC_EVENTS = (
+    "referral_acknowledged",
+    "appointment_scheduled",
+    "assessed_not_needed",
+    "treatment_started",
+    "session_attended",
+    "treatment_completed",
+    "treatment_halted",
+)
+# Events the clinic side reports to the police: hidden once that consent is withdrawn.
+CLINIC_STATUS_EVENTS = CLINIC_EVENTS
+
+REJECTION_REASONS = ("sees_no_need", "blames_victim", "cost", "time", "distrust", "other")
+ARREST_KINDS = ("stalking", "order_violation", "other")
+RECURRENCE_KINDS = ("same_victim", "new_victim")
+
+LEAVES = ("completed", "continuing", "halted", "scheduled", "not_needed", "rejected", "undecided")
+
+
+class Ev(NamedTuple):
+    """One dated event as plain data. `key` makes the order total (e.g. the row id)."""
+
+    date: dt.date
+    type: str
+    detail: str = ""
+    key: int = 0
+
+
+def sort_key(ev: Ev) -> tuple[dt.date, int, int]:
+    return (ev.date, TYPE_RANK.get(ev.type, len(EVENT_ORDER)), ev.key)
+
+
+def ordered(events: Iterable[Ev]) -> list[Ev]:
+    return sorted(events, key=sort_key)
+
+
+# --- corrections -------------------------------------------------------------
+
+
+def correction_detail(target: Ev, reason: str) -> str:
+    """The detail of a correction event: the identity of the event it voids."""
+    return json.dumps(
+        {
+            "type": target.type,
+            "date": target.date.isoformat(),
+            "detail": target.detail,
+            "reason": reason,
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+def correction_target(detail: str) -> tuple[str, dt.date, str] | None:
+    try:
+        data = json.loads(detail)
+        return (str(data["type"]), dt.date.fromisoformat(data["date"]), str(data.get("detail", "")))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def effective(events: Iterable[Ev], as_of: dt.date | None = None) -> list[Ev]:
+    """The events that count: dated on or before `as_of`, minus those corrected away.
+
+    A correction states that an event was recorded by mistake, so it voids the
+    event whatever the as-of date; the correction itself is kept on the timeline.
+    """
+    evs = list(events)
+    voided = set()
+    for ev in evs:
+        if ev.type == "correction":
+            target = correction_target(ev.detail)
+            if target:
+                voided.add(target)
+    kept = [
+        ev
+        for ev in evs
+        if (as_of is None or ev.date <= as_of)
+        and ev.type != "correction"
+        and (ev.type, ev.date, ev.detail) not in voided
+    ]
+    return ordered(kept)
+
+
+# --- advice episodes and the report's classification ------------------------------
+
+
+@dataclass
+class Episode:
+    """An advice episode: a `treatment_advised` event and the events that follow it
+    up to the next advice (DESIGN §4)."""
+
+    advised: Ev
+    events: list[Ev] = field(default_factory=list)
+
+    @property
+    def advised_on(self) -> dt.date:
+        return self.advised.date
+
+    def types(self) -> set[str]:
+        return {ev.type for ev in self.events}
+
+
+def episodes(events: Iterable[Ev], as_of: dt.date | None = None) -> list[Episode]:
+    """Split a case's effective events into advice episodes.
+
+    Every event belongs to the latest advice at or before it in timeline order;
+    events before the first advice belong to none.
+    """
+    result: list[Episode] = []
+    for ev in effective(events, as_of):
+        if ev.type == "treatment_advised":
+            result.append(Episode(advised=ev))
+        elif result:
+            result[-1].events.append(ev)
+    return result
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Where an advice episode falls in the programme report (DESIGN §4)."""
+
+    leaf: str
+    accepted: bool
+    received: bool
+    rejection_reason: str | None
+    recurred: bool
+
+    @property
+    def finished(self) -> bool:
+        return self.leaf in ("completed",)
+
+
+def classify(episode: Episode) -> Classification:
+    """Put an episode in exactly one leaf of the report's tree."""
+    evs = episode.events
+    treatment = [
+        ev
+        for ev in evs
+        if ev.type in ("treatment_started", "treatment_completed", "treatment_halted")
+    ]
+    received = any(ev.type == "treatment_started" for ev in treatment)
+    answers = [
+        ev
+        for ev in evs
+        if ev.type
+        in ("advice_accepted", "advice_rejected", "appointment_scheduled", "assessed_not_needed")
+    ]
+    accepted = received or (bool(answers) and answers[-1].type != "advice_rejected")
+    recurred = any(ev.type == "recurrence" and ev.date > episode.advised_on for ev in evs)
+    reason: str | None = None
+    if received:
+        last = treatment[-1].type
+        leaf = {"treatment_completed": "completed", "treatment_halted": "halted"}.get(
+            last, "continuing"
+        )
+    elif accepted:
+        leaf = "not_needed" if any(ev.type == "assessed_not_needed" for ev in evs) else "scheduled"
+    else:
+        rejections = [ev for ev in evs if ev.type == "advice_rejected"]
+        if rejections:
+            leaf = "rejected"
+            reason = (
+                rejections[-1].detail if rejections[-1].detail in REJECTION_REASONS else "other"
+            )
+        else:
+            leaf = "undecided"
+    return Classification(leaf, accepted, received, reason, recurred)
+
+
+# --- referral stage -------------------------------------------------------------
+
+REFERRAL_STAGES = (
+    "none",
+    "sent",
+    "acknowledged",
+    "scheduled",
+    "assessed_not_needed",
+    "in_treatment",
+    "completed",
+    "halted",
+)
+
+_STAGE_AFTER: dict[str, str] = {
+    "referral_sent": "sent",
+    "referral_acknowledged": "acknowledged",
+    "appointment_scheduled": "scheduled",
+    "assessed_not_needed": "assessed_not_needed",
+    "treatment_started": "in_treatment",
+    "session_attended": "in_treatment",
+    "treatment_completed": "completed",
+    "treatment_halted": "halted",
+}
+
+# Which stages each clinic-side event may follow. An imported history may start
+# at `scheduled`, so scheduling is also allowed with no referral on record.
+_ALLOWED_FROM: dict[str, tuple[str, ...]] = {
+    "referral_sent": ("none", "halted", "assessed_not_needed", "completed"),
+    "referral_acknowledged": ("sent",),
+    "appointment_scheduled": ("none", "sent", "acknowledged", "scheduled", "halted"),
+    "assessed_not_needed": ("scheduled",),
+    "treatment_started": ("scheduled", "halted"),
+    "session_attended": ("in_treatment",),
+    "treatment_completed": ("in_treatment",),
+    "treatment_halted": ("in_treatment",),
+}
+
+
+def referral_stage(episode: Episode | None) -> str:
+    """The stage of the episode's referral, from its events."""
+    stage = "none"
+    if episode is None:
+        return stage
+    for ev in episode.events:
+        stage = _STAGE_AFTER.get(ev.type, stage)
+    return stage
+
+
+def referral_clinic(episode: Episode | None) -> str:
+    """The clinic code of the episode's latest referral or appointment ("" if none)."""
+    code = ""
+    if episode is None:
+        return code
+    for ev in episode.events:
+        if ev.type in ("referral_sent", "appointment_scheduled") and ev.detail:
+            code = ev.detail.split("|", 1)[0]
+    return code
+
+
+# --- consents -------------------------------------------------------------------
+
+
+def consent(events: Iterable[Ev], direction: str, as_of: dt.date | None = None) -> bool:
+    """Whether consent in a direction ("police_to_clinic" or "clinic_to_police") holds."""
+    given = f"consent_{direction}"
+    withdrawn = f"{given}_withdrawn"
+    state = False
+    for ev in effective(events, as_of):
+        if ev.type == given:
+            state = True
+        elif ev.type == withdrawn:
+            state = False
+    return state
+
+
+def consent_withdrawn_on(events: Iterable[Ev], direction: str) -> dt.date | None:
+    """The date the latest withdrawal took effect, if consent is withdrawn now."""
+    given = f"consent_{direction}"
+    withdrawn = f"{given}_withdrawn"
+    day: dt.date | None = None
+    for ev in effective(events):
+        if ev.type == given:
+            day = None
+        elif ev.type == withdrawn:
+            day = ev.date
+    return day
+
+
+# --- the case as a whole --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """What the timeline says about a case at a date."""
+
+    is_open: bool
+    opened_on: dt.date | None
+    latest_measure: str
+    latest_measure_on: dt.date | None
+    episodes: tuple[Episode, ...]
+
+    @property
+    def current_episode(self) -> Episode | None:
+        return self.episodes[-1] if self.episodes else None
+
+    @property
+    def referral_stage(self) -> str:
+        return referral_stage(self.current_episode)
+
+
+def case_state(events: Iterable[Ev], as_of: dt.date | None = None) -> CaseState:
+    evs = effective(events, as_of)
+    is_open = bool(evs)
+    latest_measure, latest_on = "", None
+    for ev in evs:
+        if ev.type == "case_closed":
+            is_open = False
+        elif ev.type == "case_reopened":
+            is_open = True
+        if ev.type in MEASURES:
+            latest_measure, latest_on = ev.type, ev.date
+    eps: list[Episode] = []
+    for ev in evs:
+        if ev.type == "treatment_advised":
+            eps.append(Episode(advised=ev))
+        elif eps:
+            eps[-1].events.append(ev)
+    return CaseState(
+        is_open=is_open,
+        opened_on=evs[0].date if evs else None,
+        latest_measure=latest_measure,
+        latest_measure_on=latest_on,
+        episodes=tuple(eps),
+    )
+
+
+def treatment_phase(events: Iterable[Ev], day: dt.date) -> str:
+    """The phase the offender was in on a date: an episode's leaf, or "none".
+
+    Used to relate a recurrence to treatment (DESIGN §2): events of that same
+    date are included except the recurrence itself.
+    """
+    evs = [ev for ev in effective(events, day) if ev.type != "recurrence"]
+    eps = episodes(evs)
+    if not eps:
+        return "none"
+    return classify(eps[-1]).leaf
+
+
+# --- validation of a new event ----------------------------------------------------
+
+
+class Refusal(ValueError):
+    """A new event that the derived state forbids. `field` names the form field."""
+
+    def __init__(self, message: str, field: str = "type") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def check_new_event(events: Sequence[Ev], new: Ev, today: dt.date) -> None:
+    """Refuse an event the timeline, as derived at its date, does not allow.
+
+    Raises `Refusal` with a message meant for the user. The messages are English
+    msgids; the caller translates them.
+    """
+    if new.type not in TYPE_RANK:
+        raise Refusal("Unknown event type.")
+    if new.date > today:
+        raise Refusal("The date cannot be in the future.", field="date")
+    current = effective(events)
+    if any((ev.type, ev.date, ev.detail) == (new.type, new.date, new.detail) for ev in current):
+        raise Refusal("This event is already on the timeline.")
+    if new.type == "correction":
+        return
+    if current and new.date < current[0].date:
+        raise Refusal("The date is before the case was opened.", field="date")
+    state = case_state(current, as_of=new.date)
+    if not state.is_open and new.type != "case_reopened":
+        raise Refusal("The case is closed on that date; reopen it first.", field="date")
+    if new.type == "case_reopened" and state.is_open:
+        raise Refusal("The case is already open.")
+    if new.type == "arrest" and new.detail not in ARREST_KINDS:
+        raise Refusal("Choose the kind of arrest.", field="detail")
+    if new.type == "advice_rejected" and new.detail not in REJECTION_REASONS:
+        raise Refusal("Choose the reason for the rejection.", field="detail")
+    if new.type == "recurrence" and new.detail not in RECURRENCE_KINDS:
+        raise Refusal(
+            "Say whether the recurrence is against the same victim or a new one.", field="detail"
+        )
+    episode = state.current_episode
+    if new.type in RESPONSES or new.type in _ALLOWED_FROM:
+        if episode is None:
+            raise Refusal("There is no treatment advice on or before that date.", field="date")
+    if new.type == "advice_undecided" and episode is not None:
+        if any(ev.type in ("advice_accepted", "advice_rejected") for ev in episode.events):
+            raise Refusal("The offender has already answered; record accepted or rejected.")
+    if new.type in _ALLOWED_FROM:
+        stage = referral_stage(episode)
+        if stage not in _ALLOWED_FROM[new.type]:
+            raise Refusal(f"Not possible at the referral's stage on that date ({stage}).")
+        if new.type == "referral_sent":
+            assert episode is not None
+            if classify(episode).leaf in ("rejected", "undecided"):
+                raise Refusal("The offender has not accepted the advice.")
+            if not consent(current, "police_to_clinic", new.date):
+                raise Refusal("There is no police-to-clinic consent on file.")
