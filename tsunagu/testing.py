@@ -1,0 +1,32 @@
+"""Test helpers shared by every app's tests.
+
+`access_test("cases:detail", ...)` marks a test as the out-of-scope test of URL
+names; `tsunagu/core/tests/test_url_access.py` walks every URL pattern and fails
+when one has no such test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ACCESS_TESTED: set[str] = set()
+
+
+def access_test(*url_names: str) -> Callable[[F], F]:
+    """Declare that the decorated test proves scoping for these URL names."""
+
+    def mark(func: F) -> F:
+        ACCESS_TESTED.update(url_names)
+        return func
+
+    return mark
+
+
+def assert_no_markers(content: bytes | str, markers: tuple[str, ...]) -> None:
+    """Fail if any marker string (e.g. a victim's address) appears in a response."""
+    text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+    found = [m for m in markers if m in text]
+    assert not found, f"leaked: {found}"
