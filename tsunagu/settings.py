@@ -193,6 +193,8 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Police intranet hosts are not on the public HSTS preload list; preload is opt-in.
+SILENCED_SYSTEM_CHECKS = [] if env_bool("HSTS_PRELOAD", False) else ["security.W021"]
 
 # Logs never carry request bodies, so victim fields cannot reach them.
 LOGGING = {
