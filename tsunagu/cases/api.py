@@ -1,7 +1,305 @@
-"""JSON API of the cases app, mounted under /api/v1/."""
+"""JSON API of the case registry, mounted at /api/v1/cases.
+
+The same scoping as the pages (`Case.objects.visible_to`: 404 outside), the
+same filter definition as the case list (`CaseFilterForm`), the same services
+for writes. Bad input answers 422 with the field named in `loc`, in the shape
+django-ninja uses for its own validation errors.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.errors import ValidationError
+
+from tsunagu.cases import labels, messages, services, timeline
+from tsunagu.cases.filters import CaseFilterForm
+from tsunagu.cases.models import Case, Event, Person
+from tsunagu.core.access import get_for_user
+from tsunagu.core.models import Region
 
 router = Router(tags=["cases"])
+
+MASK = "●●●●"
+MAX_PAGE_SIZE = 200
+
+
+def _user(request: HttpRequest) -> Any:
+    """The signed-in police user; every other role has no case data (404)."""
+    user = request.user
+    if not getattr(user, "is_police", False) or user.prefecture is None:  # type: ignore[union-attr]
+        raise Http404
+    return user
+
+
+def _invalid(field: str | None, message: str, where: str = "body") -> ValidationError:
+    loc = [where, field] if field else [where]
+    return ValidationError([{"loc": loc, "msg": message, "type": "value_error"}])
+
+
+def _service_error(err: services.ServiceError) -> ValidationError:
+    return _invalid(err.field, messages.translate(err.message))
+
+
+class CaseSummary(Schema):
+    id: int
+    ref: str
+    prefecture: str
+    station: str | None
+    opened_on: dt.date
+    relationship: str
+    latest_measure: str
+    latest_measure_on: dt.date | None
+    is_open: bool
+
+
+class CasePage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[CaseSummary]
+
+
+class PersonOut(Schema):
+    id: int
+    role: str
+    name: str
+    sex: str
+    age: int | None
+    address: str
+    phone: str
+    workplace: str
+    masked: bool
+
+
+class EventOut(Schema):
+    id: int
+    date: dt.date
+    type: str
+    label: str
+    detail: str
+    voided: bool
+    recorded_by: str | None
+
+
+class CaseDetail(CaseSummary):
+    people: list[PersonOut]
+    events: list[EventOut]
+
+
+class CaseFilters(Schema):
+    q: str = ""
+    station: str = ""
+    opened_from: str = ""
+    opened_to: str = ""
+    relationship: str = ""
+    latest_measure: str = ""
+    status: str = ""
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+
+
+class PersonIn(Schema):
+    name: str = ""
+    sex: str = "unknown"
+    age: int | None = Field(None, ge=0, le=120)
+    address: str = ""
+    phone: str = ""
+    workplace: str = ""
+
+
+class CaseOpenIn(Schema):
+    ref: str
+    opened_on: dt.date
+    prefecture: str | None = Field(None, description="JIS code; must be the user's own")
+    station: str | None = Field(None, description="station code, e.g. 13-003")
+    relationship: str = "unknown"
+    note: str = ""
+    offender: PersonIn | None = None
+    victims: list[PersonIn] = Field(default_factory=list)
+
+
+class EventIn(Schema):
+    date: dt.date
+    type: str
+    detail: str = ""
+
+
+class CorrectionIn(Schema):
+    reason: str
+
+
+def _summary(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "ref": case.ref,
+        "prefecture": case.prefecture.code,
+        "station": case.station.code if case.station else None,
+        "opened_on": case.opened_on,
+        "relationship": case.relationship,
+        "latest_measure": case.latest_measure,
+        "latest_measure_on": case.latest_measure_on,
+        "is_open": case.is_open,
+    }
+
+
+def _person(person: Person) -> dict[str, Any]:
+    masked = person.role == Person.Role.VICTIM
+    out: dict[str, Any] = {
+        "id": person.pk,
+        "role": person.role,
+        "sex": person.sex,
+        "age": person.age,
+        "masked": masked,
+    }
+    for name in Person.PROTECTED_FIELDS:
+        value = getattr(person, name)
+        out[name] = (MASK if value else "") if masked else value
+    return out
+
+
+def _detail(case: Case) -> dict[str, Any]:
+    case = (
+        Case.objects.select_related("prefecture", "station")
+        .prefetch_related(
+            Prefetch(
+                "events", queryset=Event.objects.in_timeline_order().select_related("recorded_by")
+            ),
+            "people",
+        )
+        .get(pk=case.pk)
+    )
+    events = list(case.events.all())
+    kept = {ev.key for ev in timeline.effective(e.as_ev() for e in events)}
+    return {
+        **_summary(case),
+        "people": [_person(p) for p in case.people.all()],
+        "events": [
+            {
+                "id": e.pk,
+                "date": e.date,
+                "type": e.type,
+                "label": labels.event_label(e.type),
+                "detail": e.detail,
+                "voided": e.type != "correction" and e.pk not in kept,
+                "recorded_by": e.recorded_by.username if e.recorded_by else None,
+            }
+            for e in events
+        ],
+    }
+
+
+@router.get("/", response=CasePage)
+def cases_list(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, Any]:
+    """The user's cases, filtered like the case list page."""
+    user = _user(request)
+    data = filters.dict()
+    form = CaseFilterForm(
+        {k: v for k, v in data.items() if k not in ("page", "page_size") and v},
+        prefecture=user.prefecture,
+    )
+    if not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        raise _invalid(field, str(errors[0]), "query")
+    cases = form.filter(Case.objects.visible_to(user)).select_related("prefecture", "station")
+    paginator = Paginator(cases, filters.page_size)
+    if filters.page > max(paginator.num_pages, 1):
+        raise _invalid("page", "No such page.", "query")
+    page = paginator.page(filters.page)
+    return {
+        "count": paginator.count,
+        "page": page.number,
+        "pages": paginator.num_pages,
+        "results": [_summary(c) for c in page.object_list],
+    }
+
+
+@router.get("/{case_id}", response=CaseDetail)
+def cases_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    """One case with its people (victims' protected fields masked) and its timeline."""
+    case = get_for_user(Case, _user(request), case_id)
+    return _detail(case)
+
+
+@router.post("/", response={201: CaseDetail})
+def cases_open(request: HttpRequest, payload: CaseOpenIn) -> tuple[int, dict[str, Any]]:
+    """Open a case in the user's prefecture, with its offender and victims."""
+    user = _user(request)
+    prefecture = user.prefecture
+    if payload.prefecture and payload.prefecture != prefecture.code:
+        raise _invalid(
+            "prefecture", messages.translate("You can open cases only in your own prefecture.")
+        )
+    station = None
+    if payload.station:
+        station = Region.objects.filter(
+            code=payload.station, kind=Region.Kind.STATION, parent=prefecture
+        ).first()
+        if station is None:
+            raise _invalid("station", messages.translate("The station is not in this prefecture."))
+    people = []
+    if payload.offender:
+        people.append(services.PersonData(role="offender", **payload.offender.dict()))
+    people += [services.PersonData(role="victim", **v.dict()) for v in payload.victims]
+    try:
+        case = services.case_open(
+            actor=user,
+            prefecture=prefecture,
+            ref=payload.ref,
+            opened_on=payload.opened_on,
+            station=station,
+            relationship=payload.relationship,
+            people=people,
+            detail=payload.note,
+        )
+    except services.ServiceError as err:
+        raise _service_error(err) from err
+    return 201, _detail(case)
+
+
+@router.post("/{case_id}/events", response={201: EventOut})
+def cases_event_record(
+    request: HttpRequest, case_id: int, payload: EventIn
+) -> tuple[int, dict[str, Any]]:
+    """Record a measure, or close or reopen the case."""
+    user = _user(request)
+    case = get_for_user(Case, user, case_id)
+    try:
+        event = services.police_event_record(
+            actor=user, case=case, date=payload.date, type=payload.type, detail=payload.detail
+        )
+    except services.ServiceError as err:
+        raise _service_error(err) from err
+    return 201, _event(event, user)
+
+
+@router.post("/{case_id}/events/{event_id}/correct", response={201: EventOut})
+def cases_event_correct(
+    request: HttpRequest, case_id: int, event_id: int, payload: CorrectionIn
+) -> tuple[int, dict[str, Any]]:
+    """Void a mistaken event by recording a correction with a reason."""
+    user = _user(request)
+    case = get_for_user(Case, user, case_id)
+    event = get_for_user(Event, user, event_id, case=case)
+    try:
+        correction = services.event_correct(actor=user, event=event, reason=payload.reason)
+    except services.ServiceError as err:
+        raise _service_error(err) from err
+    return 201, _event(correction, user)
+
+
+def _event(event: Event, user: Any) -> dict[str, Any]:
+    return {
+        "id": event.pk,
+        "date": event.date,
+        "type": event.type,
+        "label": labels.event_label(event.type),
+        "detail": event.detail,
+        "voided": False,
+        "recorded_by": user.username,
+    }

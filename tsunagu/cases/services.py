@@ -18,7 +18,11 @@ from django.utils import timezone
 from tsunagu.cases import timeline
 from tsunagu.cases.models import RELATIONSHIPS, SEXES, Case, Event, Person
 from tsunagu.core.audit import audit
-from tsunagu.core.models import Region, User
+from tsunagu.core.models import Code, Region, User
+
+# What a police user records directly on a case (the treatment loop has its own screens).
+STATUS_EVENTS = ("case_closed", "case_reopened")
+POLICE_RECORDABLE = timeline.MEASURES + STATUS_EVENTS
 
 
 class ServiceError(ValueError):
@@ -169,6 +173,27 @@ def event_record(
     return event
 
 
+def measure_valid_on(type: str, date: dt.date) -> bool:
+    """Whether a measure existed on a date, per the versioned `measure` code table
+    (emergency prohibition orders exist only since June 2017)."""
+    return Code.objects.valid_on("measure", date).filter(code=type).exists()
+
+
+def police_event_record(
+    *, actor: User, case: Case, date: dt.date, type: str, detail: str = ""
+) -> Event:
+    """Record a measure, or close or reopen a case, as a police user does by hand.
+
+    A measure must be in force on its date (code table `measure`); everything else
+    is checked by `event_record` against the derived state.
+    """
+    if type not in POLICE_RECORDABLE:
+        raise ServiceError("This event cannot be recorded here.", "type")
+    if type in timeline.MEASURES and not measure_valid_on(type, date):
+        raise ServiceError("This measure did not exist on that date.", "type")
+    return event_record(actor=actor, case=case, date=date, type=type, detail=detail)
+
+
 def event_correct(*, actor: User, event: Event, reason: str) -> Event:
     """Void a mistaken event by recording a correction; the original stays visible."""
     reason = reason.strip()
@@ -176,6 +201,9 @@ def event_correct(*, actor: User, event: Event, reason: str) -> Event:
         raise ServiceError("Give the reason for the correction.", "reason")
     if event.type == "correction":
         raise ServiceError("A correction cannot itself be corrected.", "type")
+    current = timeline.effective(event.case.timeline_events())
+    if event.as_ev() not in current:
+        raise ServiceError("This event has already been corrected.", "reason")
     detail = timeline.correction_detail(event.as_ev(), reason)
     return event_record(
         actor=actor, case=event.case, date=timezone.localdate(), type="correction", detail=detail

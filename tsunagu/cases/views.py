@@ -1,24 +1,322 @@
-"""Case registry pages for police users."""
+"""Case registry pages for police users: one function per screen.
+
+Every case is read through `Case.objects.visible_to` (404 outside scope) and
+every write goes through `tsunagu.cases.services`.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.shortcuts import render
+from typing import Any
 
-from tsunagu.cases.models import Case
+from django.contrib import messages as flash
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tsunagu.cases import forms, labels, services, timeline
+from tsunagu.cases.filters import CaseFilterForm, relationship_choices
+from tsunagu.cases.models import Case, Event, Person
 from tsunagu.core.access import AuthedRequest, get_for_user
+from tsunagu.treatment import panels
+
+PAGE_SIZE = 50
+MASK = "●●●●"
+
+
+def _police_only(request: AuthedRequest) -> None:
+    # Other roles have no case pages at all: the same 404 as an out-of-scope case.
+    if not request.user.is_police or request.user.prefecture is None:
+        raise Http404
+
+
+def _rows(cases: Any) -> list[dict[str, Any]]:
+    relationship = dict(relationship_choices())
+    return [
+        {
+            "case": c,
+            "relationship": relationship.get(c.relationship, c.relationship),
+            "latest_measure": labels.event_label(c.latest_measure) if c.latest_measure else "",
+        }
+        for c in cases
+    ]
 
 
 def officer_home(request: AuthedRequest) -> HttpResponse:
-    cases = Case.objects.visible_to(request.user).filter(is_open=True)[:50]
-    return render(request, "cases/home.html", {"cases": cases})
+    """The officer's start page: the prefecture's open cases, and the treatment panel."""
+    _police_only(request)
+    cases = (
+        Case.objects.visible_to(request.user)
+        .filter(is_open=True)
+        .select_related("station")
+        .order_by("-latest_measure_on", "-opened_on", "-id")
+    )
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    context: dict[str, Any] = {"page": page, "rows": _rows(page.object_list)}
+    context.update(panels.officer_home_context(request))
+    return render(request, "cases/home.html", context)
 
 
 def case_list(request: AuthedRequest) -> HttpResponse:
-    cases = Case.objects.visible_to(request.user)[:50]
-    return render(request, "cases/list.html", {"cases": cases})
+    """Search and filter the prefecture's cases. An htmx request gets the table only."""
+    _police_only(request)
+    form = CaseFilterForm(request.GET or None, prefecture=request.user.prefecture)
+    cases = form.filter(Case.objects.visible_to(request.user)).select_related("station")
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "rows": _rows(page.object_list),
+        "query": form.query_string(),
+    }
+    template = "cases/_table.html" if request.headers.get("HX-Request") else "cases/list.html"
+    return render(request, template, context)
+
+
+def _timeline_rows(case: Case, correct_forms: dict[int, Any]) -> list[dict[str, Any]]:
+    """The case's events in timeline order, marked voided, corrections explained."""
+    events = list(case.events.all())
+    evs = [e.as_ev() for e in events]
+    kept = {ev.key for ev in timeline.effective(evs)}
+    rows = []
+    # The prefetch reads the events in timeline order (date, rank, id).
+    for event in events:
+        is_correction = event.type == "correction"
+        rows.append(
+            {
+                "event": event,
+                "label": labels.event_label(event.type),
+                "detail": (
+                    labels.correction_summary(event.detail)
+                    if is_correction
+                    else labels.detail_label(event.type, event.detail)
+                ),
+                "voided": not is_correction and event.pk not in kept,
+                "correctable": not is_correction and event.pk in kept,
+                "correct_form": correct_forms.get(event.pk)
+                or forms.CorrectForm(prefix=f"correct{event.pk}"),
+            }
+        )
+    return rows
+
+
+def _detail_context(request: AuthedRequest, case: Case, **extra: Any) -> dict[str, Any]:
+    today = timezone.localdate()
+    people = list(case.people.all())
+    context: dict[str, Any] = {
+        "case": case,
+        "relationship": dict(relationship_choices()).get(case.relationship, case.relationship),
+        "offenders": [p for p in people if p.role == Person.Role.OFFENDER],
+        "victims": [p for p in people if p.role == Person.Role.VICTIM],
+        "mask": MASK,
+        "measure_form": forms.MeasureForm(prefix="measure", initial={"date": today}),
+        "status_form": forms.StatusForm(
+            prefix="status",
+            initial={"date": today, "type": "case_closed" if case.is_open else "case_reopened"},
+        ),
+        "reveal_forms": {},
+        "revealed": {},
+        "correct_forms": {},
+        "sex_labels": labels.SEX_LABELS,
+    }
+    context.update(extra)
+    context["timeline"] = _timeline_rows(case, context["correct_forms"])
+    context["reveal_rows"] = [
+        {
+            "person": p,
+            "form": context["reveal_forms"].get(p.pk) or forms.RevealForm(prefix=f"reveal{p.pk}"),
+            "revealed": context["revealed"].get(p.pk),
+        }
+        for p in context["victims"]
+    ]
+    context.update(panels.case_panel_context(request, case))
+    return context
+
+
+def _get_case(request: AuthedRequest, pk: int) -> Case:
+    _police_only(request)
+    case = get_for_user(Case, request.user, pk)
+    return (
+        Case.objects.select_related("prefecture", "station")
+        .prefetch_related(
+            Prefetch("events", queryset=Event.objects.in_timeline_order()),
+            "people",
+        )
+        .get(pk=case.pk)
+    )
 
 
 def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    case = get_for_user(Case, request.user, pk)
-    return render(request, "cases/detail.html", {"case": case})
+    """The case page: header, people (victims masked), timeline, and the forms."""
+    case = _get_case(request, pk)
+    return render(request, "cases/detail.html", _detail_context(request, case))
+
+
+@require_POST
+def event_record(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Record a measure on the case's timeline."""
+    case = _get_case(request, pk)
+    form = forms.MeasureForm(request.POST, prefix="measure")
+    if form.is_valid():
+        try:
+            services.police_event_record(
+                actor=request.user,
+                case=case,
+                date=form.cleaned_data["date"],
+                type=form.cleaned_data["type"],
+                detail=form.detail(),
+            )
+        except services.ServiceError as err:
+            forms.add_service_error(form, err, {"detail": form.detail_field()})
+        else:
+            flash.success(request, _("The measure was recorded."))
+            return redirect(reverse("cases:detail", args=[case.pk]) + "#timeline")
+    context = _detail_context(request, case, measure_form=form)
+    return render(request, "cases/detail.html", context, status=400)
+
+
+@require_POST
+def case_status(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Close or reopen the case on a date (an event on the timeline)."""
+    case = _get_case(request, pk)
+    form = forms.StatusForm(request.POST, prefix="status")
+    if form.is_valid():
+        try:
+            services.police_event_record(
+                actor=request.user,
+                case=case,
+                date=form.cleaned_data["date"],
+                type=form.cleaned_data["type"],
+                detail=form.cleaned_data["note"],
+            )
+        except services.ServiceError as err:
+            forms.add_service_error(form, err, {"detail": "note", "type": "date"})
+        else:
+            flash.success(request, _("The case status was recorded."))
+            return redirect(reverse("cases:detail", args=[case.pk]) + "#timeline")
+    context = _detail_context(request, case, status_form=form)
+    return render(request, "cases/detail.html", context, status=400)
+
+
+@require_POST
+def event_correct(request: AuthedRequest, pk: int, event_pk: int) -> HttpResponse:
+    """Void a mistaken event by recording a correction with a reason."""
+    case = _get_case(request, pk)
+    event = get_for_user(Event, request.user, event_pk, case=case)
+    form = forms.CorrectForm(request.POST, prefix=f"correct{event.pk}")
+    if form.is_valid():
+        try:
+            services.event_correct(
+                actor=request.user, event=event, reason=form.cleaned_data["reason"]
+            )
+        except services.ServiceError as err:
+            forms.add_service_error(form, err, {"type": "reason"})
+        else:
+            flash.success(request, _("The event was corrected."))
+            return redirect(reverse("cases:detail", args=[case.pk]) + "#timeline")
+    context = _detail_context(request, case, correct_forms={event.pk: form})
+    return render(request, "cases/detail.html", context, status=400)
+
+
+@require_POST
+def victim_reveal(request: AuthedRequest, pk: int, person_pk: int) -> HttpResponse:
+    """Show a victim's protected fields once, after a reason; the service audits it."""
+    case = _get_case(request, pk)
+    person = get_for_user(Person, request.user, person_pk, case=case, role=Person.Role.VICTIM)
+    form = forms.RevealForm(request.POST, prefix=f"reveal{person.pk}")
+    status = 400
+    extra: dict[str, Any] = {"reveal_forms": {person.pk: form}}
+    if form.is_valid():
+        try:
+            fields = services.victim_reveal(
+                actor=request.user, person=person, reason=form.cleaned_data["reason"]
+            )
+        except services.ServiceError as err:
+            forms.add_service_error(form, err)
+        else:
+            status = 200
+            extra = {"revealed": {person.pk: fields}}
+    response = render(
+        request, "cases/detail.html", _detail_context(request, case, **extra), status=status
+    )
+    # The revealed page must not stay in any cache or the browser's history.
+    patch_cache_control(response, no_store=True, no_cache=True, private=True, max_age=0)
+    return response
+
+
+def case_open(request: AuthedRequest) -> HttpResponse:
+    """A new case with its offender and one or more victims.
+
+    "Add a victim" is a submit button: without JavaScript it re-renders the form
+    with one more victim row; with htmx only the victims block is swapped.
+    """
+    _police_only(request)
+    prefecture = request.user.prefecture
+    assert prefecture is not None
+    if request.method != "POST":
+        form = forms.CaseOpenForm(
+            prefecture=prefecture,
+            initial={"opened_on": timezone.localdate(), "station": request.user.region},
+        )
+        victims = forms.VictimFormSet(prefix="victims")
+        return render(request, "cases/new.html", {"form": form, "victims": victims})
+    form = forms.CaseOpenForm(request.POST, prefecture=prefecture)
+    victims = forms.VictimFormSet(request.POST, prefix="victims")
+    if "add_victim" in request.POST:
+        data = request.POST.copy()
+        total = int(data.get("victims-TOTAL_FORMS") or 1)
+        data["victims-TOTAL_FORMS"] = str(min(total + 1, 20))
+        victims = forms.VictimFormSet(data, prefix="victims")
+        # The typed values come back; the template hides errors while adding.
+        form = forms.CaseOpenForm(data, prefecture=prefecture)
+        return render(
+            request,
+            "cases/new.html",
+            {"form": form, "victims": victims, "adding": True},
+        )
+    if form.is_valid() and victims.is_valid():
+        people = [form.offender()] + [
+            v.person_data("victim") for v in victims.forms if v.has_content()
+        ]
+        try:
+            case = services.case_open(
+                actor=request.user,
+                prefecture=prefecture,
+                ref=form.cleaned_data["ref"],
+                opened_on=form.cleaned_data["opened_on"],
+                station=form.cleaned_data["station"],
+                relationship=form.cleaned_data["relationship"],
+                people=people,
+                detail=form.cleaned_data["note"],
+            )
+        except services.ServiceError as err:
+            forms.add_service_error(form, err, {"detail": "note"})
+        else:
+            flash.success(request, _("The case was opened."))
+            return redirect("cases:detail", case.pk)
+    return render(request, "cases/new.html", {"form": form, "victims": victims}, status=400)
+
+
+def person_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Add an offender or a victim to an existing case."""
+    case = _get_case(request, pk)
+    form = forms.PersonAddForm(request.POST or None, initial={"role": Person.Role.VICTIM})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_add(
+                actor=request.user,
+                case=case,
+                data=form.person_data(form.cleaned_data["role"]),
+            )
+        except services.ServiceError as err:
+            forms.add_service_error(form, err)
+        else:
+            flash.success(request, _("The person was added."))
+            return redirect("cases:detail", case.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "cases/person_add.html", {"case": case, "form": form}, status=status)
