@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tsunagu.core.models import Region
+from tsunagu.core.models import Region, User
 
 
 class ClinicQuerySet(models.QuerySet["Clinic"]):
@@ -20,6 +22,22 @@ class ClinicQuerySet(models.QuerySet["Clinic"]):
         if user.is_clinician and user.clinic_id:
             return self.filter(pk=user.clinic_id)
         return self.none()
+
+    def with_load(self, day: dt.date | None = None) -> ClinicQuerySet:
+        """Annotate `load`: referrals sent to the clinic in the month of `day`."""
+        day = day or timezone.localdate()
+        start = day.replace(day=1)
+        end = (start + dt.timedelta(days=32)).replace(day=1)
+        return self.annotate(
+            load=models.Count(
+                "referrals",
+                filter=models.Q(referrals__sent_on__gte=start, referrals__sent_on__lt=end),
+            )
+        )
+
+    def with_room(self) -> ClinicQuerySet:
+        """Accepting clinics whose load this month is under capacity (needs with_load)."""
+        return self.filter(accepting=True, load__lt=models.F("monthly_capacity"))  # type: ignore[misc]
 
 
 class Clinic(models.Model):
@@ -56,3 +74,172 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_room(self) -> bool:
+        """Accepting and under capacity this month (on a queryset `with_load`)."""
+        load = getattr(self, "load", 0)
+        return self.accepting and load < self.monthly_capacity
+
+
+class ReferralQuerySet(models.QuerySet["Referral"]):
+    def visible_to(self, user: Any) -> ReferralQuerySet:
+        """Clinicians see their clinic's referrals; police their prefecture's."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_police and user.prefecture_id:
+            return self.filter(case__prefecture_id=user.prefecture_id)
+        if user.is_clinician and user.clinic_id:
+            return self.filter(clinic_id=user.clinic_id)
+        return self.none()
+
+
+class Referral(models.Model):
+    """A referral of an advice episode's offender to a clinic: what the clinic is given.
+
+    The timeline holds the referral's history (`referral_sent` and the clinic's
+    events); this row holds what the timeline's short details cannot: the summary
+    the officer wrote for the clinic and who sent it. It is the object clinicians
+    are scoped by. `stage` is a cache of the stage derived from the timeline, kept
+    by the services for list filters; pages derive the stage from the events.
+    """
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="referrals", verbose_name=_("case")
+    )
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("clinic")
+    )
+    advised_on = models.DateField(_("advised on"))
+    sent_on = models.DateField(_("sent on"))
+    answer_due = models.DateField(_("answer due"))
+    summary = models.TextField(_("summary for the clinic"))
+    sent_by = models.ForeignKey(
+        User, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("sent by")
+    )
+    stage = models.CharField(_("stage"), max_length=32, default="sent")
+    # The clinic answered the police's latest request to contact them on this date.
+    contact_answered_on = models.DateField(_("contacted the police on"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReferralQuerySet.as_manager()
+
+    OPEN_STAGES = ("sent", "acknowledged", "scheduled", "in_treatment")
+
+    class Meta:
+        ordering = ["-sent_on", "-id"]
+        verbose_name = _("referral")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "clinic", "sent_on"], name="referral_unique_per_day"
+            )
+        ]
+        indexes = [models.Index(fields=["clinic", "stage"]), models.Index(fields=["stage"])]
+
+    def __str__(self) -> str:
+        return f"{self.clinic.code} {self.sent_on}"
+
+
+class AdviceQuerySet(models.QuerySet["Advice"]):
+    def visible_to(self, user: Any) -> AdviceQuerySet:
+        if getattr(user, "is_authenticated", False) and user.is_police and user.prefecture_id:
+            return self.filter(case__prefecture_id=user.prefecture_id)
+        return self.none()
+
+
+class Advice(models.Model):
+    """Who advised the offender of a `treatment_advised` event (the event holds how)."""
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="advice", verbose_name=_("case")
+    )
+    advised_on = models.DateField(_("advised on"))
+    advised_by = models.ForeignKey(
+        User, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("advised by")
+    )
+
+    objects = AdviceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["advised_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "advised_on"], name="advice_unique_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.advised_on}"
+
+
+class FollowUpPolicy(models.Model):
+    """A prefecture's follow-up intervals after one kind of event, e.g. "30,90" days."""
+
+    class Trigger(models.TextChoices):
+        WARNING = "warning", _("After a warning")
+        ORDER = "order", _("After a prohibition order")
+        TREATMENT = "treatment", _("After a treatment event")
+
+    prefecture = models.ForeignKey(
+        Region, on_delete=models.CASCADE, related_name="+", verbose_name=_("prefecture")
+    )
+    trigger = models.CharField(_("after"), max_length=16, choices=Trigger.choices)
+    days = models.CharField(_("days"), max_length=100, blank=True)
+
+    DEFAULTS: dict[str, str] = {"warning": "30,90", "order": "30,90", "treatment": "30"}
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefecture", "trigger"], name="followup_policy_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefecture_id} {self.trigger} {self.days}"
+
+
+class FollowUpQuerySet(models.QuerySet["FollowUp"]):
+    def visible_to(self, user: Any) -> FollowUpQuerySet:
+        if getattr(user, "is_authenticated", False) and user.is_police and user.prefecture_id:
+            return self.filter(case__prefecture_id=user.prefecture_id)
+        return self.none()
+
+
+class FollowUp(models.Model):
+    """A planned check on a case (mirrors its `followup_planned` event, for due-date lists).
+
+    `source_type`/`source_date` name the event it follows and `offset_days` the
+    interval that proposed it; the officer may have moved `due_on`. Done when the
+    `followup_done` event is recorded (same transaction).
+    """
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="followups", verbose_name=_("case")
+    )
+    source_type = models.CharField(_("after"), max_length=40)
+    source_date = models.DateField(_("event date"))
+    offset_days = models.PositiveSmallIntegerField(_("days after"), null=True, blank=True)
+    due_on = models.DateField(_("due on"), db_index=True)
+    planned_by = models.ForeignKey(
+        User, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("planned by")
+    )
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "source_type", "due_on"], name="followup_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_type} → {self.due_on}"
+
+    @property
+    def detail(self) -> str:
+        """The event detail of this follow-up: "kind|due date"."""
+        return f"{self.source_type}|{self.due_on.isoformat()}"

@@ -1,21 +1,309 @@
-"""What the treatment loop adds to pages owned by the case registry.
+"""What the treatment loop adds to pages owned by the case registry, and the
+derived rows its own lists share.
 
 The officer's home page and the case page include the templates
 "treatment/_officer_home.html" and "treatment/_case_panel.html" with the
-context these functions return.
+context these functions return. Everything the police are shown passes through
+`derive.police_view`, so after a clinic-to-police consent withdrawal they see
+the withdrawal and none of the clinic's later status.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
-from tsunagu.cases.models import Case
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from tsunagu.cases import timeline
+from tsunagu.cases.models import Case, Event, Person
 from tsunagu.core.access import AuthedRequest
+from tsunagu.core.models import User
+from tsunagu.treatment import derive, forms, services
+from tsunagu.treatment.models import Advice, Clinic, FollowUp, Referral
+
+# What the clinic needs to act on first (lower first) in the clinician's work list.
+_CLINIC_PRIORITY = {
+    "sent": 1,
+    "acknowledged": 2,
+    "scheduled": 3,
+    "in_treatment": 4,
+    "halted": 6,
+    "assessed_not_needed": 7,
+    "completed": 8,
+    "none": 9,
+}
+CLINIC_VISIBLE_TYPES = ("referral_sent", *timeline.CLINIC_EVENTS)
+
+
+@dataclass
+class ReferralRow:
+    """A referral with what its events say, as shown to the viewer."""
+
+    referral: Referral
+    view: derive.ReferralView
+    overdue: bool
+    offender: Person | None
+    consent_withdrawn_on: dt.date | None
+    contact_flag: bool
+    consents: dict[str, bool]
+
+    @property
+    def stage(self) -> str:
+        return "consent_withdrawn" if self.consent_withdrawn_on else self.view.stage
+
+    @property
+    def clinic_events(self) -> list[timeline.Ev]:
+        return [ev for ev in self.view.events if ev.type in CLINIC_VISIBLE_TYPES]
+
+    @property
+    def priority(self) -> tuple[int, int, dt.date]:
+        first = 0 if self.overdue else (0 if self.contact_flag else 1)
+        return (first, _CLINIC_PRIORITY.get(self.view.stage, 9), self.referral.sent_on)
+
+
+def referral_queryset(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Referrals with what their rows need, in a fixed number of queries."""
+    return queryset.select_related("case", "clinic", "sent_by").prefetch_related(
+        "case__events",
+        Prefetch(
+            "case__people",
+            queryset=Person.objects.filter(role=Person.Role.OFFENDER),
+            to_attr="offenders",
+        ),
+    )
+
+
+def referral_row(referral: Referral, user: User, today: dt.date | None = None) -> ReferralRow:
+    today = today or timezone.localdate()
+    events = [ev.as_ev() for ev in referral.case.events.all()]
+    withdrawn: dt.date | None = None
+    shown = events
+    if not user.is_clinician:
+        shown = derive.police_view(events)
+        withdrawn = timeline.consent_withdrawn_on(events, derive.CLINIC_TO_POLICE)
+    view = derive.referral_view(shown, referral.advised_on, referral.sent_on, referral.clinic.code)
+    overdue = (
+        withdrawn is None
+        and view.stage == "sent"
+        and view.is_current
+        and today > referral.answer_due
+    )
+    requested = view.contact_requested_on
+    flag = bool(
+        view.is_open
+        and requested
+        and (referral.contact_answered_on is None or referral.contact_answered_on < requested)
+    )
+    offenders = getattr(referral.case, "offenders", None)
+    if offenders is None:
+        offenders = list(referral.case.people.filter(role=Person.Role.OFFENDER))
+    return ReferralRow(
+        referral=referral,
+        view=view,
+        overdue=overdue,
+        offender=offenders[0] if offenders else None,
+        consent_withdrawn_on=withdrawn,
+        contact_flag=flag,
+        consents={
+            d: timeline.consent(events, d)
+            for d in (derive.POLICE_TO_CLINIC, derive.CLINIC_TO_POLICE)
+        },
+    )
+
+
+def referral_rows(queryset: QuerySet[Referral], user: User) -> list[ReferralRow]:
+    today = timezone.localdate()
+    return [referral_row(r, user, today) for r in referral_queryset(queryset)]
+
+
+def clinic_suggestions(case: Case) -> list[Clinic]:
+    """The prefecture's accepting clinics: with room first, near the case's station first."""
+    near = Clinic.nearest_stations.through.objects.filter(
+        clinic_id=OuterRef("pk"), region_id=case.station_id or 0
+    )
+    clinics = list(
+        Clinic.objects.filter(prefecture_id=case.prefecture_id, accepting=True)
+        .with_load()
+        .annotate(near=Exists(near))
+    )
+    clinics.sort(key=lambda c: (not c.has_room, not getattr(c, "near", False), c.name))
+    return clinics
+
+
+# --- the officer's home page ------------------------------------------------------
+
+BREACH_WINDOW_DAYS = 180
 
 
 def officer_home_context(request: AuthedRequest) -> dict[str, Any]:
-    return {}
+    user = request.user
+    if not user.is_police or not user.prefecture_id:
+        return {}
+    today = timezone.localdate()
+    followups = (
+        FollowUp.objects.visible_to(user)
+        .filter(done_on__isnull=True, due_on__lte=today + dt.timedelta(days=7))
+        .select_related("case")
+    )
+    if not user.is_supervisor:
+        followups = followups.filter(Q(planned_by=user) | Q(case__station_id=user.region_id or 0))
+    followups_list = list(followups[:100])
+    candidates = Referral.objects.visible_to(user).filter(stage="sent", answer_due__lt=today)
+    overdue = [row for row in referral_rows(candidates[:100], user) if row.overdue]
+    return {
+        "treatment_today": today,
+        "followups_overdue": [f for f in followups_list if f.due_on < today],
+        "followups_due": [f for f in followups_list if f.due_on >= today],
+        "referrals_overdue": overdue,
+        "condition_flags": condition_flags(user, today),
+        "no_clinic_has_room": not any(
+            c.has_room for c in Clinic.objects.filter(prefecture_id=user.prefecture_id).with_load()
+        ),
+    }
+
+
+@dataclass
+class ConditionFlag:
+    case: Case
+    event: timeline.Ev
+    condition: derive.Condition
+
+
+def condition_flags(user: User, today: dt.date) -> list[ConditionFlag]:
+    """Contact reports of the last months dated while a condition was active."""
+    visible = Case.objects.visible_to(user)
+    case_ids = set(
+        Event.objects.filter(case__in=visible, type="condition_set").values_list(
+            "case_id", flat=True
+        )
+    )
+    if not case_ids:
+        return []
+    by_case: dict[int, list[timeline.Ev]] = defaultdict(list)
+    for ev in Event.objects.filter(
+        case_id__in=case_ids,
+        type__in=("condition_set", "condition_ended", "correction", *derive.CONTACT_REPORT_TYPES),
+    ):
+        by_case[ev.case_id].append(ev.as_ev())
+    cases = Case.objects.in_bulk(list(by_case))
+    since = today - dt.timedelta(days=BREACH_WINDOW_DAYS)
+    flags = [
+        ConditionFlag(cases[case_id], ev, cond)
+        for case_id, evs in by_case.items()
+        for ev, cond in derive.condition_breaches(evs)
+        if ev.date >= since
+    ]
+    return sorted(flags, key=lambda f: f.event.date, reverse=True)
+
+
+# --- the case page -----------------------------------------------------------------
+
+
+@dataclass
+class EpisodeRow:
+    episode: timeline.Episode
+    leaf: str
+    method: str
+    advised_by: User | None
+    responses: list[timeline.Ev]
+    referrals: list[ReferralRow]
 
 
 def case_panel_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
-    return {}
+    user = request.user
+    if not user.is_police or user.prefecture_id != case.prefecture_id:
+        return {}
+    today = timezone.localdate()
+    all_events = case.timeline_events()
+    events = derive.police_view(all_events)
+    state = timeline.case_state(events)
+    advice = {
+        a.advised_on: a.advised_by
+        for a in Advice.objects.filter(case=case).select_related("advised_by")
+    }
+    referrals = referral_rows(Referral.objects.filter(case=case), user)
+    episodes = []
+    for ep in state.episodes:
+        episodes.append(
+            EpisodeRow(
+                episode=ep,
+                leaf=timeline.classify(ep).leaf,
+                method=ep.advised.detail,
+                advised_by=advice.get(ep.advised_on),
+                responses=[ev for ev in ep.events if ev.type in timeline.RESPONSES],
+                referrals=[r for r in referrals if r.referral.advised_on == ep.advised_on],
+            )
+        )
+    current = state.current_episode
+    leaf = timeline.classify(current).leaf if current else ""
+    stage = timeline.referral_stage(current)
+    consent_police = timeline.consent(all_events, derive.POLICE_TO_CLINIC)
+    can_refer = bool(
+        current
+        and leaf not in ("rejected", "undecided")
+        and stage in ("none", "halted", "assessed_not_needed", "completed")
+    )
+    suggestions = clinic_suggestions(case) if can_refer else []
+    planned = list(FollowUp.objects.filter(case=case))
+    proposals = derive.followup_proposals(
+        events,
+        services.intervals_for(case.prefecture_id),
+        [(f.source_type, f.source_date, f.offset_days) for f in planned],
+    )
+    conditions = derive.conditions(events)
+    return {
+        "case": case,
+        "treatment_today": today,
+        "episodes": episodes,
+        "current_episode": current,
+        "current_leaf": leaf,
+        "current_stage": stage,
+        "can_refer": can_refer,
+        "consents": consent_rows(all_events),
+        "consent_police_to_clinic": consent_police,
+        "suggestions": suggestions,
+        "conditions": [(c, c.active_on(today)) for c in conditions],
+        "breaches": derive.condition_breaches(events),
+        "recurrences": derive.recurrences_with_phase(events),
+        "followups_open": [f for f in planned if f.done_on is None],
+        "followups_done": [f for f in planned if f.done_on is not None],
+        "proposals": proposals,
+        "advice_form": forms.AdviceForm(case=case, user=user),
+        "response_form": forms.ResponseForm(),
+        "consent_form": forms.ConsentForm(),
+        "referral_form": forms.ReferralForm(
+            clinics=Clinic.objects.filter(pk__in=[c.pk for c in suggestions])
+        ),
+        "recurrence_form": forms.RecurrenceForm(),
+        "condition_form": forms.ConditionForm(),
+        "condition_end_form": forms.ConditionEndForm(),
+        "contact_form": forms.DatedForm(),
+        "followup_done_form": forms.FollowUpDoneForm(),
+    }
+
+
+@dataclass
+class ConsentRow:
+    direction: str
+    holds: bool
+    given: timeline.Ev | None
+    withdrawn_on: dt.date | None
+
+
+def consent_rows(events: list[timeline.Ev]) -> list[ConsentRow]:
+    rows = []
+    for direction in (derive.POLICE_TO_CLINIC, derive.CLINIC_TO_POLICE):
+        given = [ev for ev in timeline.effective(events) if ev.type == f"consent_{direction}"]
+        rows.append(
+            ConsentRow(
+                direction=direction,
+                holds=timeline.consent(events, direction),
+                given=given[-1] if given else None,
+                withdrawn_on=timeline.consent_withdrawn_on(events, direction),
+            )
+        )
+    return rows

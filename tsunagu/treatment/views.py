@@ -1,0 +1,551 @@
+"""Pages of the treatment loop: the clinician's portal, referrals, the clinic
+directory, follow-up intervals, and the case-panel forms (which answer with a
+redirect to the case page, or the form with its errors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms as djforms
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from tsunagu.cases.models import Case
+from tsunagu.core.access import AuthedRequest, get_for_user
+from tsunagu.core.models import User
+from tsunagu.treatment import forms, panels, services
+from tsunagu.treatment.models import Clinic, FollowUp, Referral
+from tsunagu.treatment.services import ServiceError
+
+
+def _apply_error(form: djforms.BaseForm, err: ServiceError) -> None:
+    field = err.field if err.field in form.fields else None
+    form.add_error(field, gettext(err.message))
+
+
+def _case_action(
+    request: AuthedRequest,
+    pk: int,
+    form_factory: Callable[..., djforms.Form],
+    run: Callable[[Case, dict[str, Any]], Any],
+    title: Any,
+    done: Any,
+) -> HttpResponse:
+    """One case-panel form: GET shows it alone, POST runs it and returns to the case."""
+    case = get_for_user(Case, request.user, pk)
+    form = form_factory(request.POST if request.method == "POST" else None, case=case)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                run(case, form.cleaned_data)
+            except ServiceError as err:
+                _apply_error(form, err)
+            else:
+                messages.success(request, str(done))
+                return redirect(reverse("cases:detail", args=[case.pk]) + "#treatment")
+    return render(
+        request,
+        "treatment/case_form.html",
+        {"case": case, "form": form, "title": title},
+        status=400 if form.errors else 200,
+    )
+
+
+def _plain(form_class: type[djforms.Form]) -> Callable[..., djforms.Form]:
+    def make(data: Any, case: Case) -> djforms.Form:
+        return form_class(data)
+
+    return make
+
+
+@require_http_methods(["GET", "POST"])
+def advise(request: AuthedRequest, pk: int) -> HttpResponse:
+    def run(case: Case, data: dict[str, Any]) -> None:
+        services.advice_record(
+            actor=request.user,
+            case=case,
+            date=data["date"],
+            method=data["method"],
+            advised_by=data["advised_by"],
+        )
+
+    return _case_action(
+        request,
+        pk,
+        lambda data, case: forms.AdviceForm(data, case=case, user=request.user),
+        run,
+        _("Record treatment advice"),
+        _("The advice was recorded."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def respond(request: AuthedRequest, pk: int) -> HttpResponse:
+    def run(case: Case, data: dict[str, Any]) -> None:
+        services.advice_respond(
+            actor=request.user,
+            case=case,
+            date=data["date"],
+            response=data["response"],
+            reason=data.get("reason") or "",
+        )
+
+    return _case_action(
+        request,
+        pk,
+        _plain(forms.ResponseForm),
+        run,
+        _("Record the offender's response"),
+        _("The response was recorded."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def consent(request: AuthedRequest, pk: int) -> HttpResponse:
+    def run(case: Case, data: dict[str, Any]) -> None:
+        services.consent_record(
+            actor=request.user,
+            case=case,
+            date=data["date"],
+            direction=data["direction"],
+            given=data["given"],
+            method=data.get("method") or "",
+        )
+
+    return _case_action(
+        request, pk, _plain(forms.ConsentForm), run, _("Record consent"), _("Consent recorded.")
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def refer(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Send a referral; the form suggests clinics with room, nearest first."""
+    case = get_for_user(Case, request.user, pk)
+    suggestions = panels.clinic_suggestions(case)
+    clinics = Clinic.objects.filter(pk__in=[c.pk for c in suggestions])
+    form = forms.ReferralForm(request.POST if request.method == "POST" else None, clinics=clinics)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_send(
+                actor=request.user,
+                case=case,
+                clinic=form.cleaned_data["clinic"],
+                date=form.cleaned_data["date"],
+                summary=form.cleaned_data["summary"],
+            )
+        except ServiceError as err:
+            _apply_error(form, err)
+        else:
+            messages.success(request, gettext("The referral was sent."))
+            return redirect(reverse("cases:detail", args=[case.pk]) + "#treatment")
+    return render(
+        request,
+        "treatment/refer.html",
+        {"case": case, "form": form, "suggestions": suggestions},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def recurrence(request: AuthedRequest, pk: int) -> HttpResponse:
+    def run(case: Case, data: dict[str, Any]) -> None:
+        services.recurrence_record(
+            actor=request.user,
+            case=case,
+            date=data["date"],
+            victim=data["victim"],
+            sign=data["sign"],
+            arrest_kind=data.get("arrest_kind") or "",
+        )
+
+    return _case_action(
+        request,
+        pk,
+        _plain(forms.RecurrenceForm),
+        run,
+        _("Record a recurrence"),
+        _("The recurrence was recorded."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def contact_request(request: AuthedRequest, pk: int) -> HttpResponse:
+    def run(case: Case, data: dict[str, Any]) -> None:
+        services.contact_request(actor=request.user, case=case, date=data["date"])
+
+    return _case_action(
+        request,
+        pk,
+        _plain(forms.DatedForm),
+        run,
+        _("Ask the clinic to contact the police"),
+        _("The clinic will see that the police ask to be contacted."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def condition(request: AuthedRequest, pk: int) -> HttpResponse:
+    def run(case: Case, data: dict[str, Any]) -> None:
+        services.condition_set(
+            actor=request.user,
+            case=case,
+            date=data["date"],
+            kind=data["kind"],
+            expires_on=data.get("expires_on"),
+        )
+
+    return _case_action(
+        request,
+        pk,
+        _plain(forms.ConditionForm),
+        run,
+        _("Record a condition"),
+        _("The condition was recorded."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def condition_end(request: AuthedRequest, pk: int) -> HttpResponse:
+    def run(case: Case, data: dict[str, Any]) -> None:
+        services.condition_end(actor=request.user, case=case, date=data["date"], kind=data["kind"])
+
+    return _case_action(
+        request,
+        pk,
+        _plain(forms.ConditionEndForm),
+        run,
+        _("End a condition"),
+        _("The condition was ended."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def followup_plan(request: AuthedRequest, pk: int) -> HttpResponse:
+    def run(case: Case, data: dict[str, Any]) -> None:
+        services.followup_plan(
+            actor=request.user,
+            case=case,
+            source_type=data["source_type"],
+            source_date=data["source_date"],
+            due_on=data["due_on"],
+            offset_days=data.get("offset_days"),
+        )
+
+    return _case_action(
+        request,
+        pk,
+        _plain(forms.FollowUpPlanForm),
+        run,
+        _("Plan a follow-up"),
+        _("The follow-up was planned."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def followup_done(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Record a planned check; it closes the follow-up."""
+    followup = get_for_user(FollowUp, request.user, pk)
+    case = followup.case
+    form = forms.FollowUpDoneForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.followup_done(
+                actor=request.user,
+                followup=followup,
+                date=form.cleaned_data["date"],
+                outcome=form.cleaned_data.get("outcome") or "",
+            )
+        except ServiceError as err:
+            _apply_error(form, err)
+        else:
+            messages.success(request, gettext("The follow-up was recorded."))
+            return redirect(reverse("cases:detail", args=[case.pk]) + "#treatment")
+    return render(
+        request,
+        "treatment/case_form.html",
+        {"case": case, "form": form, "title": _("Record the follow-up"), "followup": followup},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- referrals: clinician portal and police list ----------------------------------
+
+
+def portal(request: AuthedRequest) -> HttpResponse:
+    """The clinician's work list: what needs their answer first."""
+    if not request.user.is_clinician:
+        raise Http404
+    rows = panels.referral_rows(Referral.objects.visible_to(request.user), request.user)
+    rows.sort(key=lambda r: r.priority)
+    active = [r for r in rows if r.view.is_open]
+    closed = [r for r in rows if not r.view.is_open][:50]
+    return render(
+        request, "treatment/portal.html", {"active": active, "closed": closed, "rows": rows}
+    )
+
+
+def referral_list(request: AuthedRequest) -> HttpResponse:
+    """The prefecture's referrals, for the police, filterable by stage and clinic."""
+    if not request.user.is_police:
+        raise Http404
+    queryset = Referral.objects.visible_to(request.user)
+    clinic = request.GET.get("clinic", "")
+    if clinic.isdigit():
+        queryset = queryset.filter(clinic_id=int(clinic))
+    rows = panels.referral_rows(queryset[:200], request.user)
+    stage = request.GET.get("stage", "")
+    if stage == "overdue":
+        rows = [r for r in rows if r.overdue]
+    elif stage == "open":
+        rows = [r for r in rows if r.view.is_open and not r.consent_withdrawn_on]
+    return render(
+        request,
+        "treatment/referral_list.html",
+        {
+            "rows": rows,
+            "stage": stage,
+            "clinic": clinic,
+            "clinics": Clinic.objects.visible_to(request.user),
+        },
+    )
+
+
+def referral_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One referral: for the clinic its actions; for the police its status."""
+    referral = get_for_user(Referral, request.user, pk)
+    row = panels.referral_row(referral, request.user)
+    context: dict[str, Any] = {"row": row, "referral": referral}
+    if request.user.is_clinician:
+        context["actions"] = clinic_actions(row)
+        context["today"] = timezone.localdate()
+    return render(request, "treatment/referral_detail.html", context)
+
+
+def clinic_actions(row: panels.ReferralRow) -> list[tuple[str, Any, djforms.Form]]:
+    """The clinician's possible next steps on a referral, each with its form."""
+    if not row.view.is_current:
+        return []
+    possible = {
+        "sent": ("acknowledge", "schedule"),
+        "acknowledged": ("schedule",),
+        "scheduled": ("schedule", "not_needed", "start"),
+        "in_treatment": ("session", "complete", "halt"),
+        "halted": ("start",),
+    }.get(row.view.stage, ())
+    return [(a, ACTION_LABELS[a], forms.ClinicActionForm(action=a)) for a in possible]
+
+
+ACTION_LABELS = {
+    "acknowledge": _("Acknowledge the referral"),
+    "schedule": _("Set the appointment"),
+    "not_needed": _("Assessed: no treatment needed"),
+    "start": _("Treatment started"),
+    "session": _("Session attended"),
+    "complete": _("Treatment completed"),
+    "halt": _("Treatment halted"),
+}
+
+
+@require_http_methods(["GET", "POST"])
+def referral_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    """A clinician's step on a referral of their clinic."""
+    if not request.user.is_clinician or action not in ACTION_LABELS:
+        raise Http404
+    referral = get_for_user(Referral, request.user, pk)
+    form = forms.ClinicActionForm(request.POST if request.method == "POST" else None, action=action)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_act(
+                actor=request.user,
+                referral=referral,
+                action=action,
+                date=form.cleaned_data["date"],
+                appointment_on=form.cleaned_data.get("appointment_on"),
+                reason=form.cleaned_data.get("reason") or "",
+            )
+        except ServiceError as err:
+            _apply_error(form, err)
+        else:
+            messages.success(request, gettext("Recorded."))
+            return redirect("treatment:referral", pk=referral.pk)
+    return render(
+        request,
+        "treatment/referral_act.html",
+        {"referral": referral, "form": form, "title": ACTION_LABELS[action], "action": action},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["POST"])
+def referral_contacted(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The clinic has contacted the police: clears the flag."""
+    if not request.user.is_clinician:
+        raise Http404
+    referral = get_for_user(Referral, request.user, pk)
+    try:
+        services.referral_contact_answered(
+            actor=request.user, referral=referral, date=timezone.localdate()
+        )
+    except ServiceError as err:
+        messages.error(request, gettext(err.message))
+    return redirect("treatment:referral", pk=referral.pk)
+
+
+# --- clinic directory ----------------------------------------------------------------
+
+
+def clinic_list(request: AuthedRequest) -> HttpResponse:
+    """The prefecture's cooperating clinics with this month's load against capacity."""
+    if not request.user.is_police:
+        raise Http404
+    clinics = list(
+        Clinic.objects.visible_to(request.user)
+        .with_load()
+        .prefetch_related("nearest_stations", "staff")
+    )
+    return render(
+        request,
+        "treatment/clinic_list.html",
+        {"clinics": clinics, "no_room": not any(c.has_room for c in clinics)},
+    )
+
+
+def clinic_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    if not request.user.is_police:
+        raise Http404
+    clinic = get_for_user(Clinic, request.user, pk)
+    clinic_with_load = Clinic.objects.with_load().get(pk=clinic.pk)
+    context: dict[str, Any] = {
+        "clinic": clinic_with_load,
+        "staff": User.objects.filter(clinic=clinic).order_by("username"),
+        "stations": clinic.nearest_stations.all(),
+    }
+    if request.user.is_supervisor:
+        context["attach_form"] = forms.AttachForm(clinic=clinic)
+        context["new_form"] = forms.NewClinicianForm()
+    return render(request, "treatment/clinic_detail.html", context)
+
+
+def _clinic_form(request: AuthedRequest, clinic: Clinic | None) -> HttpResponse:
+    user = request.user
+    if not user.is_supervisor or user.prefecture is None:
+        raise Http404
+    instance = clinic or Clinic(prefecture=user.prefecture)
+    form = forms.ClinicForm(
+        request.POST if request.method == "POST" else None,
+        instance=instance,
+        prefecture=user.prefecture,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.clinic_save(
+                actor=user,
+                clinic=form.save(commit=False),
+                stations=list(form.cleaned_data.get("nearest_stations") or []),
+            )
+        except ServiceError as err:
+            _apply_error(form, err)
+        else:
+            messages.success(request, gettext("The clinic was saved."))
+            return redirect("treatment:clinic", pk=saved.pk)
+    return render(
+        request,
+        "treatment/clinic_form.html",
+        {"form": form, "clinic": clinic},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def clinic_new(request: AuthedRequest) -> HttpResponse:
+    return _clinic_form(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+def clinic_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    if not request.user.is_supervisor:
+        raise Http404
+    return _clinic_form(request, get_for_user(Clinic, request.user, pk))
+
+
+@require_http_methods(["POST"])
+def clinic_staff(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Attach, detach or create a clinician account of the clinic."""
+    if not request.user.is_supervisor:
+        raise Http404
+    clinic = get_for_user(Clinic, request.user, pk)
+    op = request.POST.get("op", "")
+    context: dict[str, Any] = {
+        "clinic": Clinic.objects.with_load().get(pk=clinic.pk),
+        "stations": clinic.nearest_stations.all(),
+        "attach_form": forms.AttachForm(clinic=clinic),
+        "new_form": forms.NewClinicianForm(),
+    }
+    try:
+        if op == "attach":
+            attach = forms.AttachForm(request.POST, clinic=clinic)
+            context["attach_form"] = attach
+            if attach.is_valid():
+                services.clinic_attach(
+                    actor=request.user, clinic=clinic, user=attach.cleaned_data["user"]
+                )
+                messages.success(request, gettext("The account was attached."))
+                return redirect("treatment:clinic", pk=clinic.pk)
+        elif op == "detach":
+            staff = User.objects.filter(clinic=clinic, pk=request.POST.get("user", "0") or 0)
+            member = staff.first() if request.POST.get("user", "").isdigit() else None
+            if member is None:
+                raise Http404
+            services.clinic_detach(actor=request.user, clinic=clinic, user=member)
+            messages.success(request, gettext("The account was detached."))
+            return redirect("treatment:clinic", pk=clinic.pk)
+        elif op == "create":
+            new = forms.NewClinicianForm(request.POST)
+            context["new_form"] = new
+            if new.is_valid():
+                account = services.clinic_create_clinician(
+                    actor=request.user,
+                    clinic=clinic,
+                    username=new.cleaned_data["username"],
+                    full_name=new.cleaned_data.get("full_name") or "",
+                )
+                context["created"] = account
+                context["new_form"] = forms.NewClinicianForm()
+        else:
+            raise Http404
+    except ServiceError as err:
+        target = context["attach_form"] if op == "attach" else context["new_form"]
+        _apply_error(target, err)
+    context["staff"] = User.objects.filter(clinic=clinic).order_by("username")
+    status = 400 if any(f.errors for f in (context["attach_form"], context["new_form"])) else 200
+    # The temporary password is shown in this one response and never stored in clear.
+    return render(request, "treatment/clinic_detail.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def intervals(request: AuthedRequest) -> HttpResponse:
+    """The prefecture's follow-up intervals (supervisors)."""
+    user = request.user
+    if not user.is_supervisor or user.prefecture is None:
+        raise Http404
+    current = services.intervals_for(user.prefecture_id)
+    form = forms.IntervalsForm(request.POST if request.method == "POST" else None, current=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.intervals_save(actor=user, prefecture=user.prefecture, days=form.cleaned_data)
+        except ServiceError as err:
+            _apply_error(form, err)
+        else:
+            messages.success(request, gettext("The intervals were saved."))
+            return redirect("treatment:intervals")
+    return render(
+        request, "treatment/intervals.html", {"form": form}, status=400 if form.errors else 200
+    )
