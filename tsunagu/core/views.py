@@ -1,14 +1,34 @@
-"""Home page by role, and the prefecture's audit log."""
+"""Home page by role, the audit log, and the administrator's user screens."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages as flash
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from tsunagu.cases import labels
+from tsunagu.core import services
 from tsunagu.core.access import AuthedRequest
-from tsunagu.core.models import AuditEvent
+from tsunagu.core.forms import AuditFilterForm, PasswordForm, UserCreateForm, UserForm
+from tsunagu.core.models import AuditEvent, User
+
+AUDIT_PAGE_SIZE = 50
+USER_PAGE_SIZE = 50
+
+ACTION_LABELS = {
+    "case.open": gettext_lazy("Case opened"),
+    "person.add": gettext_lazy("Person added"),
+    "person.reveal": gettext_lazy("Victim details revealed"),
+    "user.create": gettext_lazy("Account created"),
+    "user.update": gettext_lazy("Account changed"),
+    "user.password_reset": gettext_lazy("Password reset"),
+}
 
 
 def home(request: AuthedRequest) -> HttpResponse:
@@ -18,10 +38,11 @@ def home(request: AuthedRequest) -> HttpResponse:
         from tsunagu.cases.views import officer_home
 
         return officer_home(request)
-    start = {"clinician": "treatment:portal", "analyst": "reports:programme"}.get(
-        user.role,
-        "",
-    )
+    start = {
+        "clinician": "treatment:portal",
+        "analyst": "reports:programme",
+        "admin": "core:users",
+    }.get(user.role, "")
     if start:
         try:
             return redirect(reverse(start))
@@ -30,16 +51,122 @@ def home(request: AuthedRequest) -> HttpResponse:
     return render(request, "core/home.html", {})
 
 
+def _action_label(action: str) -> str:
+    """A readable name for an audit action (event types use the timeline labels)."""
+    if action.startswith("event."):
+        return labels.event_label(action.removeprefix("event."))
+    return str(ACTION_LABELS.get(action, action))
+
+
 def audit_log(request: AuthedRequest) -> HttpResponse:
-    """The supervisor's audit log of their prefecture, filterable by action and user."""
-    if not request.user.is_supervisor:
+    """The audit log: a supervisor's prefecture, or an administrator's account events.
+
+    Filterable by action, user and date range. Audit events hold no victim
+    plaintext (only field names), so the page shows reasons as written.
+    """
+    if not (request.user.is_supervisor or request.user.is_admin):
         raise Http404
+    form = AuditFilterForm(request.GET or None)
     events = AuditEvent.objects.visible_to(request.user).select_related("actor")
-    action = request.GET.get("action", "").strip()
-    actor = request.GET.get("user", "").strip()
-    if action:
-        events = events.filter(action__startswith=action)
-    if actor:
-        events = events.filter(actor__username=actor)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "core/audit_log.html", {"page": page, "action": action, "actor": actor})
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["action"]:
+            events = events.filter(action__startswith=data["action"].strip())
+        if data["user"]:
+            events = events.filter(actor__username=data["user"].strip())
+        if data["date_from"]:
+            events = events.filter(at__date__gte=data["date_from"])
+        if data["date_to"]:
+            events = events.filter(at__date__lte=data["date_to"])
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    rows = [{"event": e, "action": _action_label(e.action)} for e in page.object_list]
+    return render(
+        request,
+        "core/audit_log.html",
+        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
+    )
+
+
+# --- the administrator's user screens ------------------------------------------------
+
+
+def _admin_only(request: AuthedRequest) -> None:
+    if not request.user.is_admin:
+        raise Http404
+
+
+def _get_user(request: AuthedRequest, pk: int) -> User:
+    _admin_only(request)
+    try:
+        return User.objects.select_related("region", "clinic").get(pk=pk)
+    except User.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def users(request: AuthedRequest) -> HttpResponse:
+    """Every account, with role, place and status (administrators only)."""
+    _admin_only(request)
+    queryset = User.objects.select_related("region", "clinic").order_by("username")
+    q = request.GET.get("q", "").strip()
+    if q:
+        queryset = queryset.filter(username__icontains=q)
+    page = Paginator(queryset, USER_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "core/users.html", {"page": page, "q": q})
+
+
+def user_new(request: AuthedRequest) -> HttpResponse:
+    _admin_only(request)
+    form = UserCreateForm(request.POST or None, initial={"is_active": True})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = services.user_create(
+            actor=request.user,
+            username=data["username"],
+            password=data["password2"],
+            **{k: data[k] for k in services.USER_FIELDS},
+        )
+        flash.success(request, _("The account was created."))
+        return redirect("core:user_edit", user.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "core/user_form.html", {"form": form, "creating": True}, status=status)
+
+
+def user_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    account = _get_user(request, pk)
+    form = UserForm(request.POST or None, instance=User.objects.get(pk=account.pk))
+    if request.method == "POST" and form.is_valid():
+        data: dict[str, Any] = form.cleaned_data
+        if account.pk == request.user.pk and (
+            not data["is_active"] or data["role"] != account.role
+        ):
+            form.add_error("is_active", _("You cannot deactivate yourself or change your role."))
+        else:
+            if data["username"] != account.username:
+                form.add_error("username", _("A user name cannot be changed."))
+            else:
+                services.user_update(
+                    actor=request.user,
+                    user=account,
+                    **{k: data[k] for k in services.USER_FIELDS},
+                )
+                flash.success(request, _("The account was saved."))
+                return redirect("core:users")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "core/user_form.html", {"form": form, "account": account}, status=status)
+
+
+def user_password(request: AuthedRequest, pk: int) -> HttpResponse:
+    account = _get_user(request, pk)
+    form = PasswordForm(request.POST or None, user=account)
+    if request.method == "POST" and form.is_valid():
+        services.user_set_password(
+            actor=request.user, user=account, password=form.cleaned_data["password2"]
+        )
+        flash.success(request, _("The password was reset."))
+        return redirect("core:users")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "core/user_password.html", {"form": form, "account": account}, status=status
+    )

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from tsunagu.conftest import VICTIM_ADDRESS, VICTIM_NAME
+from tsunagu.core import crypto
+
+
+@pytest.fixture
+def fresh_keyring():
+    crypto.keyring.cache_clear()
+    yield
+    crypto.keyring.cache_clear()
+
+
+def raw_key_ids(column: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM cases_person WHERE {column} <> ''")  # noqa: S608
+        return {crypto.key_id_of(value) for (value,) in cursor.fetchall()}
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("rotate-keys", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_rotation_with_keys_from_the_environment(settings, fresh_keyring, make_case, officer_tokyo):
+    old, new = crypto.new_key_line("old"), crypto.new_key_line("new")
+    settings.ENCRYPTION_KEYS = old
+    crypto.keyring.cache_clear()
+    case = make_case(officer_tokyo)
+    assert raw_key_ids("address") == {"old"}
+
+    settings.ENCRYPTION_KEYS = f"{new},{old}"
+    crypto.keyring.cache_clear()
+    first = run()
+    assert "cases.Person.address: 1 re-encrypted" in first
+    assert raw_key_ids("address") == {"new"} and raw_key_ids("name") == {"new"}
+    victim = case.people.get(role="victim")
+    assert victim.address == VICTIM_ADDRESS and victim.name == VICTIM_NAME
+    assert VICTIM_ADDRESS not in first
+
+    second = run()
+    assert "Done: 0 values re-encrypted" in second
+
+    # Only the new key is needed from now on.
+    settings.ENCRYPTION_KEYS = new
+    crypto.keyring.cache_clear()
+    assert case.people.get(role="victim").address == VICTIM_ADDRESS
+
+
+def test_new_key_in_the_key_file(settings, fresh_keyring, tmp_path, make_case, officer_tokyo):
+    settings.ENCRYPTION_KEYS = ""
+    settings.ENCRYPTION_KEY_FILE = tmp_path / "keys"
+    crypto.keyring.cache_clear()
+    case = make_case(officer_tokyo)
+    assert raw_key_ids("phone") == {"k1"}
+    out = run("--new-key")
+    assert "New key k2" in out
+    lines = settings.ENCRYPTION_KEY_FILE.read_text().split()
+    assert [ln.split(":")[0] for ln in lines] == ["k2", "k1"]
+    assert raw_key_ids("phone") == {"k2"}
+    assert case.people.get(role="victim").phone == "VICTIM-PHONE-MARKER"
+    assert "Done: 0 values re-encrypted" in run()
+
+
+def test_new_key_is_refused_when_keys_come_from_the_environment(settings, fresh_keyring):
+    settings.ENCRYPTION_KEYS = crypto.new_key_line("k1")
+    with pytest.raises(CommandError):
+        run("--new-key")
