@@ -1,0 +1,371 @@
+"""The programme status report (DESIGN §4), computed from the database.
+
+Only the cases with a `treatment_advised` in the period are read, and only their
+events that can change a classification, streamed in timeline order and grouped
+per case. Each case's events then go through the shared pure functions of
+`tsunagu.cases.timeline` (`episodes`, `classify`), so the report says exactly
+what the case pages say.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from tsunagu.cases import timeline
+from tsunagu.cases.models import Case, Event
+from tsunagu.core.models import Region
+
+# The event types that can change an episode's classification (plus corrections,
+# which may void one of them). Other events belong to episodes but never decide
+# a leaf, so they are not read.
+RELEVANT_TYPES: tuple[str, ...] = (
+    "treatment_advised",
+    "advice_accepted",
+    "advice_rejected",
+    "appointment_scheduled",
+    "assessed_not_needed",
+    "treatment_started",
+    "treatment_completed",
+    "treatment_halted",
+    "recurrence",
+    "correction",
+)
+
+LEAVES = timeline.LEAVES
+REASONS = timeline.REJECTION_REASONS
+# The recurrence breakdown of DESIGN §4, in the order of its JSON.
+RECURRENCE_KEYS = (
+    "not_finished",
+    "completed",
+    "continuing",
+    "halted",
+    "scheduled",
+    "not_needed",
+    "rejected",
+    "undecided",
+)
+# Figures a number can stand for, each a set of leaves (drill-down filters).
+FIGURES: dict[str, tuple[str, ...]] = {
+    "advised": LEAVES,
+    "accepted": ("completed", "continuing", "halted", "not_needed", "scheduled"),
+    "received": ("completed", "continuing", "halted"),
+    "not_finished": ("continuing", "halted"),
+    **{leaf: (leaf,) for leaf in LEAVES},
+}
+# Figures shown as a share of the episodes advised.
+PERCENT_KEYS = (
+    "accepted",
+    "received",
+    "completed",
+    "continuing",
+    "halted",
+    "scheduled",
+    "not_needed",
+    "rejected",
+    "undecided",
+)
+
+
+@dataclass(frozen=True)
+class Params:
+    """What a programme report is asked for: a period, an as-of date, prefectures.
+
+    `prefectures` holds JIS codes; empty means every prefecture in scope.
+    """
+
+    date_from: dt.date
+    date_to: dt.date
+    as_of: dt.date
+    prefectures: tuple[str, ...] = ()
+
+    @classmethod
+    def make(
+        cls,
+        date_from: dt.date,
+        date_to: dt.date,
+        as_of: dt.date | None = None,
+        prefectures: Iterable[str] = (),
+    ) -> Params:
+        return cls(date_from, date_to, as_of or date_to, tuple(sorted(set(prefectures))))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.date_from.isoformat(),
+            "to": self.date_to.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "prefectures": list(self.prefectures),
+        }
+
+
+@dataclass(frozen=True)
+class EpisodeRow:
+    """One advice episode of the report: where it falls, and its dates.
+
+    Holds no personal data: the case id stays inside the server (supervisors get
+    a link to the case, analysts a pseudonym).
+    """
+
+    case_id: int
+    prefecture: str
+    advised_on: dt.date
+    leaf: str
+    reason: str | None
+    recurred: bool
+    answered_on: dt.date | None
+    started_on: dt.date | None
+    leaf_on: dt.date | None
+    recurrence_on: dt.date | None
+
+    @property
+    def accepted(self) -> bool:
+        return self.leaf in FIGURES["accepted"]
+
+    @property
+    def received(self) -> bool:
+        return self.leaf in FIGURES["received"]
+
+
+def classify_case(
+    events: Sequence[timeline.Ev], date_from: dt.date, date_to: dt.date, as_of: dt.date
+) -> list[tuple[timeline.Episode, timeline.Classification]]:
+    """The episodes of one case advised in [from, to], classified as of a date."""
+    result = []
+    for episode in timeline.episodes(events, as_of):
+        if date_from <= episode.advised_on <= date_to:
+            result.append((episode, timeline.classify(episode)))
+    return result
+
+
+def _row(
+    case_id: int, prefecture: str, episode: timeline.Episode, c: timeline.Classification
+) -> EpisodeRow:
+    answered_on = started_on = leaf_on = recurrence_on = None
+    for ev in episode.events:
+        if ev.type in ("advice_accepted", "advice_rejected"):
+            answered_on = ev.date
+        elif ev.type == "treatment_started" and started_on is None:
+            started_on = ev.date
+        elif ev.type == "recurrence" and ev.date > episode.advised_on and recurrence_on is None:
+            recurrence_on = ev.date
+        if (
+            (c.leaf in ("completed", "halted", "continuing") and ev.type.startswith("treatment_"))
+            or (c.leaf == "not_needed" and ev.type == "assessed_not_needed")
+            or (c.leaf == "scheduled" and ev.type == "appointment_scheduled")
+            or (c.leaf == "rejected" and ev.type == "advice_rejected")
+        ):
+            leaf_on = ev.date
+    return EpisodeRow(
+        case_id=case_id,
+        prefecture=prefecture,
+        advised_on=episode.advised_on,
+        leaf=c.leaf,
+        reason=c.rejection_reason,
+        recurred=c.recurred,
+        answered_on=answered_on,
+        started_on=started_on,
+        leaf_on=leaf_on,
+        recurrence_on=recurrence_on,
+    )
+
+
+def scoped_cases(scope: QuerySet[Case], prefectures: Sequence[str]) -> QuerySet[Case]:
+    if prefectures:
+        scope = scope.filter(prefecture__code__in=list(prefectures))
+    return scope
+
+
+def episode_rows(scope: QuerySet[Case], params: Params) -> Iterator[EpisodeRow]:
+    """Every advice episode of the period within `scope`, classified as of `as_of`.
+
+    Two queries: the prefecture of each case advised in the period, then the
+    relevant events of those cases in timeline order, streamed.
+    """
+    last_advice = min(params.date_to, params.as_of)
+    if last_advice < params.date_from:
+        return
+    advised = Event.objects.filter(
+        type="treatment_advised", date__gte=params.date_from, date__lte=last_advice
+    ).values("case_id")
+    cases = scoped_cases(scope, params.prefectures).filter(pk__in=advised)
+    codes = dict(Region.objects.filter(kind=Region.Kind.PREFECTURE).values_list("pk", "code"))
+    prefecture_of = {
+        pk: codes[pref] for pk, pref in cases.order_by().values_list("pk", "prefecture_id")
+    }
+    if not prefecture_of:
+        return
+    events = (
+        Event.objects.filter(case__in=cases, type__in=RELEVANT_TYPES)
+        # A correction voids its target whatever its own date (timeline.effective).
+        .filter(Q(date__lte=params.as_of) | Q(type="correction"))
+        .order_by("case_id", "date", "rank", "id")
+        .values_list("case_id", "date", "type", "detail", "id")
+    )
+    for case_id, rows in groupby(events.iterator(chunk_size=5000), key=itemgetter(0)):
+        evs = [timeline.Ev(r[1], r[2], r[3], r[4]) for r in rows]
+        pref = prefecture_of[case_id]
+        for episode, c in classify_case(evs, params.date_from, params.date_to, params.as_of):
+            yield _row(case_id, pref, episode, c)
+
+
+# --- figures -------------------------------------------------------------------------
+
+
+def empty_figures(with_prefectures: bool) -> dict[str, Any]:
+    figures: dict[str, Any] = {"advised": 0}
+    if with_prefectures:
+        figures["prefectures_advised"] = 0
+    figures["accepted"] = 0
+    figures["received"] = 0
+    if with_prefectures:
+        figures["prefectures_received"] = 0
+    for leaf in LEAVES:
+        figures[leaf] = 0
+    figures["rejection_reasons"] = dict.fromkeys(REASONS, 0)
+    figures["recurrence"] = dict.fromkeys(RECURRENCE_KEYS, 0)
+    return figures
+
+
+def _add(figures: dict[str, Any], row: EpisodeRow) -> None:
+    figures["advised"] += 1
+    figures[row.leaf] += 1
+    if row.accepted:
+        figures["accepted"] += 1
+    if row.received:
+        figures["received"] += 1
+    if row.leaf == "rejected":
+        figures["rejection_reasons"][row.reason or "other"] += 1
+    if row.recurred:
+        figures["recurrence"][row.leaf] += 1
+        if row.leaf in FIGURES["not_finished"]:
+            figures["recurrence"]["not_finished"] += 1
+
+
+def percent(part: int, whole: int) -> float | None:
+    """A share in percent to one decimal, rounded half up (108/293 → 36.9)."""
+    if not whole:
+        return None
+    tenths = (2000 * part + whole) // (2 * whole)
+    return tenths / 10
+
+
+def percentages(figures: dict[str, Any]) -> dict[str, float | None]:
+    return {key: percent(figures[key], figures["advised"]) for key in PERCENT_KEYS}
+
+
+@dataclass
+class Report:
+    """The figures of a programme report, and the episodes behind them."""
+
+    params: Params
+    rows: list[EpisodeRow]
+    totals: dict[str, Any] = field(default_factory=dict)
+    by_prefecture: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON of DESIGN §4, key for key; percentages in an extra top-level key."""
+        return {
+            "period": {
+                "from": self.params.date_from.isoformat(),
+                "to": self.params.date_to.isoformat(),
+                "as_of": self.params.as_of.isoformat(),
+            },
+            "totals": self.totals,
+            "by_prefecture": self.by_prefecture,
+            "percentages": {
+                "totals": percentages(self.totals),
+                "by_prefecture": {
+                    code: percentages(figs) for code, figs in self.by_prefecture.items()
+                },
+            },
+        }
+
+    def monthly(self) -> list[dict[str, Any]]:
+        """Episodes by month of advice: advised, accepted, received, rejected."""
+        months: dict[str, dict[str, Any]] = {}
+        day = self.params.date_from.replace(day=1)
+        end = min(self.params.date_to, self.params.as_of)
+        while day <= end:
+            key = f"{day:%Y-%m}"
+            months[key] = {"month": key, "advised": 0, "accepted": 0, "received": 0, "rejected": 0}
+            day = (day + dt.timedelta(days=32)).replace(day=1)
+        for row in self.rows:
+            m = months.get(f"{row.advised_on:%Y-%m}")
+            if m is None:
+                continue
+            m["advised"] += 1
+            m["accepted"] += row.accepted
+            m["received"] += row.received
+            m["rejected"] += row.leaf == "rejected"
+        return list(months.values())
+
+
+def tally(params: Params, rows: Iterable[EpisodeRow]) -> Report:
+    """Count episodes into the totals and by-prefecture figures of DESIGN §4."""
+    report = Report(params=params, rows=list(rows))
+    totals = empty_figures(with_prefectures=True)
+    by_pref: dict[str, dict[str, Any]] = {}
+    for row in report.rows:
+        _add(totals, row)
+        figs = by_pref.get(row.prefecture)
+        if figs is None:
+            figs = by_pref[row.prefecture] = empty_figures(with_prefectures=False)
+        _add(figs, row)
+    totals["prefectures_advised"] = len(by_pref)
+    totals["prefectures_received"] = sum(1 for f in by_pref.values() if f["received"])
+    report.totals = totals
+    report.by_prefecture = dict(sorted(by_pref.items()))
+    return report
+
+
+def compute(scope: QuerySet[Case], params: Params) -> Report:
+    """The programme report over the cases in `scope` (already scoped to the user)."""
+    return tally(params, episode_rows(scope, params))
+
+
+# --- drill-down ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Drill:
+    """Which episodes a number stands for: a figure, and optionally a prefecture,
+    a rejection reason, recurrence only, a month of advice."""
+
+    figure: str = "advised"
+    prefecture: str = ""
+    reason: str = ""
+    recurrence: bool = False
+    month: str = ""
+
+    def matches(self, row: EpisodeRow) -> bool:
+        if row.leaf not in FIGURES.get(self.figure, ()):
+            return False
+        if self.prefecture and row.prefecture != self.prefecture:
+            return False
+        if self.reason and row.reason != self.reason:
+            return False
+        if self.recurrence and not row.recurred:
+            return False
+        return not (self.month and f"{row.advised_on:%Y-%m}" != self.month)
+
+
+def drill(rows: Iterable[EpisodeRow], selector: Drill) -> list[EpisodeRow]:
+    return [row for row in rows if selector.matches(row)]
+
+
+def pseudonym(case_id: int) -> str:
+    """A stable pseudonymous id for a case, for analysts: an HMAC of the id under
+    the secret key, so it cannot be reversed or guessed from the case number."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"tsunagu-case:{case_id}".encode(), hashlib.sha256
+    )
+    return digest.hexdigest()[:12].upper()
