@@ -1,7 +1,483 @@
-"""JSON API of the treatment app, mounted under /api/v1/."""
+"""JSON API of the treatment loop, mounted under /api/v1/treatment.
+
+Same scoping as the pages: every object is read through `visible_to(user)` and
+answers 404 outside it; refused writes answer 422 naming the field. What the
+police are shown passes through `derive.police_view`, as on the pages.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.errors import ValidationError
+
+from tsunagu.cases import timeline
+from tsunagu.cases.models import Case
+from tsunagu.core.access import get_for_user
+from tsunagu.core.models import Region, User
+from tsunagu.treatment import derive, panels, services
+from tsunagu.treatment.models import Clinic, Referral
+from tsunagu.treatment.services import ServiceError
 
 router = Router(tags=["treatment"])
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _Unprocessable(field: str, message: str) -> ValidationError:  # noqa: N802
+    """422 naming the field, in the shape of ninja's own validation errors."""
+    return ValidationError([{"loc": ["body", field], "msg": message, "type": "refused"}])
+
+
+def _refused(err: ServiceError) -> ValidationError:
+    return _Unprocessable(err.field or "__all__", err.message)
+
+
+def _run(func: Any, **kwargs: Any) -> Any:
+    try:
+        return func(**kwargs)
+    except ServiceError as err:
+        raise _refused(err) from err
+
+
+# --- schemas ------------------------------------------------------------------------
+
+
+class ClinicOut(Schema):
+    id: int
+    code: str
+    prefecture: str
+    name: str
+    kind: str
+    specialties: str
+    address: str
+    contact_person: str
+    phone: str
+    languages: str
+    fee_notes: str
+    monthly_capacity: int
+    accepting: bool
+    load_this_month: int
+    nearest_stations: list[str]
+
+
+class ClinicIn(Schema):
+    code: str
+    name: str
+    kind: Literal["hospital", "clinic", "counselling"] = "clinic"
+    specialties: str = ""
+    address: str = ""
+    contact_person: str = ""
+    phone: str = ""
+    languages: str = "ja"
+    fee_notes: str = ""
+    monthly_capacity: int = 4
+    accepting: bool = True
+    nearest_stations: list[str] = []
+
+
+class EventOut(Schema):
+    date: dt.date
+    type: str
+    detail: str
+
+
+class OffenderOut(Schema):
+    name: str
+    phone: str
+    address: str
+
+
+class ReferralOut(Schema):
+    id: int
+    case_id: int | None
+    case_ref: str | None
+    clinic: str
+    advised_on: dt.date
+    sent_on: dt.date
+    answer_due: dt.date
+    overdue: bool
+    stage: str
+    consent_withdrawn_on: dt.date | None
+    appointment_on: dt.date | None
+    summary: str
+    consents: dict[str, bool]
+    police_ask_contact: bool
+    offender: OffenderOut | None
+    events: list[EventOut]
+
+
+class ActionIn(Schema):
+    date: dt.date
+    appointment_on: dt.date | None = None
+    reason: str = ""
+
+
+class AdviceIn(Schema):
+    date: dt.date
+    method: Literal["in_person", "phone", "leaflet"]
+    advised_by: str | None = None
+
+
+class ResponseIn(Schema):
+    date: dt.date
+    response: Literal["accepted", "rejected", "undecided"]
+    reason: str = ""
+
+
+class ConsentIn(Schema):
+    date: dt.date
+    direction: Literal["police_to_clinic", "clinic_to_police"]
+    given: bool
+    method: str = ""
+
+
+class ReferralIn(Schema):
+    date: dt.date
+    clinic: str
+    summary: str
+
+
+class RecurrenceIn(Schema):
+    date: dt.date
+    victim: Literal["same_victim", "new_victim"]
+    sign: Literal["contact_report", "warning", "prohibition_order", "arrest"]
+    arrest_kind: str = ""
+
+
+class EpisodeOut(Schema):
+    advised_on: dt.date
+    method: str
+    leaf: str
+    referral_stage: str
+
+
+class RecurrenceOut(Schema):
+    date: dt.date
+    victim: str
+    phase: str
+
+
+class CaseTreatmentOut(Schema):
+    case_id: int
+    episodes: list[EpisodeOut]
+    consents: dict[str, bool]
+    consent_withdrawn_on: dict[str, dt.date | None]
+    recurrences: list[RecurrenceOut]
+    referrals: list[ReferralOut]
+
+
+def _clinic_out(clinic: Clinic) -> dict[str, Any]:
+    return {
+        "id": clinic.pk,
+        "code": clinic.code,
+        "prefecture": clinic.prefecture.code,
+        "name": clinic.name,
+        "kind": clinic.kind,
+        "specialties": clinic.specialties,
+        "address": clinic.address,
+        "contact_person": clinic.contact_person,
+        "phone": clinic.phone,
+        "languages": clinic.languages,
+        "fee_notes": clinic.fee_notes,
+        "monthly_capacity": clinic.monthly_capacity,
+        "accepting": clinic.accepting,
+        "load_this_month": getattr(clinic, "load", 0),
+        "nearest_stations": [s.code for s in clinic.nearest_stations.all()],
+    }
+
+
+def _referral_out(row: panels.ReferralRow, user: User) -> dict[str, Any]:
+    referral = row.referral
+    clinician = user.is_clinician
+    offender = row.offender if clinician else None
+    return {
+        "id": referral.pk,
+        "case_id": None if clinician else referral.case_id,
+        "case_ref": None if clinician else referral.case.ref,
+        "clinic": referral.clinic.code,
+        "advised_on": referral.advised_on,
+        "sent_on": referral.sent_on,
+        "answer_due": referral.answer_due,
+        "overdue": row.overdue,
+        "stage": row.stage,
+        "consent_withdrawn_on": row.consent_withdrawn_on,
+        "appointment_on": row.view.appointment_on,
+        "summary": referral.summary,
+        "consents": row.consents,
+        "police_ask_contact": row.contact_flag if clinician else False,
+        "offender": (
+            {"name": offender.name, "phone": offender.phone, "address": offender.address}
+            if offender
+            else None
+        ),
+        # The clinic sees its own events only, never the police file.
+        "events": [
+            {"date": ev.date, "type": ev.type, "detail": ev.detail}
+            for ev in (row.clinic_events if clinician else row.view.events)
+        ],
+    }
+
+
+def _police(request: HttpRequest) -> User:
+    user = _user(request)
+    if not user.is_police:
+        raise Http404
+    return user
+
+
+def _supervisor(request: HttpRequest) -> User:
+    user = _user(request)
+    if not user.is_supervisor or user.prefecture is None:
+        raise Http404
+    return user
+
+
+# --- clinics ------------------------------------------------------------------------
+
+
+@router.get("/clinics", response=list[ClinicOut])
+def treatment_clinics(request: HttpRequest) -> list[dict[str, Any]]:
+    """The prefecture's cooperating clinics with this month's load (police)."""
+    user = _police(request)
+    clinics = (
+        Clinic.objects.visible_to(user)
+        .with_load()
+        .select_related("prefecture")
+        .prefetch_related("nearest_stations")
+    )
+    return [_clinic_out(c) for c in clinics]
+
+
+@router.get("/clinics/{clinic_id}", response=ClinicOut)
+def treatment_clinic(request: HttpRequest, clinic_id: int) -> dict[str, Any]:
+    user = _police(request)
+    get_for_user(Clinic, user, clinic_id)
+    clinic = get_object_or_404(
+        Clinic.objects.with_load().select_related("prefecture"), pk=clinic_id
+    )
+    return _clinic_out(clinic)
+
+
+def _stations(user: User, codes: list[str]) -> list[Region]:
+    stations = list(Region.objects.filter(code__in=codes, parent_id=user.prefecture_id))
+    if len(stations) != len(set(codes)):
+        raise _Unprocessable("nearest_stations", "Unknown station of this prefecture.")
+    return stations
+
+
+def _clinic_fill(clinic: Clinic, payload: ClinicIn) -> None:
+    for name in ("code", *services.CLINIC_FIELDS):
+        setattr(clinic, name, getattr(payload, name))
+    if payload.monthly_capacity < 0:
+        raise _Unprocessable("monthly_capacity", "Must not be negative.")
+
+
+@router.post("/clinics", response={201: ClinicOut})
+def treatment_clinic_create(request: HttpRequest, payload: ClinicIn) -> tuple[int, dict[str, Any]]:
+    """Add a clinic to the supervisor's prefecture."""
+    user = _supervisor(request)
+    clinic = Clinic(prefecture=user.prefecture)
+    _clinic_fill(clinic, payload)
+    stations = _stations(user, payload.nearest_stations)
+    _run(services.clinic_save, actor=user, clinic=clinic, stations=stations)
+    return 201, _clinic_out(Clinic.objects.with_load().get(pk=clinic.pk))
+
+
+@router.put("/clinics/{clinic_id}/edit", response=ClinicOut)
+def treatment_clinic_update(
+    request: HttpRequest, clinic_id: int, payload: ClinicIn
+) -> dict[str, Any]:
+    """Update a clinic of the supervisor's prefecture."""
+    user = _supervisor(request)
+    clinic = get_for_user(Clinic, user, clinic_id)
+    _clinic_fill(clinic, payload)
+    stations = _stations(user, payload.nearest_stations)
+    _run(services.clinic_save, actor=user, clinic=clinic, stations=stations)
+    return _clinic_out(Clinic.objects.with_load().get(pk=clinic.pk))
+
+
+# --- referrals ----------------------------------------------------------------------
+
+
+@router.get("/referrals", response=list[ReferralOut])
+def treatment_referrals(request: HttpRequest) -> list[dict[str, Any]]:
+    """Referrals in scope: the clinic's for a clinician, the prefecture's for police."""
+    user = _user(request)
+    rows = panels.referral_rows(Referral.objects.visible_to(user)[:500], user)
+    return [_referral_out(r, user) for r in rows]
+
+
+@router.get("/referrals/{referral_id}", response=ReferralOut)
+def treatment_referral(request: HttpRequest, referral_id: int) -> dict[str, Any]:
+    user = _user(request)
+    referral = get_for_user(Referral, user, referral_id)
+    return _referral_out(panels.referral_row(referral, user), user)
+
+
+@router.post("/referrals/{referral_id}/actions/{action}", response=ReferralOut)
+def treatment_referral_action(
+    request: HttpRequest,
+    referral_id: int,
+    action: Literal[
+        "acknowledge", "schedule", "not_needed", "start", "session", "complete", "halt"
+    ],
+    payload: ActionIn,
+) -> dict[str, Any]:
+    """A clinician's step on their clinic's referral."""
+    user = _user(request)
+    if not user.is_clinician:
+        raise Http404
+    referral = get_for_user(Referral, user, referral_id)
+    _run(
+        services.referral_act,
+        actor=user,
+        referral=referral,
+        action=action,
+        date=payload.date,
+        appointment_on=payload.appointment_on,
+        reason=payload.reason,
+    )
+    referral = get_for_user(Referral, user, referral_id)
+    return _referral_out(panels.referral_row(referral, user), user)
+
+
+# --- the officer's side of a case ---------------------------------------------------------
+
+
+def _case(request: HttpRequest, case_id: int) -> tuple[User, Case]:
+    user = _user(request)
+    return user, get_for_user(Case, user, case_id)
+
+
+@router.get("/cases/{case_id}", response=CaseTreatmentOut)
+def treatment_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    """The case's advice episodes, consents, recurrences and referrals, as police see them."""
+    user, case = _case(request, case_id)
+    all_events = case.timeline_events()
+    events = derive.police_view(all_events)
+    state = timeline.case_state(events)
+    rows = panels.referral_rows(Referral.objects.filter(case=case), user)
+    directions = (derive.POLICE_TO_CLINIC, derive.CLINIC_TO_POLICE)
+    return {
+        "case_id": case.pk,
+        "episodes": [
+            {
+                "advised_on": ep.advised_on,
+                "method": ep.advised.detail,
+                "leaf": timeline.classify(ep).leaf,
+                "referral_stage": timeline.referral_stage(ep),
+            }
+            for ep in state.episodes
+        ],
+        "consents": {d: timeline.consent(all_events, d) for d in directions},
+        "consent_withdrawn_on": {
+            d: timeline.consent_withdrawn_on(all_events, d) for d in directions
+        },
+        "recurrences": [
+            {"date": ev.date, "victim": ev.detail, "phase": phase}
+            for ev, phase in derive.recurrences_with_phase(events)
+        ],
+        "referrals": [_referral_out(r, user) for r in rows],
+    }
+
+
+@router.post("/cases/{case_id}/advice", response={201: CaseTreatmentOut})
+def treatment_advise(
+    request: HttpRequest, case_id: int, payload: AdviceIn
+) -> tuple[int, dict[str, Any]]:
+    """Record that the offender was advised to see a medical expert."""
+    user, case = _case(request, case_id)
+    advised_by = user
+    if payload.advised_by:
+        found = User.objects.filter(username=payload.advised_by).first()
+        if found is None:
+            raise _Unprocessable("advised_by", "Unknown user.")
+        advised_by = found
+    _run(
+        services.advice_record,
+        actor=user,
+        case=case,
+        date=payload.date,
+        method=payload.method,
+        advised_by=advised_by,
+    )
+    return 201, treatment_case(request, case_id)
+
+
+@router.post("/cases/{case_id}/response", response={201: CaseTreatmentOut})
+def treatment_respond(
+    request: HttpRequest, case_id: int, payload: ResponseIn
+) -> tuple[int, dict[str, Any]]:
+    user, case = _case(request, case_id)
+    _run(
+        services.advice_respond,
+        actor=user,
+        case=case,
+        date=payload.date,
+        response=payload.response,
+        reason=payload.reason,
+    )
+    return 201, treatment_case(request, case_id)
+
+
+@router.post("/cases/{case_id}/consent", response={201: CaseTreatmentOut})
+def treatment_consent(
+    request: HttpRequest, case_id: int, payload: ConsentIn
+) -> tuple[int, dict[str, Any]]:
+    user, case = _case(request, case_id)
+    _run(
+        services.consent_record,
+        actor=user,
+        case=case,
+        date=payload.date,
+        direction=payload.direction,
+        given=payload.given,
+        method=payload.method,
+    )
+    return 201, treatment_case(request, case_id)
+
+
+@router.post("/cases/{case_id}/referrals", response={201: ReferralOut})
+def treatment_refer(
+    request: HttpRequest, case_id: int, payload: ReferralIn
+) -> tuple[int, dict[str, Any]]:
+    """Send the case's accepted advice to a clinic of the prefecture (by clinic code)."""
+    user, case = _case(request, case_id)
+    clinic = Clinic.objects.visible_to(user).filter(code=payload.clinic).first()
+    if clinic is None:
+        raise _Unprocessable("clinic", "Unknown clinic of this prefecture.")
+    referral = _run(
+        services.referral_send,
+        actor=user,
+        case=case,
+        clinic=clinic,
+        date=payload.date,
+        summary=payload.summary,
+    )
+    return 201, _referral_out(panels.referral_row(referral, user), user)
+
+
+@router.post("/cases/{case_id}/recurrence", response={201: CaseTreatmentOut})
+def treatment_recurrence(
+    request: HttpRequest, case_id: int, payload: RecurrenceIn
+) -> tuple[int, dict[str, Any]]:
+    user, case = _case(request, case_id)
+    _run(
+        services.recurrence_record,
+        actor=user,
+        case=case,
+        date=payload.date,
+        victim=payload.victim,
+        sign=payload.sign,
+        arrest_kind=payload.arrest_kind,
+    )
+    return 201, treatment_case(request, case_id)
