@@ -1,0 +1,57 @@
+"""Two clinicians acting at once on one referral: exactly one wins (PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection, connections
+
+from tsunagu.cases.models import Case
+from tsunagu.core.models import User
+from tsunagu.treatment import services
+from tsunagu.treatment.models import Clinic, Referral
+from tsunagu.treatment.services import ServiceError
+from tsunagu.treatment.tests.helpers import D, referred, started
+
+
+@pytest.mark.django_db(transaction=True)
+def test_completing_and_halting_at_once_exactly_one_wins(
+    officer_tokyo: User,
+    make_case: Callable[..., Case],
+    clinic_tokyo: Clinic,
+    clinician_tokyo: User,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises every write transaction")
+    referral = referred(officer_tokyo, make_case, clinic_tokyo)
+    started(clinician_tokyo, referral)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def act(action: str) -> None:
+        try:
+            mine = Referral.objects.get(pk=referral.pk)
+            barrier.wait(timeout=10)
+            services.referral_act(
+                actor=clinician_tokyo,
+                referral=mine,
+                action=action,
+                date=D(2016, 8, 1),
+                reason="moved" if action == "halt" else "",
+            )
+            outcomes.append("won")
+        except ServiceError:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=act, args=(a,)) for a in ("complete", "halt")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["refused", "won"]
+    types = [ev.type for ev in referral.case.timeline_events()]
+    assert types.count("treatment_completed") + types.count("treatment_halted") == 1
