@@ -1,7 +1,143 @@
-"""JSON API of the reports app, mounted under /api/v1/."""
+"""JSON API of the reports app, mounted under /api/v1/reports.
+
+The same scoping as the pages: police see their prefecture, analysts every
+prefecture and de-identified episodes; anyone else gets 404. Bad input answers
+422 with the field named.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from ninja import Query, Router, Schema
+from ninja.errors import ValidationError
+
+from tsunagu.cases.models import Case
+from tsunagu.core.models import Region, User
+from tsunagu.reports import annual, programme
 
 router = Router(tags=["reports"])
+
+
+def _reporting_user(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    if user.is_analyst or (user.is_police and user.prefecture_id):
+        return user
+    raise Http404
+
+
+def _invalid(field: str, message: str) -> ValidationError:
+    return ValidationError([{"loc": ["query", field], "msg": message, "type": "value_error"}])
+
+
+def _prefectures(user: User, codes: list[str]) -> tuple[str, ...]:
+    if not user.is_analyst:
+        pref = user.prefecture
+        if codes and (pref is None or set(codes) != {pref.code}):
+            raise _invalid("prefecture", "You may report on your own prefecture only.")
+        return (pref.code,) if pref else ()
+    known = set(Region.objects.filter(kind=Region.Kind.PREFECTURE).values_list("code", flat=True))
+    for code in codes:
+        if code not in known:
+            raise _invalid("prefecture", f"Unknown prefecture code {code!r}.")
+    return tuple(codes)
+
+
+class ProgrammeQuery(Schema):
+    date_from: dt.date
+    date_to: dt.date
+    as_of: dt.date | None = None
+    prefecture: list[str] = []
+
+
+def _params(user: User, q: ProgrammeQuery) -> programme.Params:
+    if q.date_to < q.date_from:
+        raise _invalid("date_to", "The period ends before it starts.")
+    if q.as_of is not None and q.as_of < q.date_from:
+        raise _invalid("as_of", "The as-of date is before the period starts.")
+    return programme.Params.make(q.date_from, q.date_to, q.as_of, _prefectures(user, q.prefecture))
+
+
+@router.get("/programme", response=dict[str, Any])
+def programme_report(request: HttpRequest, q: Query[ProgrammeQuery]) -> dict[str, Any]:
+    """The programme status report as the JSON of DESIGN §4 (plus `percentages`)."""
+    user = _reporting_user(request)
+    report = programme.compute(Case.objects.for_statistics(user), _params(user, q))
+    return report.as_json()
+
+
+class EpisodeOut(Schema):
+    id: str
+    prefecture: str
+    advised_on: dt.date
+    answered_on: dt.date | None
+    started_on: dt.date | None
+    leaf: str
+    leaf_on: dt.date | None
+    rejection_reason: str | None
+    recurrence_on: dt.date | None
+
+
+class DrillQuery(ProgrammeQuery):
+    figure: str = "advised"
+    pref: str = ""
+    reason: str = ""
+    recurrence: bool = False
+    month: str = ""
+
+
+@router.get("/programme/episodes", response=list[EpisodeOut])
+def programme_episodes(request: HttpRequest, q: Query[DrillQuery]) -> list[dict[str, Any]]:
+    """The episodes behind a figure. Police get their case references; analysts a
+    pseudonymous id only."""
+    user = _reporting_user(request)
+    if q.figure not in programme.FIGURES:
+        raise _invalid("figure", f"Unknown figure {q.figure!r}.")
+    if q.reason and q.reason not in programme.REASONS:
+        raise _invalid("reason", f"Unknown rejection reason {q.reason!r}.")
+    params = _params(user, q)
+    rows = programme.drill(
+        programme.episode_rows(Case.objects.for_statistics(user), params),
+        programme.Drill(q.figure, q.pref, q.reason, q.recurrence, q.month),
+    )
+    refs: dict[int, str] = {}
+    if user.is_police:
+        refs = dict(
+            Case.objects.visible_to(user)
+            .filter(pk__in=[r.case_id for r in rows])
+            .values_list("pk", "ref")
+        )
+    return [
+        {
+            "id": refs.get(r.case_id, "") if user.is_police else programme.pseudonym(r.case_id),
+            "prefecture": r.prefecture,
+            "advised_on": r.advised_on,
+            "answered_on": r.answered_on,
+            "started_on": r.started_on,
+            "leaf": r.leaf,
+            "leaf_on": r.leaf_on,
+            "rejection_reason": r.reason,
+            "recurrence_on": r.recurrence_on,
+        }
+        for r in sorted(rows, key=lambda r: (r.prefecture, r.advised_on, r.case_id))
+    ]
+
+
+class AnnualQuery(Schema):
+    year: int
+    fiscal: bool = False
+    prefecture: list[str] = []
+
+
+@router.get("/annual", response=dict[str, Any])
+def annual_statistics(request: HttpRequest, q: Query[AnnualQuery]) -> dict[str, Any]:
+    """Annual stalking statistics of a calendar or fiscal year, and year on year."""
+    user = _reporting_user(request)
+    if not 2000 <= q.year <= 2100:
+        raise _invalid("year", "Give a year between 2000 and 2100.")
+    stats = annual.compute(
+        Case.objects.for_statistics(user), q.year, q.fiscal, _prefectures(user, q.prefecture)
+    )
+    return stats.as_json()

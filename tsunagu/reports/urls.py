@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from tsunagu.reports import views
 
 app_name = "reports"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("programme/", views.programme_report, name="programme"),
+    path("programme/download/", views.programme_download, name="programme_download"),
+    path("programme/episodes/", views.episodes, name="episodes"),
+    path("annual/", views.annual_report, name="annual"),
+    path("annual/download/", views.annual_download, name="annual_download"),
+    path("releases/", views.releases, name="releases"),
+]

@@ -14,9 +14,10 @@ from tsunagu.cases.models import Case, Event
 from tsunagu.core.models import Region
 
 D = dt.date
+APRIL_2016 = D(2016, 4, 1)
 
 
-def bare_case(prefecture: str, ref: str, opened_on: dt.date = D(2016, 4, 1)) -> Case:
+def bare_case(prefecture: str, ref: str, opened_on: dt.date = APRIL_2016) -> Case:
     """A case without people (the reports never read them)."""
     return Case.objects.create(
         prefecture=Region.objects.get(code=prefecture), ref=ref, opened_on=opened_on

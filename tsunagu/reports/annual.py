@@ -1,0 +1,349 @@
+"""Annual stalking statistics (consultations, measures, relationship, sex and age).
+
+Counted in the database with GROUP BY, a handful of queries whatever the size:
+consultations are the cases opened in the year (`Case.opened_on`), measures the
+events dated in it, people the offenders and victims of the cases opened in it.
+Sex and age come from the plain columns of `Person`, never the encrypted ones.
+Events voided by a correction are not counted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tsunagu.cases import timeline
+from tsunagu.cases.labels import ARREST_KIND_LABELS, EVENT_LABELS, SEX_LABELS
+from tsunagu.cases.models import SEXES, Case, Event, Person
+from tsunagu.core.models import Code
+from tsunagu.reports.tables import Table
+
+# The measure columns of the annual tables; arrests are split by kind.
+MEASURE_KINDS: tuple[str, ...] = (
+    "warning",
+    "prohibition_order",
+    "emergency_order",
+    "arrest_stalking",
+    "arrest_order_violation",
+    "arrest_other",
+    "assistance",
+)
+COUNTED_TYPES = (
+    "warning",
+    "prohibition_order",
+    "emergency_order",
+    "arrest",
+    "assistance",
+    "treatment_advised",
+)
+# Columns of the year-on-year table.
+YEAR_COLUMNS: tuple[str, ...] = (
+    "consultations",
+    "warning",
+    "prohibition_order",
+    "emergency_order",
+    "arrest",
+    "assistance",
+    "treatment_advised",
+)
+
+AGE_BANDS: tuple[str, ...] = (
+    "under_20",
+    "20s",
+    "30s",
+    "40s",
+    "50s",
+    "60s",
+    "70s",
+    "80_plus",
+    "unknown",
+)
+AGE_BAND_LABELS = {
+    "under_20": gettext_lazy("19 or under"),
+    "20s": gettext_lazy("20s"),
+    "30s": gettext_lazy("30s"),
+    "40s": gettext_lazy("40s"),
+    "50s": gettext_lazy("50s"),
+    "60s": gettext_lazy("60s"),
+    "70s": gettext_lazy("70s"),
+    "80_plus": gettext_lazy("80 or over"),
+    "unknown": gettext_lazy("Unknown"),
+}
+
+
+def age_band(age: int | None) -> str:
+    """The NPA's 10-year band of an age: 〜19, 20代 … 70代, 80〜, 不明."""
+    if age is None or age < 0:
+        return "unknown"
+    if age < 20:
+        return "under_20"
+    if age >= 80:
+        return "80_plus"
+    return f"{age // 10 * 10}s"
+
+
+def default_year() -> int:
+    return timezone.localdate().year
+
+
+def period_of(year: int, fiscal: bool) -> tuple[dt.date, dt.date]:
+    """The calendar year, or the fiscal year 年度 from April of `year` to March."""
+    if fiscal:
+        return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+def _year_of(year: int, month: int, fiscal: bool) -> int:
+    return year - 1 if fiscal and month < 4 else year
+
+
+def measure_label(kind: str) -> str:
+    if kind.startswith("arrest_"):
+        return f"{EVENT_LABELS['arrest']}（{ARREST_KIND_LABELS[kind[len('arrest_') :]]}）"
+    if kind == "consultations":
+        return _("Consultations")
+    return str(EVENT_LABELS[kind])
+
+
+def _voided(scope: QuerySet[Case]) -> list[tuple[int, dt.date, str, str]]:
+    """The counted events that a correction voids, as (case, date, type, detail)."""
+    targets: set[tuple[int, dt.date, str, str]] = set()
+    for case_id, detail in Event.objects.filter(case__in=scope, type="correction").values_list(
+        "case_id", "detail"
+    ):
+        target = timeline.correction_target(detail)
+        if target and target[0] in COUNTED_TYPES:
+            targets.add((case_id, target[1], target[0], target[2]))
+    if not targets:
+        return []
+    existing = Event.objects.filter(
+        case_id__in={t[0] for t in targets}, type__in={t[2] for t in targets}
+    ).values_list("case_id", "date", "type", "detail")
+    return [ev for ev in existing if ev in targets]
+
+
+def yearly_counts(scope: QuerySet[Case], fiscal: bool) -> dict[int, Counter[str]]:
+    """Consultations and every measure, by (fiscal) year, across all the years."""
+    years: dict[int, Counter[str]] = {}
+
+    def add(year: int, kind: str, n: int) -> None:
+        years.setdefault(year, Counter())[kind] += n
+
+    opened = (
+        scope.order_by()
+        .annotate(y=ExtractYear("opened_on"), m=ExtractMonth("opened_on"))
+        .values_list("y", "m")
+        .annotate(n=Count("id"))
+    )
+    for y, m, n in opened:
+        add(_year_of(y, m, fiscal), "consultations", n)
+    events = (
+        Event.objects.filter(case__in=scope, type__in=COUNTED_TYPES)
+        .exclude(type="arrest")
+        .order_by()
+        .annotate(y=ExtractYear("date"), m=ExtractMonth("date"))
+        .values_list("y", "m", "type")
+        .annotate(n=Count("id"))
+    )
+    for y, m, kind, n in events:
+        add(_year_of(y, m, fiscal), kind, n)
+    arrests = (
+        Event.objects.filter(case__in=scope, type="arrest")
+        .order_by()
+        .annotate(y=ExtractYear("date"), m=ExtractMonth("date"))
+        .values_list("y", "m", "detail")
+        .annotate(n=Count("id"))
+    )
+    for y, m, detail, n in arrests:
+        kind = detail if detail in timeline.ARREST_KINDS else "other"
+        add(_year_of(y, m, fiscal), "arrest", n)
+        add(_year_of(y, m, fiscal), f"arrest_{kind}", n)
+    for _case, date, kind, detail in _voided(scope):
+        year = _year_of(date.year, date.month, fiscal)
+        add(year, kind, -1)
+        if kind == "arrest":
+            add(year, f"arrest_{detail if detail in timeline.ARREST_KINDS else 'other'}", -1)
+    return dict(sorted(years.items()))
+
+
+@dataclass
+class Annual:
+    """The annual statistics of one (fiscal) year, and every year's headline figures."""
+
+    year: int
+    fiscal: bool
+    date_from: dt.date
+    date_to: dt.date
+    prefectures: tuple[str, ...]
+    consultations: int
+    measures: dict[str, int]
+    relationship: dict[str, int]
+    people: dict[str, dict[str, dict[str, int]]]  # role → age band → sex → n
+    years: list[dict[str, Any]]
+
+    def as_json(self) -> dict[str, Any]:
+        def sex_totals(role: str) -> dict[str, int]:
+            return {sex: sum(self.people[role][band][sex] for band in AGE_BANDS) for sex in SEXES}
+
+        def age_totals(role: str) -> dict[str, int]:
+            return {band: sum(self.people[role][band].values()) for band in AGE_BANDS}
+
+        return {
+            "period": {
+                "year": self.year,
+                "fiscal": self.fiscal,
+                "from": self.date_from.isoformat(),
+                "to": self.date_to.isoformat(),
+            },
+            "prefectures": list(self.prefectures),
+            "consultations": self.consultations,
+            "measures": self.measures,
+            "relationship": self.relationship,
+            "offenders": {
+                "sex": sex_totals("offender"),
+                "age": age_totals("offender"),
+                "age_by_sex": self.people["offender"],
+            },
+            "victims": {
+                "sex": sex_totals("victim"),
+                "age": age_totals("victim"),
+                "age_by_sex": self.people["victim"],
+            },
+            "years": self.years,
+        }
+
+    def tables(self) -> list[Table]:
+        """The tables of the page and the downloads, labelled in the active language."""
+        relationship_labels = {
+            c.code: c.label for c in Code.objects.filter(table="relationship").order_by("sort")
+        }
+        total = _("Total")
+        tables = [
+            Table(
+                key="measures",
+                title=_("Consultations and measures"),
+                row_keys=["consultations", *MEASURE_KINDS],
+                row_labels=[measure_label(k) for k in ["consultations", *MEASURE_KINDS]],
+                col_keys=["count"],
+                col_labels=[_("Count")],
+                cells=[[self.consultations]] + [[self.measures[k]] for k in MEASURE_KINDS],
+                margins=False,
+                total_label=total,
+            ),
+            Table(
+                key="relationship",
+                title=_("Relationship of the offender to the victim"),
+                row_keys=list(self.relationship),
+                row_labels=[relationship_labels.get(k, k) for k in self.relationship],
+                col_keys=["count"],
+                col_labels=[_("Cases")],
+                cells=[[n] for n in self.relationship.values()],
+                total_label=total,
+            ),
+        ]
+        for role, title in (
+            ("offender", _("Offenders by age and sex")),
+            ("victim", _("Victims by age and sex")),
+        ):
+            tables.append(
+                Table(
+                    key=f"{role}s",
+                    title=title,
+                    row_keys=list(AGE_BANDS),
+                    row_labels=[str(AGE_BAND_LABELS[b]) for b in AGE_BANDS],
+                    col_keys=list(SEXES),
+                    col_labels=[str(SEX_LABELS[s]) for s in SEXES],
+                    cells=[[self.people[role][b][s] for s in SEXES] for b in AGE_BANDS],
+                    total_label=total,
+                )
+            )
+        tables.append(
+            Table(
+                key="years",
+                title=_("Year on year"),
+                row_keys=[str(y["year"]) for y in self.years],
+                row_labels=[str(y["year"]) for y in self.years],
+                col_keys=list(YEAR_COLUMNS),
+                col_labels=[measure_label(k) for k in YEAR_COLUMNS],
+                cells=[[y[k] for k in YEAR_COLUMNS] for y in self.years],
+                margins=False,
+                total_label=total,
+            )
+        )
+        return tables
+
+
+def change(current: int, previous: int | None) -> dict[str, Any] | None:
+    """The change from the previous year: difference and percent to one decimal."""
+    if previous is None:
+        return None
+    pct = None
+    if previous:
+        tenths = (2000 * (current - previous) + previous) // (2 * previous)
+        pct = tenths / 10
+    return {"diff": current - previous, "percent": pct}
+
+
+def compute(
+    scope: QuerySet[Case], year: int, fiscal: bool = False, prefectures: Sequence[str] = ()
+) -> Annual:
+    """The annual statistics for the cases in `scope` (already scoped to the user)."""
+    if prefectures:
+        scope = scope.filter(prefecture__code__in=list(prefectures))
+    start, end = period_of(year, fiscal)
+    by_year = yearly_counts(scope, fiscal)
+    counts = by_year.get(year, Counter())
+    opened = scope.filter(opened_on__gte=start, opened_on__lte=end)
+    relationship: dict[str, int] = {
+        c: 0
+        for c in Code.objects.filter(table="relationship")
+        .order_by("sort")
+        .values_list("code", flat=True)
+    }
+    for rel, n in opened.order_by().values_list("relationship").annotate(n=Count("id")):
+        relationship[rel] = relationship.get(rel, 0) + n
+    people: dict[str, dict[str, dict[str, int]]] = {
+        role: {band: dict.fromkeys(SEXES, 0) for band in AGE_BANDS}
+        for role in ("offender", "victim")
+    }
+    rows = (
+        Person.objects.filter(case__in=opened)
+        .order_by()
+        .values_list("role", "sex", "age")
+        .annotate(n=Count("id"))
+    )
+    for role, sex, age, n in rows:
+        if role in people:
+            people[role][age_band(age)][sex if sex in SEXES else "unknown"] += n
+    years: list[dict[str, Any]] = []
+    if by_year:
+        previous: dict[str, Any] | None = None
+        for y in range(min(by_year), max(by_year) + 1):
+            c = by_year.get(y, Counter())
+            entry: dict[str, Any] = {"year": y, **{k: c[k] for k in YEAR_COLUMNS}}
+            entry["change"] = {
+                k: change(c[k], previous[k] if previous else None) for k in YEAR_COLUMNS
+            }
+            years.append(entry)
+            previous = entry
+    return Annual(
+        year=year,
+        fiscal=fiscal,
+        date_from=start,
+        date_to=end,
+        prefectures=tuple(sorted(prefectures)),
+        consultations=counts["consultations"],
+        measures={k: counts[k] for k in MEASURE_KINDS},
+        relationship=relationship,
+        people=people,
+        years=years,
+    )

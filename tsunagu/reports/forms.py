@@ -1,0 +1,150 @@
+"""The report forms: a period (with presets), an as-of date, prefectures.
+
+One definition shared by the page, the drill-down, the downloads and the API, so
+a download always holds what the screen shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tsunagu.core.models import Region, User
+from tsunagu.reports.programme import FIGURES, REASONS, Params
+
+PRESETS = (
+    ("calendar", _("Calendar year")),
+    ("fiscal", _("Fiscal year (April–March)")),
+    ("last12", _("Last 12 months")),
+    ("custom", _("Custom period")),
+)
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+
+def prefecture_choices() -> list[tuple[str, str]]:
+    return [
+        (r.code, f"{r.code} {r.name}")
+        for r in Region.objects.filter(kind=Region.Kind.PREFECTURE).order_by("code")
+    ]
+
+
+class _ScopedForm(forms.Form):
+    """A form whose prefecture choice exists for analysts only: police users see
+    their own prefecture, always."""
+
+    prefecture = forms.MultipleChoiceField(
+        label=_("Prefectures"),
+        required=False,
+        help_text=_("None selected: every prefecture."),
+    )
+
+    def __init__(self, data: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.user = user
+        if user.is_analyst:
+            self.fields["prefecture"].choices = prefecture_choices()  # type: ignore[attr-defined]
+        else:
+            del self.fields["prefecture"]
+
+    def prefectures(self) -> tuple[str, ...]:
+        if not self.user.is_analyst:
+            pref = self.user.prefecture
+            return (pref.code,) if pref else ()
+        return tuple(self.cleaned_data.get("prefecture") or ())
+
+
+class ProgrammeForm(_ScopedForm):
+    """The period and as-of date of a programme report."""
+
+    preset = forms.ChoiceField(label=_("Period"), choices=PRESETS, initial="calendar")
+    year = forms.IntegerField(
+        label=_("Year"), required=False, min_value=EARLIEST_YEAR, max_value=LATEST_YEAR
+    )
+    date_from = forms.DateField(label=_("From"), required=False)
+    date_to = forms.DateField(label=_("To"), required=False)
+    as_of = forms.DateField(
+        label=_("As of"), required=False, help_text=_("Default: the end of the period.")
+    )
+    field_order = ["preset", "year", "date_from", "date_to", "as_of", "prefecture"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        preset = data.get("preset")
+        year = data.get("year")
+        today = timezone.localdate()
+        start: dt.date | None = None
+        end: dt.date | None = None
+        if preset in ("calendar", "fiscal"):
+            if year is None:
+                if "year" not in self.errors:
+                    self.add_error("year", _("Give the year."))
+                return data
+            if preset == "calendar":
+                start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+            else:
+                start, end = dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+        elif preset == "last12":
+            end = today
+            start = (today.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
+        elif preset == "custom":
+            start, end = data.get("date_from"), data.get("date_to")
+            if start is None and "date_from" not in self.errors:
+                self.add_error("date_from", _("Give the first day of the period."))
+            if end is None and "date_to" not in self.errors:
+                self.add_error("date_to", _("Give the last day of the period."))
+            if start is None or end is None:
+                return data
+            if end < start:
+                self.add_error("date_to", _("The period ends before it starts."))
+                return data
+        if start is None or end is None:
+            return data
+        as_of = data.get("as_of") or end
+        if as_of < start:
+            self.add_error("as_of", _("The as-of date is before the period starts."))
+            return data
+        data["params"] = Params.make(start, end, as_of, self.prefectures())
+        return data
+
+    @property
+    def params(self) -> Params:
+        return self.cleaned_data["params"]  # type: ignore[no-any-return]
+
+
+def default_programme_data() -> dict[str, str]:
+    return {"preset": "calendar", "year": str(timezone.localdate().year)}
+
+
+def params_query(params: Params) -> dict[str, Any]:
+    """The query string that reproduces a report (a custom period, explicit dates)."""
+    query: dict[str, Any] = {
+        "preset": "custom",
+        "date_from": params.date_from.isoformat(),
+        "date_to": params.date_to.isoformat(),
+        "as_of": params.as_of.isoformat(),
+    }
+    if params.prefectures:
+        query["prefecture"] = list(params.prefectures)
+    return query
+
+
+class DrillForm(forms.Form):
+    """Which episodes a number stands for (tsunagu.reports.programme.Drill)."""
+
+    figure = forms.ChoiceField(choices=[(k, k) for k in FIGURES], required=False)
+    pref = forms.RegexField(regex=r"^\d{2}$", required=False)
+    reason = forms.ChoiceField(choices=[("", "")] + [(r, r) for r in REASONS], required=False)
+    recurrence = forms.BooleanField(required=False)
+    month = forms.RegexField(regex=r"^\d{4}-\d{2}$", required=False)
+
+
+class AnnualForm(_ScopedForm):
+    """The year of the annual statistics, calendar or fiscal."""
+
+    year = forms.IntegerField(label=_("Year"), min_value=EARLIEST_YEAR, max_value=LATEST_YEAR)
+    fiscal = forms.BooleanField(label=_("Fiscal year (April–March)"), required=False)
+    field_order = ["year", "fiscal", "prefecture"]
