@@ -205,7 +205,12 @@ def referral_send(
     return referral
 
 
-def _refresh_stage(referral: Referral) -> derive.ReferralView:
+def referral_refresh(referral: Referral) -> derive.ReferralView:
+    """Store the referral's stage derived from the timeline (a cache for list filters).
+
+    The services call it after each step; call it after events reach the timeline
+    another way (an import, a correction).
+    """
     view = derive.referral_view(
         referral.case.timeline_events(),
         referral.advised_on,
@@ -263,7 +268,7 @@ def referral_act(
         event = event_record(
             actor=actor, case=case, date=date, type=_ACTION_EVENT[action], detail=detail
         )
-        _refresh_stage(referral)
+        referral_refresh(referral)
         audit(
             actor=actor,
             action=f"referral.{action}",
