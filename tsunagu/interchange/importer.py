@@ -537,7 +537,11 @@ class Importer:
         self.s_rank = ev_rank[order]
         self.s_detail = ev_detail[order]
         s_existing = existing[order]
-        n = len(order)
+        # The unsorted arrays are no longer needed: free them before the next steps.
+        del order, ev_case, ev_date, ev_rank, ev_detail, ev_line, existing, opened
+        self.ev_case, self.ev_date, self.ev_detail = array("i"), array("i"), array("i")
+        self.ev_rank, self.ev_existing, self.ev_line = array("b"), array("b"), array("i")
+        n = len(self.s_case)
         first = np.ones(n, dtype=bool)
         if n:
             first[1:] = (
@@ -546,8 +550,9 @@ class Importer:
                 | (self.s_rank[1:] != self.s_rank[:-1])
                 | (self.s_detail[1:] != self.s_detail[:-1])
             )
-        starts = np.flatnonzero(first)
-        sizes = np.diff(np.append(starts, n))
+        starts = np.flatnonzero(first).astype(np.int32)
+        del first
+        sizes = np.diff(np.append(starts, n)).astype(np.int32)
         group_existing = s_existing[starts] == 1
         self.summary.events_unchanged = int(np.count_nonzero(group_existing & (sizes > 1)))
         self.unique = starts
@@ -585,7 +590,7 @@ class Importer:
         measure_rank = {m: i for i, m in enumerate(timeline.MEASURES)}
         texts = self.detail_text
         touched = self.touched
-        step = 200_000
+        step = 10_000
         for lo in range(0, len(starts), step):
             s_chunk = starts[lo : lo + step]
             e_chunk = ends[lo : lo + step]
