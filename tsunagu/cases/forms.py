@@ -89,7 +89,9 @@ class CaseOpenForm(forms.Form):
     opened_on = forms.DateField(label=_("Opened on (first consultation)"), widget=DateInput())
     relationship = forms.ChoiceField(label=_("Relationship to the victim"), initial="unknown")
     note = forms.CharField(
-        label=_("Note on the consultation"), required=False, widget=forms.Textarea
+        label=_("Note on the consultation"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     offender_name = forms.CharField(label=_("Offender's name"), required=False, max_length=200)
     offender_sex = forms.ChoiceField(
@@ -153,7 +155,9 @@ class MeasureForm(forms.Form):
         required=False,
         choices=[("", "—"), *labels.choices(labels.ARREST_KIND_LABELS)],
     )
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea, max_length=2000)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
 
     # A refusal about the event's detail concerns the arrest kind or the note.
     def detail_field(self) -> str:

@@ -69,7 +69,7 @@ def _reveal(officer, case, reason="Safety check before a visit"):
 
 @access_test("core:audit_log")
 @pytest.mark.parametrize("who", ("officer_tokyo", "clinician_tokyo", "analyst"))
-def test_audit_log_is_refused_to_officers_clinicians_and_analysts(client, request, who):
+def test_audit_log_is_refused_to_officers_clinicians_and_analysts(db, client, request, who):
     client.force_login(request.getfixturevalue(who))
     assert client.get(reverse("core:audit_log")).status_code == 404
 

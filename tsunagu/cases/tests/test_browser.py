@@ -1,0 +1,31 @@
+"""The officer's main flow in Debian's Chromium: log in, open a case, record a warning."""
+
+from __future__ import annotations
+
+import pytest
+
+from tsunagu.conftest import VICTIM_MARKERS, browser_login
+from tsunagu.testing import assert_no_markers
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_officer_records_a_warning_and_sees_it_on_the_timeline(
+    page, officer_tokyo, make_case, screenshot_dir
+):
+    case = make_case(officer_tokyo, ref="BROWSER-1")
+    browser_login(page, "officer-tokyo")
+    page.click(f"text={case.ref}")
+    page.wait_for_url(f"**/cases/{case.pk}/")
+    assert_no_markers(page.content(), VICTIM_MARKERS)
+
+    page.select_option("#id_measure-type", "warning")
+    page.fill("#id_measure-date", "2016-06-01")
+    page.fill("#id_measure-note", "電話で警告")
+    page.click("#measure-form button[type=submit]")
+    page.wait_for_load_state()
+
+    row = page.locator("#timeline tbody tr", has_text="2016-06-01")
+    assert row.count() == 1
+    assert "警告" in row.inner_text() and "電話で警告" in row.inner_text()
+    page.screenshot(path=str(screenshot_dir / "foundation-timeline.png"), full_page=True)
+    assert case.events.filter(type="warning").exists()
