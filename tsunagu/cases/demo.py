@@ -1,0 +1,175 @@
+"""Demo cases: a few dozen stalking cases in five prefectures, with their timelines.
+
+Deterministic (a seeded generator) and idempotent: a case whose reference is
+already in its prefecture is left alone, and each case is written with its
+events in one transaction, so running the loader twice changes nothing.
+Relationships follow the NPA's published shares (FACTS.md: partner or
+ex-partner ~45 %, workplace ~12 %, acquaintance ~13 %, stranger ~7 %, unknown
+~7 %). Every name, address and phone number is made up: the towns do not
+exist, and the 090-0000 numbers are not assigned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import TextIO
+
+from django.db import transaction
+
+from tsunagu.cases import services
+from tsunagu.cases.models import Case
+from tsunagu.core.models import User
+
+# prefecture code → (demo officer, number of cases, wards or cities)
+PREFECTURES: dict[str, tuple[str, int, tuple[str, ...]]] = {
+    "13": ("officer-tokyo", 14, ("東京都新宿区", "東京都杉並区", "東京都世田谷区", "東京都豊島区")),
+    "27": ("officer-osaka", 9, ("大阪府大阪市北区", "大阪府堺市堺区", "大阪府豊中市")),
+    "14": ("officer-kanagawa", 7, ("神奈川県横浜市中区", "神奈川県川崎市川崎区", "神奈川県藤沢市")),
+    "23": ("officer-aichi", 5, ("愛知県名古屋市中区", "愛知県豊橋市", "愛知県岡崎市")),
+    "40": (
+        "officer-fukuoka",
+        5,
+        ("福岡県福岡市博多区", "福岡県北九州市小倉北区", "福岡県久留米市"),
+    ),
+}
+
+RELATIONSHIP_SHARES = (
+    ("partner_or_ex", 45),
+    ("spouse_or_ex", 10),
+    ("acquaintance", 13),
+    ("workplace", 12),
+    ("stranger", 7),
+    ("unknown", 7),
+    ("other", 6),
+)
+
+FAMILY = "佐々木 中村 小林 加藤 吉田 山口 松本 井上 木村 林 清水 山崎 森 池田 橋本 阿部 石川 前田".split()
+FEMALE = "美咲 陽子 由美 恵 真由美 彩 千尋 優子 麻衣 沙織 愛 奈々".split()
+MALE = "大輔 健太 翔太 拓也 直樹 雄一 浩二 誠 隆 和也 哲也 亮".split()
+TOWNS = "桜ヶ丘東 緑町北 若葉台西 柳原南 朝日台 旭ヶ丘 青葉原 松風町".split()
+WORKPLACES = ("株式会社みどり商事", "ひまわり保育園", "さくら総合病院（架空）", "青葉物流センター")
+
+FIRST_DAY = dt.date(2016, 4, 1)
+LAST_DAY = dt.date(2026, 6, 30)
+EMERGENCY_ORDERS_FROM = dt.date(2017, 6, 14)
+
+
+def _relationship(rng: random.Random) -> str:
+    codes, weights = zip(*RELATIONSHIP_SHARES, strict=True)
+    return rng.choices(codes, weights=weights)[0]
+
+
+def _person(rng: random.Random, role: str, sex: str, towns: tuple[str, ...]) -> services.PersonData:
+    given = rng.choice(FEMALE if sex == "female" else MALE)
+    return services.PersonData(
+        role=role,
+        name=f"{rng.choice(FAMILY)} {given}",
+        sex=sex,
+        age=rng.randint(19, 68),
+        address=f"{rng.choice(towns)}{rng.choice(TOWNS)}{rng.randint(1, 5)}-{rng.randint(1, 30)}-"
+        f"{rng.randint(1, 20)}",
+        phone=f"090-0000-{rng.randint(0, 9999):04d}",
+        workplace=rng.choice(WORKPLACES) if role == "victim" and rng.random() < 0.5 else "",
+    )
+
+
+def _after(rng: random.Random, day: dt.date, low: int, high: int) -> dt.date:
+    return min(day + dt.timedelta(days=rng.randint(low, high)), LAST_DAY)
+
+
+def _timeline(rng: random.Random, opened: dt.date) -> list[tuple[dt.date, str, str]]:
+    """The measures after the first consultation, in date order, as a police file has them."""
+    events: list[tuple[dt.date, str, str]] = []
+    day = opened
+    if rng.random() < 0.65:
+        day = _after(rng, day, 3, 30)
+        events.append((day, "warning", rng.choice(["", "口頭で警告", "文書で警告"])))
+    ordered = False
+    if rng.random() < 0.2:
+        day = _after(rng, day, 5, 60)
+        kind = (
+            "emergency_order"
+            if day >= EMERGENCY_ORDERS_FROM and rng.random() < 0.4
+            else "prohibition_order"
+        )
+        events.append((day, kind, ""))
+        ordered = True
+    if rng.random() < 0.25:
+        day = _after(rng, day, 1, 20)
+        events.append((day, "assistance", rng.choice(["防犯ブザー貸与", "避難先の紹介", ""])))
+    if rng.random() < 0.12:
+        day = _after(rng, day, 5, 90)
+        kind = (
+            "order_violation"
+            if ordered and rng.random() < 0.6
+            else rng.choice(["stalking", "other"])
+        )
+        events.append((day, "arrest", kind))
+    if events and rng.random() < 0.35:
+        day = _after(rng, day, 1, 14)
+        events.append((day, "treatment_advised", ""))
+        answer = rng.random()
+        day = _after(rng, day, 1, 10)
+        if answer < 0.37:
+            events.append((day, "advice_accepted", ""))
+        elif answer < 0.98:
+            reason = rng.choice(["sees_no_need", "sees_no_need", "blames_victim", "cost", "time"])
+            events.append((day, "advice_rejected", reason))
+        else:
+            events.append((day, "advice_undecided", ""))
+    if day < LAST_DAY - dt.timedelta(days=365) and rng.random() < 0.5:
+        events.append((_after(rng, day, 90, 300), "case_closed", "行為の停止を確認"))
+    return events
+
+
+def _open_case(officer: User, ref: str, rng: random.Random, towns: tuple[str, ...]) -> None:
+    span = (LAST_DAY - FIRST_DAY).days
+    opened = FIRST_DAY + dt.timedelta(days=rng.randint(0, span - 30))
+    stations = list(officer.prefecture.children.order_by("code")) if officer.prefecture else []
+    victims = [_person(rng, "victim", "female" if rng.random() < 0.88 else "male", towns)]
+    if rng.random() < 0.1:
+        victims.append(_person(rng, "victim", "female", towns))
+    offender = _person(rng, "offender", "male" if rng.random() < 0.85 else "female", towns)
+    assert officer.prefecture is not None
+    with transaction.atomic():
+        case = services.case_open(
+            actor=officer,
+            prefecture=officer.prefecture,
+            ref=ref,
+            opened_on=opened,
+            station=rng.choice(stations) if stations else None,
+            relationship=_relationship(rng),
+            people=[offender, *victims],
+            detail=rng.choice(["本人来署", "電話相談", "家族からの相談", ""]),
+        )
+        for day, kind, detail in _timeline(rng, opened):
+            services.event_record(actor=officer, case=case, date=day, type=kind, detail=detail)
+        # One case shows a mistaken entry and its audited correction.
+        if ref.endswith("-0003"):
+            wrong = services.event_record(
+                actor=officer, case=case, date=opened, type="warning", detail="別事案の入力誤り"
+            )
+            services.event_correct(
+                actor=officer, event=wrong, reason="別の事案に記録すべきものだった"
+            )
+
+
+def load(stdout: TextIO) -> None:
+    created = existing = 0
+    for code, (username, count, towns) in PREFECTURES.items():
+        officer = User.objects.filter(username=username).first()
+        if officer is None or officer.prefecture is None:
+            stdout.write(f"Demo cases of {code} skipped: no demo officer {username}.\n")
+            continue
+        rng = random.Random(f"tsunagu-demo-{code}")  # noqa: S311 (demo data, not secrets)
+        for n in range(1, count + 1):
+            ref = f"{code}-DEMO-{n:04d}"
+            # Draw the case's values even when it exists, so the others stay the same.
+            case_rng = random.Random(rng.random())  # noqa: S311
+            if Case.objects.filter(prefecture=officer.prefecture, ref=ref).exists():
+                existing += 1
+                continue
+            _open_case(officer, ref, case_rng, towns)
+            created += 1
+    stdout.write(f"Demo cases: {created} created, {existing} already there.\n")
