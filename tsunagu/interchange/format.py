@@ -61,16 +61,28 @@ MAX_STATION = 100
 
 @dataclass(frozen=True, order=True)
 class RowError:
-    """One problem in the input: where it is and why (an English msgid)."""
+    """One problem in the input: where it is and why.
+
+    `reason` is an English msgid with %(name)s placeholders filled from `params`;
+    `message` is it translated to the active language.
+    """
 
     file: str
     line: int
     column: str
     reason: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def message(self) -> str:
+        from django.utils.translation import gettext
+
+        return gettext(self.reason) % dict(self.params) if self.params else gettext(self.reason)
 
     def __str__(self) -> str:
         col = f" [{self.column}]" if self.column else ""
-        return f"{self.file}:{self.line}{col}: {self.reason}"
+        text = self.reason % dict(self.params) if self.params else self.reason
+        return f"{self.file}:{self.line}{col}: {text}"
 
 
 class FormatError(ValueError):

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop as _noop
 from tqdm import tqdm
 
 from tsunagu.cases import timeline
@@ -175,8 +176,15 @@ class Importer:
 
     # --- helpers ----------------------------------------------------------------------
 
-    def _error(self, table: fmt.Table, line: int, column: str, reason: str) -> None:
-        self.errors.append(fmt.RowError(table.name, line, column, reason))
+    def _error(
+        self, table: fmt.Table, line: int, column: str, reason: str, **params: object
+    ) -> None:
+        """Record a bad row; `reason` is an English msgid with %(name)s parameters."""
+        self.errors.append(
+            fmt.RowError(
+                table.name, line, column, reason, tuple((k, str(v)) for k, v in params.items())
+            )
+        )
 
     def _station_key(self, pref: str, text: str) -> str:
         """The station a text names: its id, or the text for a station to create."""
@@ -191,13 +199,15 @@ class Importer:
     def _prefecture(self, table: fmt.Table, line: int, raw: str) -> str | None:
         pref = fmt.normalise_prefecture(raw)
         if not pref:
-            self._error(table, line, "prefecture", "A prefecture code is required.")
+            self._error(table, line, "prefecture", _noop("A prefecture code is required."))
             return None
         if pref not in self.pref_ids:
-            self._error(table, line, "prefecture", f"Unknown prefecture code {raw!r}.")
+            self._error(
+                table, line, "prefecture", _noop("Unknown prefecture code “%(value)s”."), value=raw
+            )
             return None
         if self.scope is not None and pref not in self.scope:
-            self._error(table, line, "prefecture", "This prefecture is outside your scope.")
+            self._error(table, line, "prefecture", _noop("This prefecture is outside your scope."))
             return None
         return pref
 
@@ -206,14 +216,16 @@ class Importer:
         if ordinal is not None:
             return ordinal
         if not raw:
-            self._error(table, line, column, "A date is required.")
+            self._error(table, line, column, _noop("A date is required."))
             return None
         day = fmt.parse_date(raw)
         if day is None:
-            self._error(table, line, column, f"Not an ISO date (YYYY-MM-DD): {raw!r}.")
+            self._error(
+                table, line, column, _noop("Not an ISO date (YYYY-MM-DD): “%(value)s”."), value=raw
+            )
             return None
         if day > self.today:
-            self._error(table, line, column, "The date cannot be in the future.")
+            self._error(table, line, column, _noop("The date cannot be in the future."))
             return None
         self._dates[raw] = day.toordinal()
         return day.toordinal()
@@ -237,20 +249,28 @@ class Importer:
             n_errors = len(self.errors)
             ref = cell("case_ref")
             if not ref:
-                self._error(table, line, "case_ref", "A case reference is required.")
+                self._error(table, line, "case_ref", _noop("A case reference is required."))
             elif len(ref) > fmt.MAX_REF:
-                self._error(table, line, "case_ref", "The case reference is too long.")
+                self._error(table, line, "case_ref", _noop("The case reference is too long."))
             pref = self._prefecture(table, line, cell("prefecture"))
             opened = self._date(table, line, "opened_on", cell("opened_on"))
             relationship = cell("relationship") or "unknown"
             if relationship not in RELATIONSHIPS:
-                self._error(table, line, "relationship", f"Unknown relationship {relationship!r}.")
+                self._error(
+                    table,
+                    line,
+                    "relationship",
+                    _noop("Unknown relationship “%(value)s”."),
+                    value=relationship,
+                )
             sexes: dict[str, str] = {}
             ages: dict[str, int | None] = {}
             for who in ("offender", "victim"):
                 sex = cell(f"{who}_sex") or "unknown"
                 if sex not in SEXES:
-                    self._error(table, line, f"{who}_sex", f"Unknown sex {sex!r}.")
+                    self._error(
+                        table, line, f"{who}_sex", _noop("Unknown sex “%(value)s”."), value=sex
+                    )
                 sexes[who] = sex
                 raw_age = cell(f"{who}_age")
                 ages[who] = None
@@ -259,11 +279,14 @@ class Importer:
                         ages[who] = int(raw_age)
                     else:
                         self._error(
-                            table, line, f"{who}_age", "The age must be whole years from 0 to 120."
+                            table,
+                            line,
+                            f"{who}_age",
+                            _noop("The age must be whole years from 0 to 120."),
                         )
             station = cell("station")
             if len(station) > fmt.MAX_STATION:
-                self._error(table, line, "station", "The station name is too long.")
+                self._error(table, line, "station", _noop("The station name is too long."))
             if len(self.errors) > n_errors:
                 if not check:
                     raise AssertionError("a row changed between the two passes")
@@ -329,8 +352,8 @@ class Importer:
                     table,
                     line,
                     "case_ref",
-                    f"The case reference {row.ref!r} is already on line "
-                    f"{self.case_line[idx]} with different data.",
+                    _noop("The case reference is already on line %(first)s with different data."),
+                    first=self.case_line[idx],
                 )
                 self.case_bad[idx] = 1
 
@@ -363,7 +386,7 @@ class Importer:
                 pref = self._prefecture(table, line, pref_raw)
                 ok = pref is not None
             if not ref:
-                self._error(table, line, "case_ref", "A case reference is required.")
+                self._error(table, line, "case_ref", _noop("A case reference is required."))
                 ok = False
             ordinal = dates.get(date_raw)
             if ordinal is None:
@@ -371,7 +394,9 @@ class Importer:
                 ok = ok and ordinal is not None
             rank = ranks.get(type_)
             if rank is None:
-                self._error(table, line, "type", f"Unknown event type {type_!r}.")
+                self._error(
+                    table, line, "type", _noop("Unknown event type “%(value)s”."), value=type_
+                )
                 ok = False
             else:
                 ok = self._check_detail(line, type_, detail) and ok
@@ -402,12 +427,18 @@ class Importer:
                 self.events,
                 line,
                 "detail",
-                f"{detail!r} is not one of {', '.join(coded)} (required for {type_}).",
+                _noop("“%(value)s” is not one of %(codes)s (required for %(type)s)."),
+                value=detail,
+                codes=", ".join(coded),
+                type=type_,
             )
             return False
         if type_ == "correction" and timeline.correction_target(detail) is None:
             self._error(
-                self.events, line, "detail", "A correction's detail must name the voided event."
+                self.events,
+                line,
+                "detail",
+                _noop("A correction's detail must name the voided event."),
             )
             return False
         if type_ == "appointment_scheduled" and detail:
@@ -439,7 +470,7 @@ class Importer:
                         self.events,
                         line,
                         "case_ref",
-                        "No such case in cases.csv nor in the database.",
+                        _noop("No such case in cases.csv nor in the database."),
                     )
         for idx, ordinal in opened_db.items():
             if self.case_line[idx] == 0:
@@ -487,7 +518,7 @@ class Importer:
                     self.cases,
                     self.case_line[idx],
                     "case_ref",
-                    "This case is already in the database with different data.",
+                    _noop("This case is already in the database with different data."),
                 )
 
     def _load_existing_events(self, indexes: list[int]) -> None:
@@ -525,7 +556,10 @@ class Importer:
             early = (existing == 0) & (ev_date < opened[ev_case])
             for line in ev_line[early].tolist():
                 self._error(
-                    self.events, line, "date", "The date is before the case's opened_on date."
+                    self.events,
+                    line,
+                    "date",
+                    _noop("The date is before the case's opened_on date."),
                 )
         # Details sort by their text, so that the order never depends on the file's.
         detail_order = np.argsort(np.array(self.detail_text, dtype=object), kind="stable")
