@@ -170,7 +170,7 @@ def programme_xlsx(report: Report, names: dict[str, str], release: Table | None 
     ws.cell(row=1, column=1, value=_("Treatment advice programme")).font = TITLE_FONT
     ws.cell(row=2, column=1, value=period_text(report))
     if release is None:
-        _header(ws, 4, [_("Figure"), _("Count"), _("% of advised")])
+        _header(ws, 4, [_("Figure"), _("Count"), _("Percent of advised")])
         pcts = percentages(report.totals)
         row = 5
         for key, level in SUMMARY_ROWS:
@@ -394,7 +394,7 @@ def programme_pdf(report: Report, names: dict[str, str], release: Table | None =
                 ]
                 for k in ("not_finished", "completed")
             ]
-            _pdf_table(pdf, [_("Figure"), _("Count"), _("% of advised")], rows, [90, 40, 40])
+            _pdf_table(pdf, [_("Figure"), _("Count"), _("Percent of advised")], rows, [90, 40, 40])
             pdf.ln(4)
             pdf.cell(0, 6, _("Flow of the advice episodes"), new_x="LMARGIN", new_y="NEXT")
             y = _pdf_flow(pdf, report, pdf.get_y() + 2)

@@ -52,7 +52,7 @@ def text_of(response: Any) -> str:
         )
     if kind == "application/pdf":
         reader = PdfReader(io.BytesIO(content))
-        return re.sub(r"\s+", "", "".join(p.extract_text() for p in reader.pages))
+        return re.sub(r"[\s\x00]+", "", "".join(p.extract_text() for p in reader.pages))
     return content.decode("utf-8-sig")
 
 
