@@ -108,7 +108,8 @@ def test_pdf_is_japanese_with_the_figures_and_an_embedded_font(report: programme
     assert "受診の働き掛け12" in text
     assert "58.3%" in text and "41.7%" in text
     reader = PdfReader(io.BytesIO(content))
-    fonts: Any = reader.pages[0]["/Resources"]["/Font"]
+    page: Any = reader.pages[0]
+    fonts: Any = page["/Resources"]["/Font"]
     font: Any = next(iter(fonts.values())).get_object()
     descriptor: Any = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
     file_key = {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor)
