@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop as _noop
+from django.utils.translation import gettext_noop
 from tqdm import tqdm
 
 from tsunagu.cases import timeline
@@ -199,15 +199,21 @@ class Importer:
     def _prefecture(self, table: fmt.Table, line: int, raw: str) -> str | None:
         pref = fmt.normalise_prefecture(raw)
         if not pref:
-            self._error(table, line, "prefecture", _noop("A prefecture code is required."))
+            self._error(table, line, "prefecture", gettext_noop("A prefecture code is required."))
             return None
         if pref not in self.pref_ids:
             self._error(
-                table, line, "prefecture", _noop("Unknown prefecture code “%(value)s”."), value=raw
+                table,
+                line,
+                "prefecture",
+                gettext_noop("Unknown prefecture code “%(value)s”."),
+                value=raw,
             )
             return None
         if self.scope is not None and pref not in self.scope:
-            self._error(table, line, "prefecture", _noop("This prefecture is outside your scope."))
+            self._error(
+                table, line, "prefecture", gettext_noop("This prefecture is outside your scope.")
+            )
             return None
         return pref
 
@@ -216,16 +222,20 @@ class Importer:
         if ordinal is not None:
             return ordinal
         if not raw:
-            self._error(table, line, column, _noop("A date is required."))
+            self._error(table, line, column, gettext_noop("A date is required."))
             return None
         day = fmt.parse_date(raw)
         if day is None:
             self._error(
-                table, line, column, _noop("Not an ISO date (YYYY-MM-DD): “%(value)s”."), value=raw
+                table,
+                line,
+                column,
+                gettext_noop("Not an ISO date (YYYY-MM-DD): “%(value)s”."),
+                value=raw,
             )
             return None
         if day > self.today:
-            self._error(table, line, column, _noop("The date cannot be in the future."))
+            self._error(table, line, column, gettext_noop("The date cannot be in the future."))
             return None
         self._dates[raw] = day.toordinal()
         return day.toordinal()
@@ -249,9 +259,11 @@ class Importer:
             n_errors = len(self.errors)
             ref = cell("case_ref")
             if not ref:
-                self._error(table, line, "case_ref", _noop("A case reference is required."))
+                self._error(table, line, "case_ref", gettext_noop("A case reference is required."))
             elif len(ref) > fmt.MAX_REF:
-                self._error(table, line, "case_ref", _noop("The case reference is too long."))
+                self._error(
+                    table, line, "case_ref", gettext_noop("The case reference is too long.")
+                )
             pref = self._prefecture(table, line, cell("prefecture"))
             opened = self._date(table, line, "opened_on", cell("opened_on"))
             relationship = cell("relationship") or "unknown"
@@ -260,7 +272,7 @@ class Importer:
                     table,
                     line,
                     "relationship",
-                    _noop("Unknown relationship “%(value)s”."),
+                    gettext_noop("Unknown relationship “%(value)s”."),
                     value=relationship,
                 )
             sexes: dict[str, str] = {}
@@ -269,7 +281,11 @@ class Importer:
                 sex = cell(f"{who}_sex") or "unknown"
                 if sex not in SEXES:
                     self._error(
-                        table, line, f"{who}_sex", _noop("Unknown sex “%(value)s”."), value=sex
+                        table,
+                        line,
+                        f"{who}_sex",
+                        gettext_noop("Unknown sex “%(value)s”."),
+                        value=sex,
                     )
                 sexes[who] = sex
                 raw_age = cell(f"{who}_age")
@@ -282,11 +298,11 @@ class Importer:
                             table,
                             line,
                             f"{who}_age",
-                            _noop("The age must be whole years from 0 to 120."),
+                            gettext_noop("The age must be whole years from 0 to 120."),
                         )
             station = cell("station")
             if len(station) > fmt.MAX_STATION:
-                self._error(table, line, "station", _noop("The station name is too long."))
+                self._error(table, line, "station", gettext_noop("The station name is too long."))
             if len(self.errors) > n_errors:
                 if not check:
                     raise AssertionError("a row changed between the two passes")
@@ -352,7 +368,9 @@ class Importer:
                     table,
                     line,
                     "case_ref",
-                    _noop("The case reference is already on line %(first)s with different data."),
+                    gettext_noop(
+                        "The case reference is already on line %(first)s with different data."
+                    ),
                     first=self.case_line[idx],
                 )
                 self.case_bad[idx] = 1
@@ -386,7 +404,7 @@ class Importer:
                 pref = self._prefecture(table, line, pref_raw)
                 ok = pref is not None
             if not ref:
-                self._error(table, line, "case_ref", _noop("A case reference is required."))
+                self._error(table, line, "case_ref", gettext_noop("A case reference is required."))
                 ok = False
             ordinal = dates.get(date_raw)
             if ordinal is None:
@@ -395,7 +413,11 @@ class Importer:
             rank = ranks.get(type_)
             if rank is None:
                 self._error(
-                    table, line, "type", _noop("Unknown event type “%(value)s”."), value=type_
+                    table,
+                    line,
+                    "type",
+                    gettext_noop("Unknown event type “%(value)s”."),
+                    value=type_,
                 )
                 ok = False
             else:
@@ -427,7 +449,7 @@ class Importer:
                 self.events,
                 line,
                 "detail",
-                _noop("“%(value)s” is not one of %(codes)s (required for %(type)s)."),
+                gettext_noop("“%(value)s” is not one of %(codes)s (required for %(type)s)."),
                 value=detail,
                 codes=", ".join(coded),
                 type=type_,
@@ -438,7 +460,7 @@ class Importer:
                 self.events,
                 line,
                 "detail",
-                _noop("A correction's detail must name the voided event."),
+                gettext_noop("A correction's detail must name the voided event."),
             )
             return False
         if type_ == "appointment_scheduled" and detail:
@@ -470,7 +492,7 @@ class Importer:
                         self.events,
                         line,
                         "case_ref",
-                        _noop("No such case in cases.csv nor in the database."),
+                        gettext_noop("No such case in cases.csv nor in the database."),
                     )
         for idx, ordinal in opened_db.items():
             if self.case_line[idx] == 0:
@@ -518,7 +540,7 @@ class Importer:
                     self.cases,
                     self.case_line[idx],
                     "case_ref",
-                    _noop("This case is already in the database with different data."),
+                    gettext_noop("This case is already in the database with different data."),
                 )
 
     def _load_existing_events(self, indexes: list[int]) -> None:
@@ -559,7 +581,7 @@ class Importer:
                     self.events,
                     line,
                     "date",
-                    _noop("The date is before the case's opened_on date."),
+                    gettext_noop("The date is before the case's opened_on date."),
                 )
         # Details sort by their text, so that the order never depends on the file's.
         detail_order = np.argsort(np.array(self.detail_text, dtype=object), kind="stable")

@@ -15,7 +15,8 @@ EVENTS_HEADER = fmt.EVENT_COLUMNS
 
 def csv_text(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    # Every cell quoted, so that a lone CR in a value survives the "\n" line ends.
+    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(header)
     writer.writerows(rows)
     return buf.getvalue()
