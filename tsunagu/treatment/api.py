@@ -22,6 +22,7 @@ from tsunagu.core.models import Region, User
 from tsunagu.treatment import derive, panels, services
 from tsunagu.treatment.models import Clinic, Referral
 from tsunagu.treatment.services import ServiceError
+from tsunagu.treatment.views import refusal_text
 
 router = Router(tags=["treatment"])
 
@@ -38,7 +39,7 @@ def _Unprocessable(field: str, message: str) -> ValidationError:  # noqa: N802
 
 
 def _refused(err: ServiceError) -> ValidationError:
-    return _Unprocessable(err.field or "__all__", err.message)
+    return _Unprocessable(err.field or "__all__", refusal_text(err.message))
 
 
 def _run(func: Any, **kwargs: Any) -> Any:

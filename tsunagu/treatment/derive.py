@@ -58,6 +58,13 @@ def police_view(events: Iterable[Ev]) -> list[Ev]:
     return shown
 
 
+def hidden_from_police(events: Iterable[Ev]) -> set[int]:
+    """Keys of the events `police_view` hides (for a timeline that lists every row)."""
+    evs = list(events)
+    shown = {ev.key for ev in police_view(evs)}
+    return {ev.key for ev in timeline.effective(evs) if ev.key not in shown}
+
+
 def episode_at(events: Iterable[Ev], advised_on: dt.date) -> timeline.Episode | None:
     """The advice episode that starts on `advised_on` (the first of that date)."""
     for episode in timeline.episodes(events):

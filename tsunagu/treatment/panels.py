@@ -272,17 +272,17 @@ def case_panel_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
         "followups_open": [f for f in planned if f.done_on is None],
         "followups_done": [f for f in planned if f.done_on is not None],
         "proposals": proposals,
-        "advice_form": forms.AdviceForm(case=case, user=user),
-        "response_form": forms.ResponseForm(),
-        "consent_form": forms.ConsentForm(),
+        # Each form its own id prefix: the page holds several forms with a date field.
+        "advice_form": forms.AdviceForm(case=case, user=user, auto_id="advice_%s"),
+        "response_form": forms.ResponseForm(auto_id="response_%s"),
+        "consent_form": forms.ConsentForm(auto_id="consent_%s"),
         "referral_form": forms.ReferralForm(
-            clinics=Clinic.objects.filter(pk__in=[c.pk for c in suggestions])
+            clinics=Clinic.objects.filter(pk__in=[c.pk for c in suggestions]),
+            auto_id="referral_%s",
         ),
-        "recurrence_form": forms.RecurrenceForm(),
-        "condition_form": forms.ConditionForm(),
-        "condition_end_form": forms.ConditionEndForm(),
-        "contact_form": forms.DatedForm(),
-        "followup_done_form": forms.FollowUpDoneForm(),
+        "recurrence_form": forms.RecurrenceForm(auto_id="recurrence_%s"),
+        "condition_form": forms.ConditionForm(auto_id="condition_%s"),
+        "condition_end_form": forms.ConditionEndForm(auto_id="condition_end_%s"),
     }
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as _
 
 from tsunagu.cases import timeline
 from tsunagu.cases.models import Case, Event
@@ -25,6 +25,9 @@ from tsunagu.treatment import derive, workdays
 from tsunagu.treatment.models import Advice, Clinic, FollowUp, FollowUpPolicy, Referral
 
 __all__ = ["ServiceError"]
+
+# Refusals are English msgids (marked for the catalog, not translated here), like the
+# timeline's: pages translate them when they show them (views.refusal_text).
 
 ADVICE_METHODS = ("in_person", "phone", "leaflet")
 CONSENT_METHODS = ("written", "verbal")

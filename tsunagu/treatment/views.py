@@ -369,7 +369,9 @@ def clinic_actions(row: panels.ReferralRow) -> list[tuple[str, Any, djforms.Form
         "in_treatment": ("session", "complete", "halt"),
         "halted": ("start",),
     }.get(row.view.stage, ())
-    return [(a, ACTION_LABELS[a], forms.ClinicActionForm(action=a)) for a in possible]
+    return [
+        (a, ACTION_LABELS[a], forms.ClinicActionForm(action=a, auto_id=f"{a}_%s")) for a in possible
+    ]
 
 
 ACTION_LABELS = {

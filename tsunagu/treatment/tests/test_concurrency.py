@@ -6,7 +6,8 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.conf import settings
+from django.db import connections
 
 from tsunagu.cases.models import Case
 from tsunagu.core.models import User
@@ -16,15 +17,17 @@ from tsunagu.treatment.services import ServiceError
 from tsunagu.treatment.tests.helpers import D, referred, started
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="needs PostgreSQL: SQLite serialises every write transaction",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_completing_and_halting_at_once_exactly_one_wins(
     officer_tokyo: User,
     make_case: Callable[..., Case],
     clinic_tokyo: Clinic,
     clinician_tokyo: User,
 ) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite serialises every write transaction")
     referral = referred(officer_tokyo, make_case, clinic_tokyo)
     started(clinician_tokyo, referral)
     barrier = threading.Barrier(2)

@@ -123,6 +123,7 @@ def test_police_view_hides_exactly_clinic_events_while_withdrawn(
             withdrawn = True
         hidden = withdrawn and ev.type in timeline.CLINIC_STATUS_EVENTS
         assert (ev.key in shown_keys) == (not hidden)
+        assert (ev.key in derive.hidden_from_police(events)) == hidden
 
 
 def test_contact_report_during_an_active_condition_is_a_breach() -> None:

@@ -87,7 +87,7 @@ def test_referral_without_consent_shows_the_error_and_writes_nothing(
         {"date": "2016-06-02", "clinic": clinic_tokyo.pk, "summary": "x"},
     )
     assert response.status_code == 400
-    assert "errorlist" in response.content.decode()
+    assert "警察から医療機関への情報提供の同意が記録されていません。" in response.content.decode()
     assert Event.objects.count() == before and not Referral.objects.exists()
 
 
@@ -152,7 +152,9 @@ def test_invalid_transition_is_shown_not_500(
         reverse("treatment:referral_act", args=[referral.pk, "complete"]), {"date": "2016-06-05"}
     )
     assert response.status_code == 400
-    assert "errorlist" in response.content.decode()
+    assert "その日付の紹介の段階（紹介済み・医療機関の回答待ち）ではできません。" in (
+        response.content.decode()
+    )
 
 
 def test_after_withdrawal_police_see_only_the_withdrawal(

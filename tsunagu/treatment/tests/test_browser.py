@@ -1,0 +1,116 @@
+"""The loop in Debian's Chromium: the officer advises and refers, the clinician
+acknowledges and starts treatment, the officer sees the status."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from tsunagu.cases.models import Case
+from tsunagu.conftest import VICTIM_MARKERS, browser_login
+from tsunagu.core.models import User
+from tsunagu.testing import assert_no_markers
+from tsunagu.treatment.models import Clinic, Referral
+
+DOCS = Path(__file__).resolve().parents[3] / "docs"
+
+
+def _with_japanese_font(context: Any) -> None:
+    """Serve the pinned Noto Sans CJK JP to the page so that screenshots show Japanese
+    (Debian's Chromium in CI has no Japanese system font)."""
+    import noto_cjk_sans_jp_regular
+
+    font = Path(noto_cjk_sans_jp_regular.__file__).parent / "NotoSansCJKjp-Regular.otf"
+    context.route("**/__test-font/noto.otf", lambda route: route.fulfill(path=str(font)))
+
+
+FONT_CSS = (
+    "@font-face{font-family:'TestNotoJP';src:url('/__test-font/noto.otf')}"
+    "body,button,input,select,textarea{font-family:'TestNotoJP',sans-serif !important}"
+)
+
+
+def _screenshot_ready(page: Any) -> None:
+    page.add_style_tag(content=FONT_CSS)
+    page.evaluate("document.fonts.ready")
+    page.wait_for_timeout(300)
+
+
+def _submit(page: Any, action_suffix: str) -> None:
+    page.click(f"form[action$='{action_suffix}'] button[type=submit]")
+    page.wait_for_load_state()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_officer_refers_clinician_starts_officer_sees_it(
+    chromium: Any,
+    live_server: Any,
+    officer_tokyo: User,
+    clinician_tokyo: User,
+    clinic_tokyo: Clinic,
+    make_case: Callable[..., Case],
+    screenshot_dir: Path,
+) -> None:
+    case = make_case(officer_tokyo, ref="LOOP-1")
+    today = timezone.localdate().isoformat()
+    officer_ctx = chromium.new_context(locale="ja-JP", base_url=live_server.url)
+    clinic_ctx = chromium.new_context(locale="ja-JP", base_url=live_server.url)
+    _with_japanese_font(officer_ctx)
+    _with_japanese_font(clinic_ctx)
+    try:
+        police = officer_ctx.new_page()
+        browser_login(police, "officer-tokyo")
+        police.goto(f"/cases/{case.pk}/")
+
+        police.click("text=受診の働き掛けを記録")
+        police.select_option("#advice_method", "in_person")
+        _submit(police, "/advise/")
+        police.click("text=本人の回答を記録")
+        police.select_option("#response_response", "accepted")
+        _submit(police, "/respond/")
+        for direction in ("police_to_clinic", "clinic_to_police"):
+            police.click("text=同意または撤回を記録")
+            police.select_option("#consent_direction", direction)
+            police.select_option("#consent_given", "1")
+            police.select_option("#consent_method", "written")
+            _submit(police, "/consent/")
+        police.check(f"#clinic-{clinic_tokyo.pk}")
+        police.fill("#referral_summary", "本人は受診を希望。平日夜の予約を希望。")
+        _submit(police, "/refer/")
+        assert "紹介済み・医療機関の回答待ち" in police.inner_text("#treatment")
+        referral = Referral.objects.get(case=case)
+
+        clinic = clinic_ctx.new_page()
+        browser_login(clinic, "clinician-tokyo")
+        assert "/treatment/" in clinic.url
+        assert_no_markers(clinic.content(), VICTIM_MARKERS)
+        clinic.click("text=OFFENDER-NAME-MARKER")
+        clinic.wait_for_url(f"**/treatment/referrals/{referral.pk}/")
+        assert_no_markers(clinic.content(), VICTIM_MARKERS)
+        _submit(clinic, "/acknowledge/")
+        clinic.fill("#schedule_appointment_on", today)
+        _submit(clinic, "/schedule/")
+        _submit(clinic, "/start/")
+        assert "治療中" in clinic.inner_text("#referral-stage")
+        assert_no_markers(clinic.content(), VICTIM_MARKERS)
+
+        police.goto(f"/cases/{case.pk}/")
+        stage = police.inner_text("#treatment .referral-stage")
+        assert "治療中" in stage
+        _screenshot_ready(police)
+        section = police.locator("#treatment")
+        section.screenshot(path=str(screenshot_dir / "treatment-loop.png"))
+        DOCS.mkdir(exist_ok=True)
+        shutil.copy(screenshot_dir / "treatment-loop.png", DOCS / "treatment-loop.png")
+        _screenshot_ready(clinic)
+        clinic.screenshot(path=str(screenshot_dir / "treatment-clinician.png"), full_page=True)
+    finally:
+        officer_ctx.close()
+        clinic_ctx.close()
+    referral.refresh_from_db()
+    assert referral.stage == "in_treatment"
