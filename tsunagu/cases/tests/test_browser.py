@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from tsunagu.cases.tests.reference_data import reference_data  # noqa: F401
 from tsunagu.conftest import VICTIM_MARKERS, browser_login
 from tsunagu.testing import assert_no_markers
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
 def test_officer_records_a_warning_and_sees_it_on_the_timeline(
     page, officer_tokyo, make_case, screenshot_dir
 ):

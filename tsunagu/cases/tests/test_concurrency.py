@@ -10,6 +10,7 @@ from django.db import connection
 
 from tsunagu.cases import services
 from tsunagu.cases.models import Case
+from tsunagu.cases.tests.reference_data import reference_data  # noqa: F401
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
 @pytest.mark.parametrize(
     ("first", "second"),
     [
@@ -26,7 +28,7 @@ pytestmark = pytest.mark.skipif(
     ],
 )
 def test_two_incompatible_events_at_once_exactly_one_wins(
-    transactional_db, make_case, officer_tokyo, supervisor_tokyo, first, second
+    make_case, officer_tokyo, supervisor_tokyo, first, second
 ):
     case = make_case(officer_tokyo)
     barrier = threading.Barrier(2)
