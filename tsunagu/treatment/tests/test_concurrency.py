@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable
 
@@ -17,12 +18,29 @@ from tsunagu.treatment.services import ServiceError
 from tsunagu.treatment.tests.helpers import D, referred, started
 
 
+@pytest.fixture
+def regions_present(transactional_db: None) -> None:
+    """The regions and code tables of the data migration, reloaded if an earlier
+    transactional test's flush removed them (the serialized rollback does not always
+    restore them after a live-server test on PostgreSQL)."""
+    from django.apps import apps
+
+    from tsunagu.core.models import Code, Region
+
+    if Region.objects.exists():
+        return
+    module = importlib.import_module("tsunagu.core.migrations.0003_load_japan_regions_and_codes")
+    Code.objects.all().delete()
+    module.load(apps, None)
+
+
 @pytest.mark.skipif(
     "postgresql" not in settings.DATABASES["default"]["ENGINE"],
     reason="needs PostgreSQL: SQLite serialises every write transaction",
 )
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_completing_and_halting_at_once_exactly_one_wins(
+    regions_present: None,
     officer_tokyo: User,
     make_case: Callable[..., Case],
     clinic_tokyo: Clinic,
