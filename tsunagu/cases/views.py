@@ -144,7 +144,9 @@ def _get_case(request: AuthedRequest, pk: int) -> Case:
     return (
         Case.objects.select_related("prefecture", "station")
         .prefetch_related(
-            Prefetch("events", queryset=Event.objects.in_timeline_order()),
+            Prefetch(
+                "events", queryset=Event.objects.in_timeline_order().select_related("recorded_by")
+            ),
             "people",
         )
         .get(pk=case.pk)

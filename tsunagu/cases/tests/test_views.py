@@ -448,3 +448,34 @@ def test_events_are_shown_in_timeline_order(client, officer_tokyo, tokyo_case):
         "prohibition_order",
     ]
     assert Event.objects.filter(case=tokyo_case).count() == 3
+
+
+def test_case_page_query_budget_does_not_grow_with_events(
+    client, officer_tokyo, supervisor_tokyo, tokyo_case, django_assert_max_num_queries
+):
+    from tsunagu.cases import services
+
+    for i in range(20):
+        actor = officer_tokyo if i % 2 else supervisor_tokyo
+        services.event_record(
+            actor=actor,
+            case=tokyo_case,
+            date=dt.date(2016, 6, 1) + dt.timedelta(days=i),
+            type="assistance",
+            detail=f"visit {i}",
+        )
+    client.force_login(officer_tokyo)
+    # 14 today, with the treatment panel's own; 20 events read one by one would exceed it.
+    with django_assert_max_num_queries(18):
+        response = client.get(reverse("cases:detail", args=[tokyo_case.pk]))
+    assert len(response.context["timeline"]) == 21
+
+
+def test_officer_home_query_budget(client, officer_tokyo, make_case, django_assert_max_num_queries):
+    for i in range(30):
+        make_case(officer_tokyo, ref=f"H-{i:03d}")
+    client.force_login(officer_tokyo)
+    # 11 today, with the treatment panel's reminders; 30 cases read one by one would exceed it.
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("core:home"))
+    assert len(response.context["rows"]) == 30
