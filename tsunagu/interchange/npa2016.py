@@ -24,6 +24,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from tsunagu.cases import timeline
 from tsunagu.interchange import synth
@@ -272,7 +273,7 @@ def figures(
     start: dt.date = PERIOD[0],
     end: dt.date = PERIOD[1],
     as_of: dt.date = AS_OF,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """The report's main figures over interchange event rows, by timeline.episodes/classify."""
     by_case: dict[tuple[str, str], list[timeline.Ev]] = {}
     for i, (ref, pref, day, type_, detail) in enumerate(events):
