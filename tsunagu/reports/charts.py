@@ -97,12 +97,13 @@ def flow_svg(
         'orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#5b6570"/></marker></defs>',
     ]
     for a in arrows:
-        mx, my = (a.x1 + a.x2) / 2, (a.y1 + a.y2) / 2
+        # The count sits by the arrowhead, clear of the other arrows from the same box.
+        mx, my = a.x1 + (a.x2 - a.x1) * 0.72, a.y1 + (a.y2 - a.y1) * 0.72
         parts.append(
             f'<line x1="{a.x1}" y1="{a.y1}" x2="{a.x2 - 2}" y2="{a.y2}" stroke="#5b6570" '
             f'stroke-width="{1 + min(a.count, 400) / 40:.1f}" marker-end="url(#arrowhead)"/>'
-            f'<text x="{mx}" y="{my - 4}" text-anchor="middle" class="arrow-count" '
-            f'font-size="12" fill="#1b1f24">{a.count}</text>'
+            f'<text x="{mx:.1f}" y="{my - 5:.1f}" text-anchor="middle" class="arrow-count" '
+            f'font-size="12" font-weight="bold" fill="#1b1f24">{a.count}</text>'
         )
     for b in boxes:
         box = (

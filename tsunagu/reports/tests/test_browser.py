@@ -1,0 +1,70 @@
+"""The programme report in Debian's Chromium, on the npa-2016 set: the analyst
+sees the published figures, follows a number to its episodes, and the page is
+photographed for the README (docs/report-programme.png)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from tsunagu.conftest import OFFENDER_NAME, VICTIM_MARKERS, browser_login
+from tsunagu.core.models import User
+from tsunagu.interchange.importer import import_files
+from tsunagu.testing import assert_no_markers
+
+DOCS = Path(__file__).resolve().parents[3] / "docs"
+DATA = Path(settings.BASE_DIR) / "data" / "npa-2016"
+FONT_CSS = (
+    "@font-face{font-family:'TestNotoJP';src:url('/__test-font/noto.otf')}"
+    "body,button,input,select,textarea,svg text{font-family:'TestNotoJP',sans-serif !important}"
+)
+
+
+def _with_japanese_font(context: Any) -> None:
+    """Serve the pinned Noto Sans CJK JP so the screenshot shows Japanese on a
+    machine without Japanese system fonts."""
+    from tsunagu.reports.exports import font_path
+
+    context.route("**/__test-font/noto.otf", lambda route: route.fulfill(path=str(font_path())))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_analyst_reads_the_npa2016_report_and_drills_down(
+    chromium: Any, live_server: Any, analyst: User, screenshot_dir: Path
+) -> None:
+    assert import_files(DATA).ok
+    context = chromium.new_context(
+        locale="ja-JP", base_url=live_server.url, viewport={"width": 1280, "height": 900}
+    )
+    _with_japanese_font(context)
+    try:
+        page = context.new_page()
+        browser_login(page, "analyst")
+        assert "/reports/programme/" in page.url  # analysts land on the report
+        page.select_option("#id_preset", "custom")
+        page.fill("#id_date_from", "2016-04-01")
+        page.fill("#id_date_to", "2016-12-31")
+        page.click("form.filters button[type=submit]")
+        page.wait_for_load_state()
+        summary = page.locator("table.summary").first
+        for text in ("受診の働き掛け", "293", "108", "36.9 %", "73", "24.9 %", "179", "61.1 %"):
+            assert text in summary.inner_text(), text
+        assert page.locator("svg.flow").count() == 1
+        assert page.locator("svg.tilemap rect").count() == 47
+        page.add_style_tag(content=FONT_CSS)
+        page.evaluate("document.fonts.ready")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(screenshot_dir / "report-programme.png"), full_page=True)
+        DOCS.mkdir(exist_ok=True)
+        shutil.copy(screenshot_dir / "report-programme.png", DOCS / "report-programme.png")
+        # The 73 received link to their 73 episodes, de-identified.
+        page.click("table.summary >> text=73")
+        page.wait_for_load_state()
+        assert "73件" in page.content()
+        assert_no_markers(page.content(), (*VICTIM_MARKERS, OFFENDER_NAME, "H27-", "H28-"))
+    finally:
+        context.close()
