@@ -31,3 +31,26 @@ def test_officer_records_a_warning_and_sees_it_on_the_timeline(
     assert "警告" in row.inner_text() and "電話で警告" in row.inner_text()
     page.screenshot(path=str(screenshot_dir / "foundation-timeline.png"), full_page=True)
     assert case.events.filter(type="warning").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_officer_opens_a_case_with_two_victims_using_add_a_victim(page, officer_tokyo):
+    from tsunagu.cases.models import Case
+
+    browser_login(page, "officer-tokyo")
+    page.goto("/cases/new/")
+    page.fill("#id_ref", "BROWSER-NEW")
+    page.fill("#id_opened_on", "2016-05-01")
+    page.fill("#id_victims-0-name", "第一 被害者")
+    page.click("button[name=add_victim]")
+    page.wait_for_selector("#id_victims-1-name")
+    # htmx swapped only the victims block: what was typed above is still there.
+    assert page.input_value("#id_ref") == "BROWSER-NEW"
+    assert page.input_value("#id_victims-0-name") == "第一 被害者"
+    page.fill("#id_victims-1-name", "第二 被害者")
+    page.click("#case-form > p > button[type=submit]")
+    page.wait_for_url("**/cases/*/")
+    case = Case.objects.get(ref="BROWSER-NEW")
+    assert case.people.filter(role="victim").count() == 2
+    assert_no_markers(page.content(), ("第一 被害者", "第二 被害者"))
