@@ -479,3 +479,24 @@ def test_officer_home_query_budget(client, officer_tokyo, make_case, django_asse
     with django_assert_max_num_queries(16):
         response = client.get(reverse("core:home"))
     assert len(response.context["rows"]) == 30
+
+
+def test_tokyo_officer_gets_404_on_an_osaka_case_page_and_api(
+    client, officer_tokyo, officer_osaka, make_case
+):
+    osaka_case = make_case(officer_osaka, ref="OSAKA-1")
+    client.force_login(officer_tokyo)
+    assert client.get(reverse("cases:detail", args=[osaka_case.pk])).status_code == 404
+    assert client.get(reverse("api:cases_detail", args=[osaka_case.pk])).status_code == 404
+    listing = client.get(reverse("cases:list")).content.decode()
+    assert "OSAKA-1" not in listing
+
+
+def test_supervisor_works_on_the_prefecture_cases(client, supervisor_tokyo, tokyo_case):
+    client.force_login(supervisor_tokyo)
+    assert client.get(reverse("cases:detail", args=[tokyo_case.pk])).status_code == 200
+    response = client.post(
+        reverse("cases:event_record", args=[tokyo_case.pk]),
+        {"measure-type": "prohibition_order", "measure-date": "2016-07-01"},
+    )
+    assert response.status_code == 302
