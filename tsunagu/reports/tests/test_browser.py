@@ -61,6 +61,24 @@ def test_analyst_reads_the_npa2016_report_and_drills_down(
         page.screenshot(path=str(screenshot_dir / "report-programme.png"), full_page=True)
         DOCS.mkdir(exist_ok=True)
         shutil.copy(screenshot_dir / "report-programme.png", DOCS / "report-programme.png")
+        # The PDF offered on the page, as Chromium's viewer shows its first page.
+        pdf_url = page.get_attribute("p.downloads a:has-text('PDF')", "href")
+        assert pdf_url
+        pdf = page.request.get(pdf_url)
+        assert pdf.headers["content-type"] == "application/pdf"
+        pdf_path = screenshot_dir / "report-programme.pdf"
+        pdf_path.write_bytes(pdf.body())
+        viewer = context.new_page()
+        viewer.set_viewport_size({"width": 900, "height": 1200})
+        viewer.goto(pdf_path.resolve().as_uri())
+        viewer.wait_for_timeout(2500)
+        viewer.screenshot(
+            path=str(screenshot_dir / "report-programme-pdf.png"),
+            clip={"x": 305, "y": 58, "width": 590, "height": 590},
+        )
+        viewer.close()
+        shutil.copy(pdf_path, DOCS / "report-programme.pdf")
+        shutil.copy(screenshot_dir / "report-programme-pdf.png", DOCS / "report-programme-pdf.png")
         # The 73 received link to their 73 episodes, de-identified.
         page.click("table.summary >> text=73")
         page.wait_for_load_state()
