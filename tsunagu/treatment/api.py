@@ -310,10 +310,17 @@ def treatment_clinic_update(
 
 
 @router.get("/referrals", response=list[ReferralOut])
-def treatment_referrals(request: HttpRequest) -> list[dict[str, Any]]:
-    """Referrals in scope: the clinic's for a clinician, the prefecture's for police."""
+def treatment_referrals(
+    request: HttpRequest, stage: str = "", clinic: str = ""
+) -> list[dict[str, Any]]:
+    """Referrals in scope: the clinic's for a clinician, the prefecture's for police.
+
+    Filtered as the page is: `stage` ("open", "overdue" or a stage), `clinic` (an id).
+    """
     user = _user(request)
-    rows = panels.referral_rows(Referral.objects.visible_to(user)[:500], user)
+    rows = panels.filter_referrals(
+        Referral.objects.visible_to(user), user, stage=stage, clinic=clinic
+    )
     return [_referral_out(r, user) for r in rows]
 
 

@@ -138,6 +138,27 @@ class ConsentForm(DatedForm):
         return data
 
 
+class ClinicConsentForm(DatedForm):
+    """The clinic's record of the clinic-to-police consent (its only direction)."""
+
+    given = forms.TypedChoiceField(
+        label=_("Clinic may inform the police"),
+        choices=[("1", _("Given")), ("0", _("Withdrawn"))],
+        coerce=lambda v: v == "1",
+    )
+    method = forms.ChoiceField(
+        label=_("How it was given"),
+        required=False,
+        choices=[("", "—"), *CONSENT_METHOD_LABELS.items()],
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("given") and not data.get("method"):
+            self.add_error("method", _("Say how the consent was given."))
+        return data
+
+
 class ReferralForm(DatedForm):
     clinic = forms.ModelChoiceField(
         label=_("Clinic"), queryset=Clinic.objects.none(), widget=forms.RadioSelect

@@ -120,6 +120,29 @@ def referral_rows(queryset: QuerySet[Referral], user: User) -> list[ReferralRow]
     return [referral_row(r, user, today) for r in referral_queryset(queryset)]
 
 
+REFERRAL_LIST_LIMIT = 200
+
+
+def filter_referrals(
+    queryset: QuerySet[Referral], user: User, stage: str = "", clinic: str = ""
+) -> list[ReferralRow]:
+    """The one filter of referral lists, shared by the page and the API.
+
+    `stage`: "open", "overdue", or a stage as the viewer sees it ("sent", …,
+    "consent_withdrawn"); `clinic`: a clinic id.
+    """
+    if clinic.isdigit():
+        queryset = queryset.filter(clinic_id=int(clinic))
+    rows = referral_rows(queryset[:REFERRAL_LIST_LIMIT], user)
+    if stage == "overdue":
+        return [r for r in rows if r.overdue]
+    if stage == "open":
+        return [r for r in rows if r.view.is_open and not r.consent_withdrawn_on]
+    if stage:
+        return [r for r in rows if r.stage == stage]
+    return rows
+
+
 def clinic_suggestions(case: Case) -> list[Clinic]:
     """The prefecture's accepting clinics: with room first, near the case's station first."""
     near = Clinic.nearest_stations.through.objects.filter(

@@ -549,6 +549,26 @@ def clinic_save(
     return clinic
 
 
+def clinic_delete(*, actor: User, clinic: Clinic) -> None:
+    """Remove a clinic that never received a referral and has no accounts attached."""
+    _supervisor_of(actor, clinic.prefecture_id)
+    with transaction.atomic():
+        if Referral.objects.filter(clinic=clinic).exists():
+            raise ServiceError(
+                _("This clinic has referrals: mark it as not accepting instead."), "accepting"
+            )
+        if User.objects.filter(clinic=clinic).exists():
+            raise ServiceError(_("Detach the clinic's accounts first."), "user")
+        audit(
+            actor=actor,
+            action="clinic.delete",
+            obj=clinic,
+            prefecture=clinic.prefecture,
+            code=clinic.code,
+        )
+        clinic.delete()
+
+
 def clinic_attach(*, actor: User, clinic: Clinic, user: User) -> None:
     """Attach an existing clinician account (without a clinic, or of this prefecture's)."""
     _supervisor_of(actor, clinic.prefecture_id)

@@ -325,16 +325,11 @@ def referral_list(request: AuthedRequest) -> HttpResponse:
     """The prefecture's referrals, for the police, filterable by stage and clinic."""
     if not request.user.is_police:
         raise Http404
-    queryset = Referral.objects.visible_to(request.user)
     clinic = request.GET.get("clinic", "")
-    if clinic.isdigit():
-        queryset = queryset.filter(clinic_id=int(clinic))
-    rows = panels.referral_rows(queryset[:200], request.user)
     stage = request.GET.get("stage", "")
-    if stage == "overdue":
-        rows = [r for r in rows if r.overdue]
-    elif stage == "open":
-        rows = [r for r in rows if r.view.is_open and not r.consent_withdrawn_on]
+    rows = panels.filter_referrals(
+        Referral.objects.visible_to(request.user), request.user, stage=stage, clinic=clinic
+    )
     return render(
         request,
         "treatment/referral_list.html",
@@ -354,6 +349,7 @@ def referral_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {"row": row, "referral": referral}
     if request.user.is_clinician:
         context["actions"] = clinic_actions(row)
+        context["consent_form"] = forms.ClinicConsentForm(auto_id="clinic_consent_%s")
         context["today"] = timezone.localdate()
     return render(request, "treatment/referral_detail.html", context)
 
@@ -411,6 +407,36 @@ def referral_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
         request,
         "treatment/referral_act.html",
         {"referral": referral, "form": form, "title": ACTION_LABELS[action], "action": action},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def referral_consent(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The clinic records the offender's consent to inform the police, or its withdrawal."""
+    if not request.user.is_clinician:
+        raise Http404
+    referral = get_for_user(Referral, request.user, pk)
+    form = forms.ClinicConsentForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_record(
+                actor=request.user,
+                case=referral.case,
+                date=form.cleaned_data["date"],
+                direction="clinic_to_police",
+                given=form.cleaned_data["given"],
+                method=form.cleaned_data.get("method") or "",
+            )
+        except ServiceError as err:
+            _apply_error(form, err)
+        else:
+            messages.success(request, gettext("Consent recorded."))
+            return redirect("treatment:referral", pk=referral.pk)
+    return render(
+        request,
+        "treatment/referral_act.html",
+        {"referral": referral, "form": form, "title": _("Consent to inform the police")},
         status=400 if form.errors else 200,
     )
 
@@ -505,6 +531,20 @@ def clinic_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     if not request.user.is_supervisor:
         raise Http404
     return _clinic_form(request, get_for_user(Clinic, request.user, pk))
+
+
+@require_http_methods(["POST"])
+def clinic_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    if not request.user.is_supervisor:
+        raise Http404
+    clinic = get_for_user(Clinic, request.user, pk)
+    try:
+        services.clinic_delete(actor=request.user, clinic=clinic)
+    except ServiceError as err:
+        messages.error(request, refusal_text(err.message))
+        return redirect("treatment:clinic", pk=clinic.pk)
+    messages.success(request, gettext("The clinic was removed."))
+    return redirect("treatment:clinics")
 
 
 @require_http_methods(["POST"])

@@ -65,12 +65,14 @@ def pages(w: World) -> list[tuple[str, str, str]]:
         ("treatment:referrals", "get", reverse("treatment:referrals")),
         ("treatment:referral", "get", reverse("treatment:referral", args=[r])),
         ("treatment:referral_contacted", "post", reverse("treatment:referral_contacted", args=[r])),
+        ("treatment:referral_consent", "get", reverse("treatment:referral_consent", args=[r])),
         ("treatment:referral_act", "get", reverse("treatment:referral_act", args=[r, "session"])),
         ("treatment:clinics", "get", reverse("treatment:clinics")),
         ("treatment:clinic_new", "get", reverse("treatment:clinic_new")),
         ("treatment:clinic", "get", reverse("treatment:clinic", args=[k])),
         ("treatment:clinic_edit", "get", reverse("treatment:clinic_edit", args=[k])),
         ("treatment:clinic_staff", "post", reverse("treatment:clinic_staff", args=[k])),
+        ("treatment:clinic_delete", "post", reverse("treatment:clinic_delete", args=[k])),
         ("treatment:intervals", "get", reverse("treatment:intervals")),
         ("treatment:advise", "get", reverse("treatment:advise", args=[c])),
         ("treatment:respond", "get", reverse("treatment:respond", args=[c])),
@@ -147,12 +149,14 @@ ALL_PAGES = [
     "treatment:referrals",
     "treatment:referral",
     "treatment:referral_contacted",
+    "treatment:referral_consent",
     "treatment:referral_act",
     "treatment:clinics",
     "treatment:clinic_new",
     "treatment:clinic",
     "treatment:clinic_edit",
     "treatment:clinic_staff",
+    "treatment:clinic_delete",
     "treatment:intervals",
     "treatment:advise",
     "treatment:respond",
@@ -249,6 +253,15 @@ def test_no_clinician_page_or_api_answer_contains_victim_data(
     for _name, method, url, body in api_calls(world):
         response = _call(client, method, url, body)
         assert_no_markers(response.content, VICTIM_MARKERS)
+    for action in ("acknowledge", "schedule", "not_needed", "start", "session", "complete", "halt"):
+        url = reverse("treatment:referral_act", args=[world.referral.pk, action])
+        for data in ({}, {"date": "2016-07-02"}):
+            response = client.post(url, data)
+            assert response.status_code in (302, 400)
+            assert_no_markers(response.content, VICTIM_MARKERS)
+    response = client.post(reverse("treatment:referral_consent", args=[world.referral.pk]), {})
+    assert response.status_code == 400
+    assert_no_markers(response.content, VICTIM_MARKERS)
     detail = client.get(reverse("treatment:referral", args=[world.referral.pk]))
     assert "OFFENDER-NAME-MARKER" in detail.content.decode()
     assert seen >= 3

@@ -548,3 +548,58 @@ def test_clinic_directory_has_a_query_budget(
     assert response.content.decode().count("13-C0") >= 9
     with django_assert_max_num_queries(8):
         assert len(client.get("/api/v1/treatment/clinics").json()) == 9
+
+
+def test_clinician_records_and_withdraws_consent_to_inform_the_police(
+    officer_tokyo: User,
+    make_case: Callable[..., Case],
+    clinic_tokyo: Clinic,
+    clinician_tokyo: User,
+) -> None:
+    referral = referred(officer_tokyo, make_case, clinic_tokyo)
+    clinic = client_for(clinician_tokyo)
+    url = reverse("treatment:referral_consent", args=[referral.pk])
+    response = clinic.post(url, {"date": "2016-06-05", "given": "0"})
+    assert response.status_code == 302
+    assert (
+        "2016-06-05"
+        in client_for(officer_tokyo)
+        .get(reverse("treatment:referral", args=[referral.pk]))
+        .content.decode()
+    )
+    again = clinic.post(url, {"date": "2016-06-06", "given": "0"})
+    assert again.status_code == 400
+
+
+def test_police_referral_filters_are_shared_by_page_and_api(
+    officer_tokyo: User,
+    make_case: Callable[..., Case],
+    clinic_tokyo: Clinic,
+    clinician_tokyo: User,
+) -> None:
+    first = referred(officer_tokyo, make_case, clinic_tokyo)
+    second = referred(officer_tokyo, make_case, clinic_tokyo)
+    started(clinician_tokyo, second)
+    client = client_for(officer_tokyo)
+    api = client.get("/api/v1/treatment/referrals?stage=overdue").json()
+    assert [r["id"] for r in api] == [first.pk]
+    api = client.get("/api/v1/treatment/referrals?stage=in_treatment").json()
+    assert [r["id"] for r in api] == [second.pk]
+    page = client.get(reverse("treatment:referrals") + "?stage=overdue").content.decode()
+    assert first.case.ref in page and second.case.ref not in page
+
+
+def test_clinic_with_referrals_cannot_be_removed(
+    officer_tokyo: User,
+    supervisor_tokyo: User,
+    make_case: Callable[..., Case],
+    clinic_tokyo: Clinic,
+    tokyo: Any,
+) -> None:
+    referred(officer_tokyo, make_case, clinic_tokyo)
+    client = client_for(supervisor_tokyo)
+    client.post(reverse("treatment:clinic_delete", args=[clinic_tokyo.pk]))
+    assert Clinic.objects.filter(pk=clinic_tokyo.pk).exists()
+    spare = Clinic.objects.create(code="13-C050", prefecture=tokyo, name="spare")
+    client.post(reverse("treatment:clinic_delete", args=[spare.pk]))
+    assert not Clinic.objects.filter(pk=spare.pk).exists()
