@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 from tqdm import tqdm
@@ -904,7 +904,21 @@ class Importer:
             for idx in range(len(self.case_line))
             if self.case_db[idx] == 0 and self.case_line[idx] > 0
         }
-        self.write()
+        try:
+            self.write()
+        except IntegrityError:
+            # Someone else wrote the same case or event between the check and the write.
+            self.errors.append(
+                fmt.RowError(
+                    "",
+                    0,
+                    "",
+                    gettext_noop(
+                        "The same cases were changed by someone else during the import; "
+                        "nothing was written. Try again."
+                    ),
+                )
+            )
         return self.summary
 
 

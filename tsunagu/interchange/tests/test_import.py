@@ -285,3 +285,22 @@ def test_personal_columns_are_encrypted_at_rest(tmp_path):
         (raw,) = cursor.fetchone()
     assert raw.startswith("v1:") and "架空" not in raw
     assert Person.objects.get(role="victim").address == "架空市1-2-3"
+
+
+def test_a_case_written_meanwhile_makes_the_import_write_nothing(
+    tmp_path, monkeypatch, make_case, officer_tokyo
+):
+    from tsunagu.interchange.importer import Importer
+
+    write_set(tmp_path, CASES, EVENTS)
+    original = Importer.plan
+
+    def plan_then_conflict(self: Importer) -> None:
+        original(self)
+        make_case(officer_tokyo, ref="T-1")  # the same case, created by a user meanwhile
+
+    monkeypatch.setattr(Importer, "plan", plan_then_conflict)
+    summary = import_files(tmp_path)
+    assert len(summary.errors) == 1 and "someone else" in summary.errors[0].reason
+    assert list(Case.objects.values_list("ref", flat=True)) == ["T-1"]
+    assert Event.objects.count() == 1
