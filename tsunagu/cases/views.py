@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -74,8 +74,14 @@ def case_list(request: AuthedRequest) -> HttpResponse:
         "rows": _rows(page.object_list),
         "query": form.query_string(),
     }
-    template = "cases/_table.html" if request.headers.get("HX-Request") else "cases/list.html"
-    return render(request, template, context)
+    # htmx gets the table only, except when it restores a page from history.
+    partial = request.headers.get("HX-Request") and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+    template = "cases/_table.html" if partial else "cases/list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _timeline_rows(case: Case, correct_forms: dict[int, Any]) -> list[dict[str, Any]]:

@@ -152,6 +152,11 @@ def test_case_list_htmx_request_gets_the_table_only(client, officer_tokyo, tokyo
     response = client.get(reverse("cases:list"), {"q": "T-"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert 'id="case-table"' in body and "<html" not in body and tokyo_case.ref in body
+    assert "HX-Request" in response["Vary"]
+    restore = client.get(
+        reverse("cases:list"), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in restore.content.decode()
 
 
 def test_case_list_query_budget_does_not_grow_with_cases(
