@@ -265,3 +265,13 @@ def test_language_switch_to_english(client, officer_tokyo):
     client.post(reverse("set_language"), {"language": "en", "next": "/cases/"})
     body = client.get(reverse("cases:list")).content.decode()
     assert "Case reference" in body and 'lang="en"' in body
+
+
+def test_user_list_query_budget(client, admin_user, clinic_tokyo, django_assert_max_num_queries):
+    station = Region.objects.get(code="13-003")
+    for i in range(25):
+        User.objects.create_user(f"user-{i:02d}", role=Role.OFFICER, region=station)
+    client.force_login(admin_user)
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("core:users"))
+    assert "user-24" in response.content.decode()
