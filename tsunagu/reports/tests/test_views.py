@@ -400,3 +400,20 @@ def test_query_budgets(
         for name, query in DOWNLOADS:
             with django_assert_max_num_queries(budget):
                 client.get(reverse(name), query)
+
+
+def test_annual_page_in_release_mode_hides_small_counts(
+    supervisor_tokyo: User, programme_cases: dict[str, Case]
+) -> None:
+    client = login(supervisor_tokyo)
+    plain = client.get(reverse("reports:annual"), {"year": "2016"})
+    assert plain.status_code == 200
+    measures = next(t for t in plain.context["tables"] if t.key == "measures")
+    assert measures.cells[0] == [2]  # two Tokyo cases opened in 2016
+    released = client.get(reverse("reports:annual"), {"year": "2016", "release": "1"})
+    tables = {t.key: t for t in released.context["tables"]}
+    assert tables["measures"].published[0] == [None]
+    assert all(v is None or v == 0 or v > 4 for row in tables["offenders"].published for v in row)
+    assert 'class="hidden-cell"' in released.content.decode()
+    bad = client.get(reverse("reports:annual"), {"year": "twenty"})
+    assert bad.status_code == 200 and "year" in bad.context["form"].errors
