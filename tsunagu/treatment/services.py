@@ -182,7 +182,23 @@ def referral_send(
         episode = state.current_episode
         if episode is None:
             raise ServiceError(_("There is no treatment advice on or before that date."), "date")
-        event_record(actor=actor, case=case, date=date, type="referral_sent", detail=clinic.code)
+        try:
+            event_record(
+                actor=actor, case=case, date=date, type="referral_sent", detail=clinic.code
+            )
+        except ServiceError as err:
+            # The stage named in a refusal would tell the police what the withdrawn
+            # clinic-to-police consent hides.
+            hidden = timeline.consent_withdrawn_on(events, derive.CLINIC_TO_POLICE)
+            if hidden is not None and err.message.startswith("Not possible at the referral"):
+                raise ServiceError(
+                    _(
+                        "The clinic has not closed the current referral; its status is not "
+                        "shared since the consent was withdrawn."
+                    ),
+                    "clinic",
+                ) from err
+            raise
         try:
             with transaction.atomic():
                 referral = Referral.objects.create(

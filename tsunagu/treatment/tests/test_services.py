@@ -291,3 +291,30 @@ def test_second_referral_replaces_the_first(
             actor=clinician_tokyo, referral=referral, action="start", date=D(2016, 7, 6)
         )
     assert dt.date(2016, 7, 5)
+
+
+def test_refusal_does_not_reveal_the_stage_hidden_by_a_withdrawal(
+    officer_tokyo: User,
+    make_case: Callable[..., Case],
+    clinic_tokyo: Clinic,
+    clinician_tokyo: User,
+) -> None:
+    referral = referred(officer_tokyo, make_case, clinic_tokyo)
+    services.consent_record(
+        actor=officer_tokyo,
+        case=referral.case,
+        date=D(2016, 6, 2),
+        direction="clinic_to_police",
+        given=False,
+    )
+    started(clinician_tokyo, referral)
+    with pytest.raises(ServiceError) as err:
+        services.referral_send(
+            actor=officer_tokyo,
+            case=referral.case,
+            clinic=clinic_tokyo,
+            date=D(2016, 7, 1),
+            summary="再紹介",
+        )
+    assert "in_treatment" not in err.value.message
+    assert "consent was withdrawn" in err.value.message
