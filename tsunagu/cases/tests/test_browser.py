@@ -49,7 +49,7 @@ def test_officer_opens_a_case_with_two_victims_using_add_a_victim(page, officer_
     assert page.input_value("#id_ref") == "BROWSER-NEW"
     assert page.input_value("#id_victims-0-name") == "第一 被害者"
     page.fill("#id_victims-1-name", "第二 被害者")
-    page.click("#case-form > p > button[type=submit]")
+    page.press("#id_victims-1-name", "Enter")  # the default button opens the case
     page.wait_for_url("**/cases/*/")
     case = Case.objects.get(ref="BROWSER-NEW")
     assert case.people.filter(role="victim").count() == 2
