@@ -1,7 +1,7 @@
 """Benchmark: import a 10-year national set into a fresh SQLite database.
 
     nice -n 10 .venv/bin/python bench/import_national.py [--years 10] [--seed 1]
-        [--personal empty|fictitious] [--keep]
+        [--personal empty|fictitious] [--keep] [--twice]
 
 1. generates the set under bench/out/ (reused when already there);
 2. `tsunagu migrate` then `tsunagu import` into a fresh data folder, each in a
@@ -128,6 +128,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--personal", choices=("empty", "fictitious"), default="empty")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument(
+        "--twice", action="store_true", help="import again into the same database (idempotence)"
+    )
     args = parser.parse_args()
     data = ROOT / "bench" / "out" / f"national-{args.years}y-s{args.seed}-{args.personal}"
     env = dict(os.environ)
@@ -160,7 +163,15 @@ def main() -> None:
         subprocess.run([str(BIN / "tsunagu"), "migrate", "-v0"], env=env_import, check=True)
         t_import, rss_import, out = measure([str(BIN / "tsunagu"), "import", str(data)], env_import)
         print(f"tsunagu import: {t_import:.1f} s, peak RSS {rss_import} MB")
-        print("  " + out.strip().replace("\n", "\n  "))
+        print("  " + "\n  ".join(line for line in out.splitlines() if "Clinic" not in line))
+        if args.twice:
+            t_again, rss_again, out = measure(
+                [str(BIN / "tsunagu"), "import", str(data)], env_import
+            )
+            print(
+                f"tsunagu import again (nothing to write): {t_again:.1f} s, peak RSS {rss_again} MB"
+            )
+            print("  " + "\n  ".join(line for line in out.splitlines() if "Clinic" not in line))
         t_base, rss_base, out = measure(
             [sys.executable, "-c", BASELINE, str(work / "baseline.sqlite3"), str(data)], env
         )
