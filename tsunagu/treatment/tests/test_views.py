@@ -603,3 +603,43 @@ def test_clinic_with_referrals_cannot_be_removed(
     spare = Clinic.objects.create(code="13-C050", prefecture=tokyo, name="spare")
     client.post(reverse("treatment:clinic_delete", args=[spare.pk]))
     assert not Clinic.objects.filter(pk=spare.pk).exists()
+
+
+def test_officer_home_panel_has_a_query_budget(
+    officer_tokyo: User,
+    make_case: Callable[..., Case],
+    clinic_tokyo: Clinic,
+    django_assert_max_num_queries: Any,
+) -> None:
+    today = timezone.localdate()
+    for i in range(5):
+        referred(officer_tokyo, make_case, clinic_tokyo, on=D(2016, 6, 2) + dt.timedelta(days=i))
+        case = make_case(officer_tokyo, opened_on=today - dt.timedelta(days=30))
+        services.condition_set(
+            actor=officer_tokyo,
+            case=case,
+            date=today - dt.timedelta(days=20),
+            kind="no_contact",
+            expires_on=None,
+        )
+        services.recurrence_record(
+            actor=officer_tokyo,
+            case=case,
+            date=today - dt.timedelta(days=3),
+            victim="same_victim",
+            sign="contact_report",
+        )
+        services.followup_plan(
+            actor=officer_tokyo,
+            case=case,
+            source_type="consultation",
+            source_date=case.opened_on,
+            due_on=today - dt.timedelta(days=1),
+        )
+    with django_assert_max_num_queries(10):
+        ctx = home_context(officer_tokyo)
+        html = render_to_string("treatment/_officer_home.html", ctx)
+    assert len(ctx["referrals_overdue"]) == 5
+    assert len(ctx["condition_flags"]) == 5
+    assert len(ctx["followups_overdue"]) == 5
+    assert html.count("badge bad") >= 15
