@@ -183,10 +183,55 @@ def officer_home_context(request: AuthedRequest) -> dict[str, Any]:
         "followups_due": [f for f in followups_list if f.due_on >= today],
         "referrals_overdue": overdue,
         "condition_flags": condition_flags(user, today),
+        "proposals_due": proposals_due(user, today),
         "no_clinic_has_room": not any(
             c.has_room for c in Clinic.objects.filter(prefecture_id=user.prefecture_id).with_load()
         ),
     }
+
+
+@dataclass
+class DueProposal:
+    case: Case
+    proposal: derive.Proposal
+
+
+def proposals_due(user: User, today: dt.date) -> list[DueProposal]:
+    """Proposed follow-ups not yet planned, due within a week (or overdue).
+
+    Only events of the last year start a proposal; an officer sees those of cases
+    of their station or opened by them, a supervisor the prefecture's.
+    """
+    intervals = services.intervals_for(user.prefecture_id)
+    trigger_types = [t for types in derive.FOLLOWUP_TRIGGERS.values() for t in types]
+    cases = Case.objects.visible_to(user)
+    if not user.is_supervisor:
+        cases = cases.filter(Q(station_id=user.region_id or 0) | Q(created_by=user))
+    recent = Event.objects.filter(
+        case__in=cases,
+        type__in=[*trigger_types, "correction"],
+        date__gte=today - dt.timedelta(days=365),
+    )
+    by_case: dict[int, list[timeline.Ev]] = defaultdict(list)
+    for ev in recent:
+        by_case[ev.case_id].append(ev.as_ev())
+    if not by_case:
+        return []
+    planned: dict[int, list[tuple[str, dt.date, int | None]]] = defaultdict(list)
+    for f in FollowUp.objects.filter(case_id__in=list(by_case)):
+        planned[f.case_id].append((f.source_type, f.source_date, f.offset_days))
+    horizon = today + dt.timedelta(days=7)
+    found = [
+        (case_id, p)
+        for case_id, evs in by_case.items()
+        for p in derive.followup_proposals(evs, intervals, planned[case_id])
+        if p.due_on <= horizon
+    ]
+    case_map = Case.objects.in_bulk([case_id for case_id, _p in found])
+    return sorted(
+        (DueProposal(case_map[case_id], p) for case_id, p in found),
+        key=lambda d: d.proposal.due_on,
+    )[:50]
 
 
 @dataclass

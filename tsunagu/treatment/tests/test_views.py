@@ -643,3 +643,33 @@ def test_officer_home_panel_has_a_query_budget(
     assert len(ctx["condition_flags"]) == 5
     assert len(ctx["followups_overdue"]) == 5
     assert html.count("badge bad") >= 15
+
+
+def test_home_lists_proposals_due_until_the_officer_plans_them(
+    officer_tokyo: User, make_case: Callable[..., Case]
+) -> None:
+    today = timezone.localdate()
+    case = make_case(officer_tokyo, opened_on=today - dt.timedelta(days=60))
+    Case.objects.filter(pk=case.pk).update(station=officer_tokyo.region)
+    services.recurrence_record(
+        actor=officer_tokyo,
+        case=case,
+        date=today - dt.timedelta(days=32),
+        victim="same_victim",
+        sign="warning",
+    )
+    due = home_context(officer_tokyo)["proposals_due"]
+    assert [(d.case.pk, d.proposal.offset_days) for d in due] == [(case.pk, 30)]
+    p = due[0].proposal
+    client_for(officer_tokyo).post(
+        reverse("treatment:followup_plan", args=[case.pk]),
+        {
+            "source_type": p.source_type,
+            "source_date": p.source_date.isoformat(),
+            "offset_days": p.offset_days,
+            "due_on": p.due_on.isoformat(),
+        },
+    )
+    ctx = home_context(officer_tokyo)
+    assert ctx["proposals_due"] == []
+    assert [f.case_id for f in ctx["followups_overdue"]] == [case.pk]
