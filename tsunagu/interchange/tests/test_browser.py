@@ -1,0 +1,40 @@
+"""The supervisor's import in Debian's Chromium: upload, preview, confirm."""
+
+from __future__ import annotations
+
+import pytest
+
+from tsunagu.cases.models import Case
+from tsunagu.cases.tests.reference_data import reference_data  # noqa: F401
+from tsunagu.conftest import browser_login
+from tsunagu.interchange.tests.helpers import CASES, EVENTS, write_set
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_supervisor_uploads_previews_and_confirms_an_import(
+    page, supervisor_tokyo, tmp_path, screenshot_dir, settings
+):
+    settings.DATA_DIR = tmp_path / "data"
+    tokyo = write_set(
+        tmp_path / "in",
+        [c for c in CASES if c[1] == "13"],
+        [e for e in EVENTS if e[1] == "13"],
+        encoding="cp932",
+    )
+    browser_login(page, "supervisor-tokyo")
+    page.click("nav >> text=取込み")
+    page.wait_for_url("**/interchange/import/")
+    page.set_input_files("#id_cases_file", str(tokyo / "cases.csv"))
+    page.set_input_files("#id_events_file", str(tokyo / "events.csv"))
+    page.click("form.stack button[type=submit]")
+    page.wait_for_load_state()
+    assert "取込みのプレビュー" in page.content()
+    counts = page.locator("#h-counts + table").inner_text()
+    assert "新規登録する事案\t2" in counts and "新規登録する経過\t9" in counts
+    assert Case.objects.count() == 0
+    page.screenshot(path=str(screenshot_dir / "interchange-preview.png"), full_page=True)
+    with page.expect_navigation():
+        page.click("text=取り込む")
+    assert "取り込みました" in page.content()
+    assert Case.objects.filter(prefecture__code="13").count() == 2
