@@ -101,8 +101,12 @@ class _CaseRow:
 class _Progress:
     """A tqdm bar on a terminal, nothing otherwise; updated in steps to stay cheap."""
 
-    def __init__(self, enabled: bool, total: int, desc: str) -> None:
-        self.bar = tqdm(total=total, desc=desc, unit=" rows", disable=not enabled, file=sys.stderr)
+    def __init__(self, enabled: bool, total: int | fmt.Table, desc: str) -> None:
+        if isinstance(total, fmt.Table):  # rows of a CSV file, counted only for a bar
+            total = fmt.count_lines(total.path) if enabled and total.sheet is None else 0
+        self.bar = tqdm(
+            total=total or None, desc=desc, unit=" rows", disable=not enabled, file=sys.stderr
+        )
         self.pending = 0
 
     def tick(self) -> None:
@@ -248,7 +252,7 @@ class Importer:
         table = self.cases
         ix = table.index
         pos = {c: ix.get(c, -1) for c in fmt.CASE_COLUMNS}
-        bar = _Progress(self.progress and check, fmt.count_lines(table.path), "cases ")
+        bar = _Progress(self.progress and check, table, "cases ")
         for line, row in table.rows():
             bar.tick()
             width = len(row)
@@ -389,7 +393,7 @@ class Importer:
         dates, ranks = self._dates, timeline.TYPE_RANK
         ev_case, ev_date, ev_rank = self.ev_case, self.ev_date, self.ev_rank
         ev_detail, ev_line, ev_existing = self.ev_detail, self.ev_line, self.ev_existing
-        bar = _Progress(self.progress, fmt.count_lines(table.path), "events")
+        bar = _Progress(self.progress, table, "events")
         for line, row in table.rows():
             bar.tick()
             if len(row) <= need:

@@ -304,3 +304,10 @@ def test_a_case_written_meanwhile_makes_the_import_write_nothing(
     assert len(summary.errors) == 1 and "someone else" in summary.errors[0].reason
     assert list(Case.objects.values_list("ref", flat=True)) == ["T-1"]
     assert Event.objects.count() == 1
+
+
+def test_progress_bars_are_drawn_when_asked(tmp_path, capsys):
+    write_set(tmp_path, CASES, EVENTS)
+    assert import_files(tmp_path, progress=True).ok
+    err = capsys.readouterr().err
+    assert "cases" in err and "events" in err and "write" in err
