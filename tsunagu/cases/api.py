@@ -16,6 +16,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
+from pydantic import field_validator
 
 from tsunagu.cases import labels, messages, services, timeline
 from tsunagu.cases.filters import CaseFilterForm
@@ -44,6 +45,17 @@ def _invalid(field: str | None, message: str, where: str = "body") -> Validation
 
 def _service_error(err: services.ServiceError) -> ValidationError:
     return _invalid(err.field, messages.translate(err.message))
+
+
+class In(Schema):
+    """Input: every text refused if it holds NUL (PostgreSQL text cannot store it)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError(messages.translate("Text cannot contain NUL characters."))
+        return value
 
 
 class CaseSummary(Schema):
@@ -92,7 +104,7 @@ class CaseDetail(CaseSummary):
     events: list[EventOut]
 
 
-class CaseFilters(Schema):
+class CaseFilters(In):
     q: str = ""
     station: str = ""
     opened_from: str = ""
@@ -104,7 +116,7 @@ class CaseFilters(Schema):
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 
-class PersonIn(Schema):
+class PersonIn(In):
     name: str = ""
     sex: str = "unknown"
     age: int | None = Field(None, ge=0, le=120)
@@ -113,7 +125,7 @@ class PersonIn(Schema):
     workplace: str = ""
 
 
-class CaseOpenIn(Schema):
+class CaseOpenIn(In):
     ref: str
     opened_on: dt.date
     prefecture: str | None = Field(None, description="JIS code; must be the user's own")
@@ -124,13 +136,13 @@ class CaseOpenIn(Schema):
     victims: list[PersonIn] = Field(default_factory=list)
 
 
-class EventIn(Schema):
+class EventIn(In):
     date: dt.date
     type: str
     detail: str = ""
 
 
-class CorrectionIn(Schema):
+class CorrectionIn(In):
     reason: str
 
 

@@ -43,6 +43,7 @@ MESSAGES = (
     gettext_noop("This measure did not exist on that date."),
     gettext_noop("This event cannot be recorded here."),
     gettext_noop("This event has already been corrected."),
+    gettext_noop("Text cannot contain NUL characters."),
 )
 
 # The one message built with a value: the referral stage is put back in after translation.

@@ -60,6 +60,12 @@ def _refresh_summary(case: Case) -> None:
     case.latest_measure_on = state.latest_measure_on
 
 
+def _check_text(text: str, field: str) -> None:
+    # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database.
+    if "\x00" in text:
+        raise ServiceError("Text cannot contain NUL characters.", field)
+
+
 def _check_person(data: PersonData) -> None:
     if data.role not in Person.Role.values:
         raise ServiceError("Unknown role.", "role")
@@ -92,6 +98,8 @@ def case_open(
     ref = ref.strip()
     if not ref:
         raise ServiceError("A case reference is required.", "ref")
+    _check_text(ref, "ref")
+    _check_text(detail, "detail")
     for person in people or []:
         _check_person(person)
     with transaction.atomic():
@@ -140,6 +148,7 @@ def event_record(
 ) -> Event:
     """Add a dated event to a case's timeline if the derived state allows it."""
     detail = (detail or "").strip()
+    _check_text(detail, "detail")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         events = locked.timeline_events()

@@ -192,3 +192,19 @@ def test_api_bad_event_answers_422_naming_the_field(
     assert response.status_code == 422, response.content
     assert field in response.json()["detail"][0]["loc"]
     assert tokyo_case.events.count() == 1
+
+
+def test_api_refuses_nul_characters_with_422(client, officer_tokyo, tokyo_case):
+    client.force_login(officer_tokyo)
+    opened = post_json(
+        client, reverse("api:cases_open"), {"ref": "a\x00b", "opened_on": "2016-05-01"}
+    )
+    assert opened.status_code == 422 and "ref" in opened.json()["detail"][0]["loc"]
+    event = post_json(
+        client,
+        reverse("api:cases_event_record", args=[tokyo_case.pk]),
+        {"date": "2016-06-01", "type": "warning", "detail": "x\x00"},
+    )
+    assert event.status_code == 422 and "detail" in event.json()["detail"][0]["loc"]
+    listing = client.get(reverse("api:cases_list"), {"q": "a\x00"})
+    assert listing.status_code == 422

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,7 +14,9 @@ from tsunagu.cases.models import Case
 junk = st.one_of(
     st.just(""),
     st.text(max_size=30),
-    st.sampled_from(["2016-06-01", "2016-02-30", "2999-01-01", "0000-00-00", "-1", "99999999"]),
+    st.sampled_from(
+        ["2016-06-01", "2016-02-30", "2999-01-01", "0000-00-00", "-1", "99999999", "a\x00"]
+    ),
 )
 fuzz = settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -72,3 +76,46 @@ def test_new_case_form_never_fails(
         },
     )
     assert response.status_code in (302, 400)
+
+
+json_values = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 10**9), st.text(max_size=12), junk
+)
+
+
+@fuzz
+@given(
+    payload=st.fixed_dictionaries(
+        {},
+        optional={
+            "ref": json_values,
+            "opened_on": json_values,
+            "prefecture": json_values,
+            "station": json_values,
+            "relationship": json_values,
+            "offender": st.one_of(json_values, st.fixed_dictionaries({"age": json_values})),
+            "victims": st.one_of(
+                json_values, st.lists(st.fixed_dictionaries({"sex": json_values}))
+            ),
+        },
+    )
+)
+def test_api_open_case_answers_201_or_422(client, officer_tokyo, payload):
+    client.force_login(officer_tokyo)
+    response = client.post(
+        reverse("api:cases_open"), json.dumps(payload), content_type="application/json"
+    )
+    assert response.status_code in (201, 422), response.content
+
+
+@fuzz
+@given(date=json_values, kind=json_values, detail=json_values)
+def test_api_record_event_answers_201_or_422(client, officer_tokyo, make_case, date, kind, detail):
+    case = Case.objects.filter(ref="FUZZ").first() or make_case(officer_tokyo, ref="FUZZ")
+    client.force_login(officer_tokyo)
+    response = client.post(
+        reverse("api:cases_event_record", args=[case.pk]),
+        json.dumps({"date": date, "type": kind, "detail": detail}),
+        content_type="application/json",
+    )
+    assert response.status_code in (201, 422), response.content

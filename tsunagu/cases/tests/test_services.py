@@ -46,3 +46,15 @@ def test_audit_log_refuses_update_and_delete(make_case, officer_tokyo):
         AuditEvent.objects.filter(pk=event.pk).update(action="tampered")
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).delete()
+
+
+def test_nul_characters_are_refused_before_the_database(make_case, officer_tokyo):
+    case = make_case(officer_tokyo)
+    with pytest.raises(services.ServiceError) as err:
+        services.event_record(
+            actor=officer_tokyo, case=case, date=dt.date(2016, 6, 1), type="warning", detail="\x00"
+        )
+    assert err.value.field == "detail"
+    with pytest.raises(services.ServiceError) as err:
+        make_case(officer_tokyo, ref="A\x00")
+    assert err.value.field == "ref"
