@@ -477,10 +477,10 @@ class Importer:
     # --- phase 3: what the database already holds -----------------------------------------
 
     def match_database(self) -> None:
+        """Find the cases already in the database; compare them; load their events."""
         prefs = {key.split("\t", 1)[0] for key in self.keys}
         pref_ids = [self.pref_ids[p] for p in prefs if p in self.pref_ids]
-        matched: list[int] = []
-        opened_db: dict[int, int] = {}
+        matched = array("i")
         rows = Case.objects.filter(prefecture_id__in=pref_ids).values_list(
             "pk", "prefecture_id", "ref", "opened_on"
         )
@@ -489,7 +489,8 @@ class Importer:
             if idx is not None:
                 self.case_db[idx] = pk
                 matched.append(idx)
-                opened_db[idx] = opened_on.toordinal()
+                if self.case_line[idx] == 0:  # known from events.csv only
+                    self.case_opened[idx] = opened_on.toordinal()
         for idx, lines in self.missing.items():
             if self.case_db[idx] == 0 and not self.case_bad[idx]:
                 for line in lines:
@@ -499,48 +500,52 @@ class Importer:
                         "case_ref",
                         gettext_noop("No such case in cases.csv nor in the database."),
                     )
-        for idx, ordinal in opened_db.items():
-            if self.case_line[idx] == 0:
-                self.case_opened[idx] = ordinal
-        file_matched = [idx for idx in matched if self.case_line[idx] and not self.case_bad[idx]]
-        self._compare_with_database(file_matched)
-        self._load_existing_events(matched)
-
-    def _compare_with_database(self, indexes: list[int]) -> None:
-        """A case already in the database must have the same data as its row."""
-        if not indexes:
-            return
-        wanted = {self.case_db[idx]: idx for idx in indexes}
-        db_digest: dict[int, int] = {}
-        ids = list(wanted)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            cases = Case.objects.filter(pk__in=chunk).values_list(
-                "pk", "station_id", "opened_on", "relationship"
+        # In chunks, so that memory does not grow with the database.
+        for start in range(0, len(matched), 500):
+            chunk = {self.case_db[idx]: idx for idx in matched[start : start + 500]}
+            self._compare_with_database(
+                {
+                    pk: idx
+                    for pk, idx in chunk.items()
+                    if self.case_line[idx] and not self.case_bad[idx]
+                }
             )
-            people: dict[tuple[int, str], Person] = {}
-            for person in Person.objects.filter(case_id__in=chunk).order_by("case_id", "id"):
-                people.setdefault((person.case_id, person.role), person)
-            for pk, station_id, opened_on, relationship in cases:
-                off = people.get((pk, "offender"))
-                vic = people.get((pk, "victim"))
-                row = _CaseRow(
-                    key="",
-                    prefecture="",
-                    ref="",
-                    station="",
-                    opened_on=opened_on,
-                    relationship=relationship,
-                    offender=(off.sex, off.age, off.name) if off else ("unknown", None, ""),
-                    victim=(
-                        (vic.sex, vic.age, vic.name, vic.address, vic.phone, vic.workplace)
-                        if vic
-                        else ("unknown", None, "", "", "", "")
-                    ),
-                )
-                db_digest[pk] = self._digest(row, str(station_id) if station_id else "")
-        for pk, idx in wanted.items():
-            if db_digest.get(pk) != self.case_hash[idx]:
+            self._load_existing_events(chunk)
+
+    def _compare_with_database(self, wanted: dict[int, int]) -> None:
+        """A case already in the database must have the same data as its row."""
+        if not wanted:
+            return
+        ids = list(wanted)
+        people: dict[tuple[int, str], tuple[Any, ...]] = {}
+        for person in (
+            Person.objects.filter(case_id__in=ids)
+            .order_by("case_id", "id")
+            .values_list("case_id", "role", "sex", "age", "name", "address", "phone", "workplace")
+        ):
+            people.setdefault((person[0], person[1]), person[2:])
+        cases = Case.objects.filter(pk__in=ids).values_list(
+            "pk", "station_id", "opened_on", "relationship"
+        )
+        for pk, station_id, opened_on, relationship in cases:
+            off = people.get((pk, "offender"))
+            vic = people.get((pk, "victim"))
+            row = _CaseRow(
+                key="",
+                prefecture="",
+                ref="",
+                station="",
+                opened_on=opened_on,
+                relationship=relationship,
+                offender=(off[0], off[1], off[2]) if off else ("unknown", None, ""),
+                victim=(
+                    (vic[0], vic[1], vic[2], vic[3], vic[4], vic[5])
+                    if vic
+                    else ("unknown", None, "", "", "", "")
+                ),
+            )
+            idx = wanted[pk]
+            if self._digest(row, str(station_id) if station_id else "") != self.case_hash[idx]:
                 self._error(
                     self.cases,
                     self.case_line[idx],
@@ -548,25 +553,22 @@ class Importer:
                     gettext_noop("This case is already in the database with different data."),
                 )
 
-    def _load_existing_events(self, indexes: list[int]) -> None:
-        by_db = {self.case_db[idx]: idx for idx in indexes}
-        ids = list(by_db)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            rows = Event.objects.filter(case_id__in=chunk).values_list(
-                "case_id", "date", "type", "detail"
-            )
-            for case_id, day, type_, detail in rows:
-                detail_id = self.details.get(detail)
-                if detail_id is None:
-                    detail_id = self.details[detail] = len(self.detail_text)
-                    self.detail_text.append(detail)
-                self.ev_case.append(by_db[case_id])
-                self.ev_date.append(day.toordinal())
-                self.ev_rank.append(timeline.TYPE_RANK.get(type_, len(timeline.EVENT_ORDER)))
-                self.ev_detail.append(detail_id)
-                self.ev_line.append(0)
-                self.ev_existing.append(1)
+    def _load_existing_events(self, by_db: dict[int, int]) -> None:
+        """The events of these database cases (id → case index), for de-duplication."""
+        rows = Event.objects.filter(case_id__in=list(by_db)).values_list(
+            "case_id", "date", "type", "detail"
+        )
+        for case_id, day, type_, detail in rows:
+            detail_id = self.details.get(detail)
+            if detail_id is None:
+                detail_id = self.details[detail] = len(self.detail_text)
+                self.detail_text.append(detail)
+            self.ev_case.append(by_db[case_id])
+            self.ev_date.append(day.toordinal())
+            self.ev_rank.append(timeline.TYPE_RANK.get(type_, len(timeline.EVENT_ORDER)))
+            self.ev_detail.append(detail_id)
+            self.ev_line.append(0)
+            self.ev_existing.append(1)
 
     # --- phase 4: sort, de-duplicate, derive states ----------------------------------------
 
