@@ -108,7 +108,11 @@ def test_officer_refers_clinician_starts_officer_sees_it(
         DOCS.mkdir(exist_ok=True)
         shutil.copy(screenshot_dir / "treatment-loop.png", DOCS / "treatment-loop.png")
         _screenshot_ready(clinic)
+        clinic.goto("/treatment/")
+        _screenshot_ready(clinic)
+        assert_no_markers(clinic.content(), VICTIM_MARKERS)
         clinic.screenshot(path=str(screenshot_dir / "treatment-clinician.png"), full_page=True)
+        shutil.copy(screenshot_dir / "treatment-clinician.png", DOCS / "treatment-clinician.png")
     finally:
         officer_ctx.close()
         clinic_ctx.close()
