@@ -329,7 +329,8 @@ def test_report_reads_a_fixed_number_of_queries(django_assert_max_num_queries: A
             (D(2016, 5, 9), "treatment_started"),
             (D(2016, 5, 9), "warning"),
         )
-    with django_assert_max_num_queries(3):
+    # Prefecture codes, the cases advised, their corrections, their events.
+    with django_assert_max_num_queries(4):
         r = report()
     assert r.totals["continuing"] == 30
 
