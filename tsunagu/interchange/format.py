@@ -179,8 +179,11 @@ class Table:
         assert self.encoding is not None
         with self.path.open(encoding=self.encoding, newline="") as fh:
             reader = csv.reader(fh)
-            for row in reader:
-                yield reader.line_num, row
+            try:
+                for row in reader:
+                    yield reader.line_num, row
+            except csv.Error as exc:
+                raise FormatError(f"{self.name}: line {reader.line_num}: {exc}") from exc
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """Data rows (after the header), skipping wholly empty ones."""

@@ -201,6 +201,19 @@ class Importer:
         self.new_stations.setdefault((pref, text), 0)
         return "new:" + text
 
+    def _check_nul(self, table: fmt.Table, line: int, row: list[str]) -> bool:
+        """A NUL character cannot be stored (PostgreSQL text): a bad row. True if found."""
+        found = False
+        for pos, cell in enumerate(row):
+            if "\x00" in cell:
+                names = [name for name, p in table.index.items() if p == pos]
+                if names:
+                    self._error(
+                        table, line, names[0], gettext_noop("Text cannot contain NUL characters.")
+                    )
+                    found = True
+        return found
+
     def _prefecture(self, table: fmt.Table, line: int, raw: str) -> str | None:
         pref = fmt.normalise_prefecture(raw)
         if not pref:
@@ -262,6 +275,8 @@ class Importer:
                 return row[p].strip() if 0 <= p < width else ""
 
             n_errors = len(self.errors)
+            if check:
+                self._check_nul(table, line, row)
             ref = cell("case_ref")
             if not ref:
                 self._error(table, line, "case_ref", gettext_noop("A case reference is required."))
@@ -403,7 +418,7 @@ class Importer:
             date_raw = row[p_date].strip()
             type_ = row[p_type].strip()
             detail = row[p_detail].strip() if 0 <= p_detail < len(row) else ""
-            ok = True
+            ok = not self._check_nul(table, line, row)
             pref = pref_raw if pref_raw in self.pref_ids and self.scope is None else None
             if pref is None:
                 pref = self._prefecture(table, line, pref_raw)

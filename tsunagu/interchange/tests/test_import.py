@@ -311,3 +311,16 @@ def test_progress_bars_are_drawn_when_asked(tmp_path, capsys):
     assert import_files(tmp_path, progress=True).ok
     err = capsys.readouterr().err
     assert "cases" in err and "events" in err and "write" in err
+
+
+def test_nul_characters_are_bad_rows_and_malformed_csv_is_refused(tmp_path):
+    write_set(tmp_path, CASES, [*EVENTS, ("T-1", "13", "2016-06-05", "assistance", "a\x00b")])
+    summary = import_files(tmp_path)
+    assert [(e.line, e.column) for e in summary.errors] == [(13, "detail")]
+    assert Case.objects.count() == 0
+    (tmp_path / "events.csv").write_text(
+        "case_ref,prefecture,date,type\n" + "T-1,13,2016-05-10," + "x" * 200_000 + "\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(fmt.FormatError, match="events.csv"):
+        import_files(tmp_path)
