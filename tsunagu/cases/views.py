@@ -1,7 +1,8 @@
 """Case registry pages for police users: one function per screen.
 
 Every case is read through `Case.objects.visible_to` (404 outside scope) and
-every write goes through `tsunagu.cases.services`.
+every write goes through `tsunagu.cases.services`. Pages with personal data are
+never cached (`Cache-Control: no-store, private`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from tsunagu.cases import forms, labels, services, timeline
@@ -47,6 +49,7 @@ def _rows(cases: Any) -> list[dict[str, Any]]:
     ]
 
 
+@never_cache
 def officer_home(request: AuthedRequest) -> HttpResponse:
     """The officer's start page: the prefecture's open cases, and the treatment panel."""
     _police_only(request)
@@ -62,6 +65,7 @@ def officer_home(request: AuthedRequest) -> HttpResponse:
     return render(request, "cases/home.html", context)
 
 
+@never_cache
 def case_list(request: AuthedRequest) -> HttpResponse:
     """Search and filter the prefecture's cases. An htmx request gets the table only."""
     _police_only(request)
@@ -159,12 +163,14 @@ def _get_case(request: AuthedRequest, pk: int) -> Case:
     )
 
 
+@never_cache
 def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """The case page: header, people (victims masked), timeline, and the forms."""
     case = _get_case(request, pk)
     return render(request, "cases/detail.html", _detail_context(request, case))
 
 
+@never_cache
 @require_POST
 def event_record(request: AuthedRequest, pk: int) -> HttpResponse:
     """Record a measure on the case's timeline."""
@@ -188,6 +194,7 @@ def event_record(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "cases/detail.html", context, status=400)
 
 
+@never_cache
 @require_POST
 def case_status(request: AuthedRequest, pk: int) -> HttpResponse:
     """Close or reopen the case on a date (an event on the timeline)."""
@@ -211,6 +218,7 @@ def case_status(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "cases/detail.html", context, status=400)
 
 
+@never_cache
 @require_POST
 def event_correct(request: AuthedRequest, pk: int, event_pk: int) -> HttpResponse:
     """Void a mistaken event by recording a correction with a reason."""
@@ -231,6 +239,7 @@ def event_correct(request: AuthedRequest, pk: int, event_pk: int) -> HttpRespons
     return render(request, "cases/detail.html", context, status=400)
 
 
+@never_cache
 @require_POST
 def victim_reveal(request: AuthedRequest, pk: int, person_pk: int) -> HttpResponse:
     """Show a victim's protected fields once, after a reason; the service audits it."""
@@ -249,14 +258,13 @@ def victim_reveal(request: AuthedRequest, pk: int, person_pk: int) -> HttpRespon
         else:
             status = 200
             extra = {"revealed": {person.pk: fields}}
-    response = render(
+    # never_cache (above) keeps the revealed page out of every cache.
+    return render(
         request, "cases/detail.html", _detail_context(request, case, **extra), status=status
     )
-    # The revealed page must not stay in any cache or the browser's history.
-    patch_cache_control(response, no_store=True, no_cache=True, private=True, max_age=0)
-    return response
 
 
+@never_cache
 def case_open(request: AuthedRequest) -> HttpResponse:
     """A new case with its offender and one or more victims.
 
@@ -310,6 +318,7 @@ def case_open(request: AuthedRequest) -> HttpResponse:
     return render(request, "cases/new.html", {"form": form, "victims": victims}, status=400)
 
 
+@never_cache
 def person_add(request: AuthedRequest, pk: int) -> HttpResponse:
     """Add an offender or a victim to an existing case."""
     case = _get_case(request, pk)

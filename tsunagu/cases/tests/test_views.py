@@ -194,6 +194,7 @@ def test_case_page_masks_victim_fields_and_shows_offender_name(client, officer_t
     assert_no_markers(response.content, VICTIM_MARKERS)
     body = response.content.decode()
     assert OFFENDER_NAME in body and "●●●●" in body
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
 
 
 def test_reveal_asks_a_reason_then_shows_fields_once_and_audits_without_plaintext(
