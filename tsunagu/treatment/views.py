@@ -571,8 +571,10 @@ def clinic_staff(request: AuthedRequest, pk: int) -> HttpResponse:
                 messages.success(request, gettext("The account was attached."))
                 return redirect("treatment:clinic", pk=clinic.pk)
         elif op == "detach":
-            staff = User.objects.filter(clinic=clinic, pk=request.POST.get("user", "0") or 0)
-            member = staff.first() if request.POST.get("user", "").isdigit() else None
+            raw = request.POST.get("user", "")
+            member = (
+                User.objects.filter(clinic=clinic, pk=int(raw)).first() if raw.isdigit() else None
+            )
             if member is None:
                 raise Http404
             services.clinic_detach(actor=request.user, clinic=clinic, user=member)

@@ -673,3 +673,18 @@ def test_home_lists_proposals_due_until_the_officer_plans_them(
     ctx = home_context(officer_tokyo)
     assert ctx["proposals_due"] == []
     assert [f.case_id for f in ctx["followups_overdue"]] == [case.pk]
+
+
+def test_supervisor_attaches_and_detaches_a_clinician(
+    supervisor_tokyo: User, clinic_tokyo: Clinic
+) -> None:
+    loose = User.objects.create_user("dr-loose", password="x" * 16, role="clinician")
+    client = client_for(supervisor_tokyo)
+    url = reverse("treatment:clinic_staff", args=[clinic_tokyo.pk])
+    assert client.post(url, {"op": "attach", "user": loose.pk}).status_code == 302
+    loose.refresh_from_db()
+    assert loose.clinic == clinic_tokyo
+    assert client.post(url, {"op": "detach", "user": "nonsense"}).status_code == 404
+    assert client.post(url, {"op": "detach", "user": loose.pk}).status_code == 302
+    loose.refresh_from_db()
+    assert loose.clinic is None
