@@ -285,7 +285,10 @@ def case_open(request: AuthedRequest) -> HttpResponse:
     victims = forms.VictimFormSet(request.POST, prefix="victims")
     if "add_victim" in request.POST:
         data = request.POST.copy()
-        total = int(data.get("victims-TOTAL_FORMS") or 1)
+        try:
+            total = max(int(data.get("victims-TOTAL_FORMS") or 1), 1)
+        except ValueError:
+            total = 1
         data["victims-TOTAL_FORMS"] = str(min(total + 1, 20))
         victims = forms.VictimFormSet(data, prefix="victims")
         # The typed values come back; the template hides errors while adding.
