@@ -62,7 +62,7 @@ def _purge_old_uploads() -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _save(upload: UploadedFile, target: Path) -> None:
+def save_upload(upload: UploadedFile, target: Path) -> None:
     with target.open("wb") as fh:
         for chunk in upload.chunks():
             fh.write(chunk)
@@ -128,10 +128,10 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
         folder.mkdir(mode=0o700)
         data = form.cleaned_data
         if data.get("workbook"):
-            _save(data["workbook"], folder / XLSX)
+            save_upload(data["workbook"], folder / XLSX)
         else:
-            _save(data["cases_file"], folder / fmt.CASES_FILE)
-            _save(data["events_file"], folder / fmt.EVENTS_FILE)
+            save_upload(data["cases_file"], folder / fmt.CASES_FILE)
+            save_upload(data["events_file"], folder / fmt.EVENTS_FILE)
         (folder / "owner.json").write_text(
             json.dumps({"user": request.user.pk, "encoding": data.get("encoding") or ""}),
             encoding="utf-8",
@@ -199,7 +199,9 @@ def export_download(request: AuthedRequest) -> HttpResponse:
                 include_personal=data["include_personal"],
                 reason=data["reason"].strip(),
             )
-            payload, filename, content_type = _package(summary.files, name, data["file_format"])
+            payload, filename, content_type = package_download(
+                summary.files, name, data["file_format"]
+            )
         response = HttpResponse(payload, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["Cache-Control"] = "no-store"
@@ -207,7 +209,7 @@ def export_download(request: AuthedRequest) -> HttpResponse:
     return render(request, "interchange/export.html", {"form": form, "prefecture": prefecture})
 
 
-def _package(files: list[Path], name: str, file_format: str) -> tuple[bytes, str, str]:
+def package_download(files: list[Path], name: str, file_format: str) -> tuple[bytes, str, str]:
     if file_format == "xlsx":
         return (
             files[0].read_bytes(),
