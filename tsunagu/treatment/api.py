@@ -489,3 +489,58 @@ def treatment_recurrence(
         arrest_kind=payload.arrest_kind,
     )
     return 201, treatment_case(request, case_id)
+
+
+class DateIn(Schema):
+    date: dt.date
+
+
+class ClinicConsentIn(Schema):
+    date: dt.date
+    given: bool
+    method: str = ""
+
+
+def _clinician_referral(request: HttpRequest, referral_id: int) -> tuple[User, Referral]:
+    user = _user(request)
+    if not user.is_clinician:
+        raise Http404
+    return user, get_for_user(Referral, user, referral_id)
+
+
+@router.post("/referrals/{referral_id}/consent", response=ReferralOut)
+def treatment_referral_consent(
+    request: HttpRequest, referral_id: int, payload: ClinicConsentIn
+) -> dict[str, Any]:
+    """The clinic records the offender's consent to inform the police, or its withdrawal."""
+    user, referral = _clinician_referral(request, referral_id)
+    _run(
+        services.consent_record,
+        actor=user,
+        case=referral.case,
+        date=payload.date,
+        direction=derive.CLINIC_TO_POLICE,
+        given=payload.given,
+        method=payload.method,
+    )
+    return _referral_out(panels.referral_row(referral, user), user)
+
+
+@router.post("/referrals/{referral_id}/contacted", response=ReferralOut)
+def treatment_referral_contacted(
+    request: HttpRequest, referral_id: int, payload: DateIn
+) -> dict[str, Any]:
+    """The clinic has contacted the police: clears "the police ask you to contact them"."""
+    user, referral = _clinician_referral(request, referral_id)
+    _run(services.referral_contact_answered, actor=user, referral=referral, date=payload.date)
+    return _referral_out(panels.referral_row(referral, user), user)
+
+
+@router.post("/cases/{case_id}/contact-request", response={201: CaseTreatmentOut})
+def treatment_contact_request(
+    request: HttpRequest, case_id: int, payload: DateIn
+) -> tuple[int, dict[str, Any]]:
+    """Ask the clinic of the open referral to contact the police (no details given)."""
+    user, case = _case(request, case_id)
+    _run(services.contact_request, actor=user, case=case, date=payload.date)
+    return 201, treatment_case(request, case_id)

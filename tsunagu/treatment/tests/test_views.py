@@ -688,3 +688,33 @@ def test_supervisor_attaches_and_detaches_a_clinician(
     assert client.post(url, {"op": "detach", "user": loose.pk}).status_code == 302
     loose.refresh_from_db()
     assert loose.clinic is None
+
+
+def test_api_contact_request_flags_the_clinic_until_it_answers(
+    officer_tokyo: User,
+    make_case: Callable[..., Case],
+    clinic_tokyo: Clinic,
+    clinician_tokyo: User,
+) -> None:
+    referral = referred(officer_tokyo, make_case, clinic_tokyo)
+    police, clinic = client_for(officer_tokyo), client_for(clinician_tokyo)
+    base = "/api/v1/treatment"
+    body = json.dumps({"date": "2016-06-04"})
+    response = police.post(
+        f"{base}/cases/{referral.case_id}/contact-request",
+        data=body,
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    assert clinic.get(f"{base}/referrals/{referral.pk}").json()["police_ask_contact"] is True
+    answered = clinic.post(
+        f"{base}/referrals/{referral.pk}/contacted", data=body, content_type="application/json"
+    )
+    assert answered.json()["police_ask_contact"] is False
+    consent = clinic.post(
+        f"{base}/referrals/{referral.pk}/consent",
+        data=json.dumps({"date": "2016-06-05", "given": False}),
+        content_type="application/json",
+    )
+    assert consent.status_code == 200
+    assert police.get(f"{base}/referrals/{referral.pk}").json()["stage"] == "consent_withdrawn"
