@@ -193,3 +193,15 @@ def test_nav_links_shown_to_supervisors_only(client, supervisor_tokyo, officer_t
     client.force_login(officer_tokyo)
     page = client.get(reverse("cases:list")).content.decode()
     assert reverse("interchange:import") not in page
+
+
+def test_an_imported_case_opens_on_the_case_page(client, officer_tokyo, tmp_path):
+    from tsunagu.interchange.tests.helpers import write_set
+
+    write_set(tmp_path / "in", CASES, EVENTS)
+    import_files(tmp_path / "in")
+    case = Case.objects.get(ref="T-2")
+    client.force_login(officer_tokyo)
+    response = client.get(reverse("cases:detail", args=[case.pk]))
+    assert response.status_code == 200
+    assert "T-2" in response.content.decode()
