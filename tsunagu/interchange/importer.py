@@ -422,7 +422,7 @@ class Importer:
             pref = pref_raw if pref_raw in self.pref_ids and self.scope is None else None
             if pref is None:
                 pref = self._prefecture(table, line, pref_raw)
-                ok = pref is not None
+                ok = ok and pref is not None
             if not ref:
                 self._error(table, line, "case_ref", gettext_noop("A case reference is required."))
                 ok = False
