@@ -279,6 +279,7 @@ class EpisodeRow:
     advised_by: User | None
     responses: list[timeline.Ev]
     referrals: list[ReferralRow]
+    recurrences: list[tuple[timeline.Ev, str]]
 
 
 def case_panel_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
@@ -294,6 +295,7 @@ def case_panel_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
         for a in Advice.objects.filter(case=case).select_related("advised_by")
     }
     referrals = referral_rows(Referral.objects.filter(case=case), user)
+    recurrences = derive.recurrences_with_phase(events)
     episodes = []
     for ep in state.episodes:
         episodes.append(
@@ -304,6 +306,7 @@ def case_panel_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
                 advised_by=advice.get(ep.advised_on),
                 responses=[ev for ev in ep.events if ev.type in timeline.RESPONSES],
                 referrals=[r for r in referrals if r.referral.advised_on == ep.advised_on],
+                recurrences=[(ev, phase) for ev, phase in recurrences if ev in ep.events],
             )
         )
     current = state.current_episode
@@ -336,7 +339,7 @@ def case_panel_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
         "suggestions": suggestions,
         "conditions": [(c, c.active_on(today)) for c in conditions],
         "breaches": derive.condition_breaches(events),
-        "recurrences": derive.recurrences_with_phase(events),
+        "recurrences": recurrences,
         "followups_open": [f for f in planned if f.done_on is None],
         "followups_done": [f for f in planned if f.done_on is not None],
         "proposals": proposals,

@@ -229,6 +229,7 @@ def test_recurrence_during_open_referral_flags_the_clinic_without_details(
     assert "2016-07-01" in html
     ctx = panels.case_panel_context(_req(officer_tokyo), referral.case)
     assert [phase for _ev, phase in ctx["recurrences"]] == ["continuing"]
+    assert [phase for _ev, phase in ctx["episodes"][0].recurrences] == ["continuing"]
 
 
 def _req(user: User) -> Any:
@@ -718,3 +719,9 @@ def test_api_contact_request_flags_the_clinic_until_it_answers(
     )
     assert consent.status_code == 200
     assert police.get(f"{base}/referrals/{referral.pk}").json()["stage"] == "consent_withdrawn"
+
+
+def test_openapi_documents_the_treatment_operations(officer_tokyo: User) -> None:
+    paths = client_for(officer_tokyo).get("/api/v1/openapi.json").json()["paths"]
+    assert "/api/v1/treatment/referrals/{referral_id}/actions/{action}" in paths
+    assert "/api/v1/treatment/cases/{case_id}/referrals" in paths
