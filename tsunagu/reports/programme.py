@@ -210,11 +210,19 @@ def case_timelines(
         return
     advised = Event.objects.filter(
         type="treatment_advised", date__gte=params.date_from, date__lte=last_advice
-    ).values("case_id")
-    cases = scoped_cases(scope, params.prefectures).filter(pk__in=advised)
+    )
+    scope = scoped_cases(scope, params.prefectures)
+    if scope.query.where:
+        # A prefecture's scope or a chosen set: only their cases. (An unrestricted
+        # scope needs no join with the cases, which PostgreSQL would scan whole.)
+        advised = advised.filter(case__in=scope)
+    case_ids = advised.values("case_id")
     codes = dict(Region.objects.filter(kind=Region.Kind.PREFECTURE).values_list("pk", "code"))
     prefecture_of = {
-        pk: codes[pref] for pk, pref in cases.order_by().values_list("pk", "prefecture_id")
+        pk: codes[pref]
+        for pk, pref in Case.objects.filter(pk__in=case_ids)
+        .order_by()
+        .values_list("pk", "prefecture_id")
     }
     if not prefecture_of:
         return
@@ -222,13 +230,15 @@ def case_timelines(
     # (timeline.effective), so they are read apart from the dated events.
     corrections: dict[int, list[timeline.Ev]] = {}
     for case_id, day, detail, pk in (
-        Event.objects.filter(case__in=cases, type="correction")
+        Event.objects.filter(case_id__in=case_ids, type="correction")
         .order_by()
         .values_list("case_id", "date", "detail", "id")
     ):
         corrections.setdefault(case_id, []).append(timeline.Ev(day, "correction", detail, pk))
     events = (
-        Event.objects.filter(case__in=cases, type__in=CLASSIFYING_TYPES, date__lte=params.as_of)
+        Event.objects.filter(
+            case_id__in=case_ids, type__in=CLASSIFYING_TYPES, date__lte=params.as_of
+        )
         # Grouped by case only: that order is the one of the event identity index,
         # which holds every column read here, so no table row is visited. Within a
         # case, timeline.effective() puts the events in (date, type rank, id) order.

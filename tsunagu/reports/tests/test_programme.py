@@ -342,3 +342,14 @@ def test_pseudonym_is_stable_and_keyed_by_the_secret(settings: Any) -> None:
     assert len(first) == 12 and int(first, 16) >= 0
     settings.SECRET_KEY = "another-secret-key-for-this-test"
     assert programme.pseudonym(42) != first
+
+
+def test_the_scope_restricts_the_report() -> None:
+    case_with("13", "T1", (D(2016, 5, 1), "treatment_advised"))
+    case_with("27", "O1", (D(2016, 5, 1), "treatment_advised"))
+    params = programme.Params.make(*PERIOD)
+    assert programme.compute(Case.objects.none(), params).totals["advised"] == 0
+    osaka = programme.compute(Case.objects.filter(prefecture__code="27"), params)
+    assert list(osaka.by_prefecture) == ["27"] and osaka.totals["advised"] == 1
+    both = programme.compute(Case.objects.all(), params)
+    assert both.totals["advised"] == 2
