@@ -257,11 +257,12 @@ def case_timelines(
         while chunk := cursor.fetchmany(5000):
             for case_id, day, kind, detail, pk in chunk:
                 if case_id != current:
-                    if current is not None:
+                    # A case advised between the two queries is left to the next report.
+                    if current in prefecture_of:
                         yield current, prefecture_of[current], evs + corrections.get(current, [])
                     current, evs = case_id, []
                 evs.append(Ev(_day(day, days), kind, detail, pk))
-        if current is not None:
+        if current in prefecture_of:
             yield current, prefecture_of[current], evs + corrections.get(current, [])
 
 
