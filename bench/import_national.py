@@ -103,6 +103,9 @@ print(con.execute("SELECT (SELECT COUNT(*) FROM c), (SELECT COUNT(*) FROM e)").f
 '''
 
 
+CPU: dict[str, float] = {}
+
+
 def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     """Run `cmd` under a tiny wrapper so that RUSAGE_CHILDREN covers only it."""
     wrapper = (
@@ -110,8 +113,9 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
         "t = time.perf_counter()\n"
         "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
         "w = time.perf_counter() - t\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
         "print(json.dumps({'rc': p.returncode, 'wall': w, 'out': p.stdout, 'err': p.stderr[-2000:],"
-        " 'rss': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))\n"
+        " 'rss': u.ru_maxrss, 'cpu': u.ru_utime + u.ru_stime}))\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", wrapper, *cmd], env=env, capture_output=True, text=True, check=True
@@ -119,6 +123,7 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     result = json.loads(proc.stdout)
     if result["rc"]:
         sys.exit(f"{' '.join(cmd)} failed:\n{result['out']}\n{result['err']}")
+    CPU["last"] = result["cpu"]
     return result["wall"], result["rss"] // 1024, result["out"]
 
 
@@ -162,7 +167,11 @@ def main() -> None:
         env_import.pop("TSUNAGU_DATABASE_URL", None)
         subprocess.run([str(BIN / "tsunagu"), "migrate", "-v0"], env=env_import, check=True)
         t_import, rss_import, out = measure([str(BIN / "tsunagu"), "import", str(data)], env_import)
-        print(f"tsunagu import: {t_import:.1f} s, peak RSS {rss_import} MB")
+        cpu_import = CPU["last"]
+        print(
+            f"tsunagu import: {t_import:.1f} s wall, {cpu_import:.1f} s CPU, "
+            f"peak RSS {rss_import} MB"
+        )
         print("  " + "\n  ".join(line for line in out.splitlines() if "Clinic" not in line))
         if args.twice:
             t_again, rss_again, out = measure(
