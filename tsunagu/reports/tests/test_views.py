@@ -417,3 +417,14 @@ def test_annual_page_in_release_mode_hides_small_counts(
     assert 'class="hidden-cell"' in released.content.decode()
     bad = client.get(reverse("reports:annual"), {"year": "twenty"})
     assert bad.status_code == 200 and "year" in bad.context["form"].errors
+
+
+def test_pages_speak_english_when_asked(analyst: User, programme_cases: dict[str, Case]) -> None:
+    client = login(analyst)
+    page = client.get(reverse("reports:programme"), PERIOD, HTTP_ACCEPT_LANGUAGE="en")
+    body = page.content.decode()
+    assert "Received treatment" in body and "受診" not in body.split("<main", 1)[1]
+    annual = client.get(reverse("reports:annual"), {"year": "2016"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Consultations and measures" in annual.content.decode()
+    japanese = client.get(reverse("reports:programme"), PERIOD, HTTP_ACCEPT_LANGUAGE="ja")
+    assert "治療継続中" in japanese.content.decode()
