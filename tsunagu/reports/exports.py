@@ -7,6 +7,7 @@ tables, never cases: nothing personal can reach a file from here.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Sequence
@@ -356,6 +357,10 @@ def programme_pdf(report: Report, names: dict[str, str], release: Table | None =
         ja_names = prefecture_names()
         names = {code: ja_names.get(code, name) for code, name in names.items()}
         pdf = _pdf()
+        # Dated the as-of day, not the moment it is written: the same figures give
+        # the same bytes, so a release's SHA-256 can be checked by regenerating it.
+        as_of = report.params.as_of
+        pdf.set_creation_date(dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.UTC))
         pdf.set_title(_("Treatment advice programme"))
         pdf.add_page()
         pdf.set_font_size(15)

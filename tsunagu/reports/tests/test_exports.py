@@ -194,3 +194,16 @@ def test_programme_command_writes_every_format(report: programme.Report, tmp_pat
 def test_programme_command_names_the_bad_option(args: list[str], option: str) -> None:
     with pytest.raises(CommandError, match=option):
         call_command("report", "programme", *args, stdout=io.StringIO())
+
+
+def test_the_same_figures_give_the_same_pdf(report: programme.Report) -> None:
+    names = exports.prefecture_names()
+    first = exports.programme_pdf(report, names)
+    assert exports.programme_pdf(report, names) == first
+    later = programme.Report(
+        params=programme.Params.make(D(2016, 4, 1), D(2016, 12, 31), D(2017, 1, 31)),
+        rows=report.rows,
+        totals=report.totals,
+        by_prefecture=report.by_prefecture,
+    )
+    assert exports.programme_pdf(later, names) != first
