@@ -27,6 +27,8 @@ MESSAGES = (
     gettext_noop("The offender has already answered; record accepted or rejected."),
     gettext_noop("The offender has not accepted the advice."),
     gettext_noop("There is no police-to-clinic consent on file."),
+    gettext_noop("There is no such consent on file to withdraw."),
+    gettext_noop("This consent is already on file."),
     # services
     gettext_noop("Unknown role."),
     gettext_noop("Unknown sex."),

@@ -439,6 +439,13 @@ def check_new_event(events: Sequence[Ev], new: Ev, today: dt.date) -> None:
         raise Refusal(
             "Say whether the recurrence is against the same victim or a new one.", field="detail"
         )
+    if new.type.startswith("consent_"):
+        direction = new.type.removeprefix("consent_").removesuffix("_withdrawn")
+        holds = consent(current, direction, new.date)
+        if new.type.endswith("_withdrawn") and not holds:
+            raise Refusal("There is no such consent on file to withdraw.")
+        if not new.type.endswith("_withdrawn") and holds:
+            raise Refusal("This consent is already on file.")
     episode = state.current_episode
     if new.type in RESPONSES or new.type in _ALLOWED_FROM:
         if episode is None:
