@@ -27,7 +27,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from django.db import IntegrityError, connection, transaction
@@ -84,8 +84,7 @@ class ImportSummary:
         }
 
 
-@dataclass(frozen=True)
-class _CaseRow:
+class _CaseRow(NamedTuple):
     """A validated case row (built twice: to check, then to write)."""
 
     key: str
@@ -263,30 +262,41 @@ class Importer:
     def _case_rows(self, check: bool) -> Iterator[tuple[int, _CaseRow]]:
         """Validated case rows; with `check`, bad ones are reported (and skipped)."""
         table = self.cases
-        ix = table.index
-        pos = {c: ix.get(c, -1) for c in fmt.CASE_COLUMNS}
+        positions = [table.index.get(c, -1) for c in fmt.CASE_COLUMNS]
         bar = _Progress(self.progress and check, table, "cases ")
         for line, row in table.rows():
             bar.tick()
             width = len(row)
-
-            def cell(col: str, row: list[str] = row, width: int = width) -> str:
-                p = pos[col]
-                return row[p].strip() if 0 <= p < width else ""
-
+            (
+                ref,
+                pref_raw,
+                station,
+                opened_raw,
+                relationship,
+                off_sex,
+                off_age,
+                off_name,
+                vic_sex,
+                vic_age,
+                vic_name,
+                vic_address,
+                vic_phone,
+                vic_workplace,
+            ) = [row[p].strip() if 0 <= p < width else "" for p in positions]
             n_errors = len(self.errors)
             if check:
                 self._check_nul(table, line, row)
-            ref = cell("case_ref")
             if not ref:
                 self._error(table, line, "case_ref", gettext_noop("A case reference is required."))
             elif len(ref) > fmt.MAX_REF:
                 self._error(
                     table, line, "case_ref", gettext_noop("The case reference is too long.")
                 )
-            pref = self._prefecture(table, line, cell("prefecture"))
-            opened = self._date(table, line, "opened_on", cell("opened_on"))
-            relationship = cell("relationship") or "unknown"
+            pref: str | None = pref_raw
+            if pref_raw not in self.pref_ids or self.scope is not None:
+                pref = self._prefecture(table, line, pref_raw)
+            opened = self._date(table, line, "opened_on", opened_raw)
+            relationship = relationship or "unknown"
             if relationship not in RELATIONSHIPS:
                 self._error(
                     table,
@@ -295,32 +305,10 @@ class Importer:
                     gettext_noop("Unknown relationship “%(value)s”."),
                     value=relationship,
                 )
-            sexes: dict[str, str] = {}
-            ages: dict[str, int | None] = {}
-            for who in ("offender", "victim"):
-                sex = cell(f"{who}_sex") or "unknown"
-                if sex not in SEXES:
-                    self._error(
-                        table,
-                        line,
-                        f"{who}_sex",
-                        gettext_noop("Unknown sex “%(value)s”."),
-                        value=sex,
-                    )
-                sexes[who] = sex
-                raw_age = cell(f"{who}_age")
-                ages[who] = None
-                if raw_age:
-                    if raw_age.isdigit() and 0 <= int(raw_age) <= 120:
-                        ages[who] = int(raw_age)
-                    else:
-                        self._error(
-                            table,
-                            line,
-                            f"{who}_age",
-                            gettext_noop("The age must be whole years from 0 to 120."),
-                        )
-            station = cell("station")
+            off_sex = self._sex(table, line, "offender_sex", off_sex)
+            vic_sex = self._sex(table, line, "victim_sex", vic_sex)
+            offender_age = self._age(table, line, "offender_age", off_age)
+            victim_age = self._age(table, line, "victim_age", vic_age)
             if len(station) > fmt.MAX_STATION:
                 self._error(table, line, "station", gettext_noop("The station name is too long."))
             if len(self.errors) > n_errors:
@@ -333,24 +321,31 @@ class Importer:
             yield (
                 line,
                 _CaseRow(
-                    key=f"{pref}\t{ref}",
-                    prefecture=pref,
-                    ref=ref,
-                    station=station,
-                    opened_on=dt.date.fromordinal(opened),
-                    relationship=relationship,
-                    offender=(sexes["offender"], ages["offender"], cell("offender_name")),
-                    victim=(
-                        sexes["victim"],
-                        ages["victim"],
-                        cell("victim_name"),
-                        cell("victim_address"),
-                        cell("victim_phone"),
-                        cell("victim_workplace"),
-                    ),
+                    f"{pref}\t{ref}",
+                    pref,
+                    ref,
+                    station,
+                    dt.date.fromordinal(opened),
+                    relationship,
+                    (off_sex, offender_age, off_name),
+                    (vic_sex, victim_age, vic_name, vic_address, vic_phone, vic_workplace),
                 ),
             )
         bar.close()
+
+    def _sex(self, table: fmt.Table, line: int, column: str, raw: str) -> str:
+        sex = raw or "unknown"
+        if sex not in SEXES:
+            self._error(table, line, column, gettext_noop("Unknown sex “%(value)s”."), value=sex)
+        return sex
+
+    def _age(self, table: fmt.Table, line: int, column: str, raw: str) -> int | None:
+        if not raw:
+            return None
+        if raw.isascii() and raw.isdigit() and int(raw) <= 120:
+            return int(raw)
+        self._error(table, line, column, gettext_noop("The age must be whole years from 0 to 120."))
+        return None
 
     def _register_bad(self, key: str) -> None:
         if key not in self.keys:
