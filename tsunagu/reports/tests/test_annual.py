@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
@@ -16,6 +16,7 @@ from tsunagu.reports import annual
 from tsunagu.reports.tests.factories import D, add_events, bare_case
 
 
+@settings(deadline=None)
 @given(st.one_of(st.none(), st.integers(-5, 130)))
 def test_age_band_is_the_npa_ten_year_band(age: int | None) -> None:
     band = annual.age_band(age)
