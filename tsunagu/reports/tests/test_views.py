@@ -428,3 +428,14 @@ def test_pages_speak_english_when_asked(analyst: User, programme_cases: dict[str
     assert "Consultations and measures" in annual.content.decode()
     japanese = client.get(reverse("reports:programme"), PERIOD, HTTP_ACCEPT_LANGUAGE="ja")
     assert "治療継続中" in japanese.content.decode()
+
+
+def test_zeros_are_hidden_in_a_release_only_when_configured(
+    analyst: User, programme_cases: dict[str, Case], settings: Any
+) -> None:
+    client = login(analyst)
+    shown = client.get(reverse("reports:programme"), {**PERIOD, "release": "1"})
+    assert 0 in shown.context["release"].published[0]
+    settings.SUPPRESSION_HIDE_ZERO = True
+    hidden = client.get(reverse("reports:programme"), {**PERIOD, "release": "1"})
+    assert 0 not in hidden.context["release"].published[0]
