@@ -217,3 +217,9 @@ class RevealForm(forms.Form):
         max_length=500,
         help_text=_("Written to the audit log with your name."),
     )
+
+
+class AsOfForm(forms.Form):
+    """The date at which the case page derives the state from the timeline."""
+
+    as_of = forms.DateField(label=_("State as of"), required=False, widget=DateInput())

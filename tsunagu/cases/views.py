@@ -135,7 +135,11 @@ def _detail_context(request: AuthedRequest, case: Case, **extra: Any) -> dict[st
         "sex_labels": labels.SEX_LABELS,
     }
     context.update(extra)
+    context.setdefault("as_of_form", forms.AsOfForm())
     context["timeline"] = _timeline_rows(case, context["correct_forms"])
+    if context.get("as_of"):
+        for row in context["timeline"]:
+            row["after_as_of"] = row["event"].date > context["as_of"]
     context["reveal_rows"] = [
         {
             "person": p,
@@ -165,9 +169,27 @@ def _get_case(request: AuthedRequest, pk: int) -> Case:
 
 @never_cache
 def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    """The case page: header, people (victims masked), timeline, and the forms."""
+    """The case page: header, people (victims masked), timeline, and the forms.
+
+    `?as_of=YYYY-MM-DD` shows the state the timeline gives on that date (DESIGN §2:
+    "as of" is a filter on the events, not a second model).
+    """
     case = _get_case(request, pk)
-    return render(request, "cases/detail.html", _detail_context(request, case))
+    as_of_form = forms.AsOfForm(request.GET or None)
+    extra: dict[str, Any] = {"as_of_form": as_of_form}
+    if as_of_form.is_bound and as_of_form.is_valid() and as_of_form.cleaned_data["as_of"]:
+        as_of = as_of_form.cleaned_data["as_of"]
+        state = timeline.case_state([e.as_ev() for e in case.events.all()], as_of)
+        extra["as_of"] = as_of
+        extra["as_of_state"] = {
+            "is_open": state.is_open,
+            "latest_measure": labels.event_label(state.latest_measure)
+            if state.latest_measure
+            else "",
+            "latest_measure_on": state.latest_measure_on,
+            "episodes": [labels.LEAF_LABELS[timeline.classify(ep).leaf] for ep in state.episodes],
+        }
+    return render(request, "cases/detail.html", _detail_context(request, case, **extra))
 
 
 @never_cache

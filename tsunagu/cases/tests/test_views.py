@@ -506,3 +506,26 @@ def test_supervisor_works_on_the_prefecture_cases(client, supervisor_tokyo, toky
         {"measure-type": "prohibition_order", "measure-date": "2016-07-01"},
     )
     assert response.status_code == 302
+
+
+def test_case_page_as_of_a_date_shows_the_state_then(client, officer_tokyo, tokyo_case):
+    from tsunagu.cases import services
+
+    services.event_record(
+        actor=officer_tokyo, case=tokyo_case, date=dt.date(2016, 6, 1), type="warning"
+    )
+    services.event_record(
+        actor=officer_tokyo, case=tokyo_case, date=dt.date(2016, 9, 1), type="case_closed"
+    )
+    client.force_login(officer_tokyo)
+    url = reverse("cases:detail", args=[tokyo_case.pk])
+    before = client.get(url, {"as_of": "2016-07-01"})
+    assert before.context["as_of_state"]["is_open"]
+    assert before.context["as_of_state"]["latest_measure"] == "警告"
+    later = [r["event"].type for r in before.context["timeline"] if r["after_as_of"]]
+    assert later == ["case_closed"]
+    after = client.get(url, {"as_of": "2016-10-01"})
+    assert not after.context["as_of_state"]["is_open"]
+    bad = client.get(url, {"as_of": "2016-02-30"})
+    assert bad.status_code == 200 and bad.context["as_of_form"].errors["as_of"]
+    assert "as_of_state" not in bad.context
