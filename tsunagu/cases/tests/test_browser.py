@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tsunagu.cases.tests.reference_data import reference_data  # noqa: F401
 from tsunagu.conftest import VICTIM_MARKERS, browser_login
 from tsunagu.testing import assert_no_markers
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("reference_data")
 def test_officer_records_a_warning_and_sees_it_on_the_timeline(
     page, officer_tokyo, make_case, screenshot_dir
 ):
@@ -34,7 +32,6 @@ def test_officer_records_a_warning_and_sees_it_on_the_timeline(
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("reference_data")
 def test_officer_opens_a_case_with_two_victims_using_add_a_victim(page, officer_tokyo):
     from tsunagu.cases.models import Case
 

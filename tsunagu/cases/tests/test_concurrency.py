@@ -10,7 +10,6 @@ from django.db import connection
 
 from tsunagu.cases import services
 from tsunagu.cases.models import Case
-from tsunagu.cases.tests.reference_data import reference_data  # noqa: F401
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -19,7 +18,6 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("reference_data")
 @pytest.mark.parametrize(
     ("first", "second"),
     [
