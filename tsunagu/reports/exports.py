@@ -108,7 +108,8 @@ def by_prefecture_table(report: Report, names: dict[str, str]) -> Table:
         col_keys=list(leaves),
         col_labels=[figure_label(k) for k in leaves],
         cells=[[figs[k] for k in leaves] for figs in report.by_prefecture.values()],
-        total_label=figure_label("advised"),
+        total_label=_("Total"),
+        row_total_label=figure_label("advised"),
     )
 
 

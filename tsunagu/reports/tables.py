@@ -27,6 +27,8 @@ class Table:
     cells: list[list[int]]
     margins: bool = True
     total_label: str = "Total"
+    # The heading of the row totals' column, when it is not "Total" (e.g. "Advised").
+    row_total_label: str = ""
     # Filled by `release()`: the published values, None where hidden.
     published: list[list[int | None]] | None = None
     published_row_totals: list[int | None] = field(default_factory=list)
@@ -107,7 +109,7 @@ class Table:
         single_column_total = self.margins and len(self.col_keys) > 1
         header: list[object] = ["", *self.col_labels]
         if single_column_total and with_totals:
-            header.append(self.total_label)
+            header.append(self.row_total_label or self.total_label)
         out: list[list[object]] = [header]
         for _key, label, values, total in self.rows():
             line: list[object] = [label, *values]
