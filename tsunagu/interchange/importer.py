@@ -830,9 +830,10 @@ class Importer:
                             prep["workplace"](v_work),
                         )
                     )
-                cursor.executemany(
-                    "INSERT INTO cases_person (case_id, role, name, sex, age, address, phone, "
-                    "workplace) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                _bulk_insert(
+                    cursor,
+                    "cases_person",
+                    ("case_id", "role", "name", "sex", "age", "address", "phone", "workplace"),
                     people,
                 )
             batch.clear()
@@ -880,10 +881,6 @@ class Importer:
         texts = self.detail_text
         case_db = self.case_db
         day = self._day
-        sql = (
-            "INSERT INTO cases_event (case_id, date, type, rank, detail, recorded_at, "
-            "recorded_by_id) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-        )
         bar = _Progress(self.progress, len(picks), "write ")
         with connection.cursor() as cursor:
             for start in range(0, len(picks), EVENT_BATCH):
@@ -898,7 +895,7 @@ class Importer:
                         strict=True,
                     )
                 ]
-                cursor.executemany(sql, rows)
+                _bulk_insert(cursor, "cases_event", EVENT_INSERT_COLUMNS, rows)
                 bar.bar.update(len(rows))
         bar.close()
 
@@ -936,6 +933,32 @@ class Importer:
                 )
             )
         return self.summary
+
+
+EVENT_INSERT_COLUMNS = (
+    "case_id",
+    "date",
+    "type",
+    "rank",
+    "detail",
+    "recorded_at",
+    "recorded_by_id",
+)
+
+
+def _bulk_insert(cursor: Any, table: str, columns: tuple[str, ...], rows: list[Any]) -> None:
+    """Insert rows: COPY on PostgreSQL (much faster than one INSERT a row), else executemany."""
+    if connection.vendor == "postgresql":
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join(["%s"] * len(columns))
+    cursor.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
+        rows,
+    )
 
 
 def import_files(

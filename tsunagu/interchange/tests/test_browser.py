@@ -5,13 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tsunagu.cases.models import Case
-from tsunagu.cases.tests.reference_data import reference_data  # noqa: F401
 from tsunagu.conftest import browser_login
 from tsunagu.interchange.tests.helpers import CASES, EVENTS, write_set
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("reference_data")
 def test_supervisor_uploads_previews_and_confirms_an_import(
     page, supervisor_tokyo, tmp_path, screenshot_dir, settings
 ):
