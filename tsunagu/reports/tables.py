@@ -29,6 +29,8 @@ class Table:
     total_label: str = "Total"
     # The heading of the row totals' column, when it is not "Total" (e.g. "Advised").
     row_total_label: str = ""
+    # Row key → the list behind a one-column row's count (for users who may open it).
+    links: dict[str, str] = field(default_factory=dict)
     # Filled by `release()`: the published values, None where hidden.
     published: list[list[int | None]] | None = None
     published_row_totals: list[int | None] = field(default_factory=list)
@@ -80,7 +82,7 @@ class Table:
 
     def rows(self) -> list[tuple[str, str, list[int | None], int | None]]:
         """(key, label, values, row total) for display: the published values after
-        a release, else the counts."""
+        a release, else the counts. (`linked_rows` adds the links.)"""
         out = []
         for i, (key, label) in enumerate(zip(self.row_keys, self.row_labels, strict=True)):
             if self.published is not None:
@@ -91,6 +93,14 @@ class Table:
                 total = sum(self.cells[i]) if self.margins else None
             out.append((key, label, values, total))
         return out
+
+    def linked_rows(self) -> list[tuple[str, list[int | None], int | None, str]]:
+        """(label, values, row total, link) for the page; no link once released."""
+        released = self.published is not None
+        return [
+            (label, values, total, "" if released else self.links.get(key, ""))
+            for key, label, values, total in self.rows()
+        ]
 
     def totals_row(self) -> tuple[list[int | None], int | None] | None:
         if not self.margins:

@@ -40,6 +40,7 @@ from tsunagu.reports.labels import (
 )
 from tsunagu.reports.models import ReleaseLog
 from tsunagu.reports.services import release_record
+from tsunagu.reports.tables import Table
 
 MAP_FIGURES = ("advised", "received_share", "recurrence")
 SORT_KEYS = ("code", *PREFECTURE_COLUMNS)
@@ -471,6 +472,8 @@ def annual_report(request: AuthedRequest) -> HttpResponse:
             form.prefectures(),
         )
         tables = stats.tables()
+        if user.is_police:
+            _link_to_cases(tables, stats)
         release = bool(request.GET.get("release")) and _may_release(user)
         if release:
             tables = [t.release(settings.SUPPRESSION_THRESHOLD, _hide_zero()) for t in tables]
@@ -502,6 +505,19 @@ def annual_report(request: AuthedRequest) -> HttpResponse:
             },
         )
     return render(request, "reports/annual.html", context)
+
+
+def _link_to_cases(tables: list[Table], stats: annual.Annual) -> None:
+    """Police may open their cases: the consultations and relationship counts link
+    to the case list filtered the same way (cases opened in the period)."""
+    base = {"opened_from": stats.date_from.isoformat(), "opened_to": stats.date_to.isoformat()}
+    for table in tables:
+        if table.key == "measures":
+            table.links["consultations"] = _link("cases:list", base)
+        elif table.key == "relationship":
+            table.links = {
+                key: _link("cases:list", base, relationship=key) for key in table.row_keys
+            }
 
 
 def annual_download(request: AuthedRequest) -> HttpResponse:

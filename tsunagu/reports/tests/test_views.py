@@ -439,3 +439,23 @@ def test_zeros_are_hidden_in_a_release_only_when_configured(
     settings.SUPPRESSION_HIDE_ZERO = True
     hidden = client.get(reverse("reports:programme"), {**PERIOD, "release": "1"})
     assert 0 not in hidden.context["release"].published[0]
+
+
+def test_annual_counts_link_police_to_their_case_list(
+    supervisor_tokyo: User, analyst: User, programme_cases: dict[str, Case]
+) -> None:
+    client = login(supervisor_tokyo)
+    page = client.get(reverse("reports:annual"), {"year": "2016"}).content.decode()
+    link = f"{reverse('cases:list')}?opened_from=2016-01-01&amp;opened_to=2016-12-31"
+    assert f'<a href="{link}">2</a>' in page
+    assert f'{link}&amp;relationship=partner_or_ex">2</a>' in page
+    listing = client.get(
+        reverse("cases:list"),
+        {"opened_from": "2016-01-01", "opened_to": "2016-12-31", "relationship": "partner_or_ex"},
+    )
+    assert listing.status_code == 200
+    assert "TOKYO-REF-1" in listing.content.decode() and "TOKYO-REF-2" in listing.content.decode()
+    released = client.get(reverse("reports:annual"), {"year": "2016", "release": "1"})
+    assert reverse("cases:list") not in released.content.decode().split("<main", 1)[1]
+    analyst_page = login(analyst).get(reverse("reports:annual"), {"year": "2016"})
+    assert reverse("cases:list") not in analyst_page.content.decode().split("<main", 1)[1]
