@@ -208,3 +208,5 @@ LOGGING = {
 REFERRAL_ANSWER_DAYS = env_int("REFERRAL_ANSWER_DAYS", 5)
 # Public-release tables hide counts from 1 to this threshold.
 SUPPRESSION_THRESHOLD = env_int("SUPPRESSION_THRESHOLD", 4)
+# Whether a public release hides zero counts too (by default zeros stay visible).
+SUPPRESSION_HIDE_ZERO = env_bool("SUPPRESSION_HIDE_ZERO", False)

@@ -30,3 +30,20 @@ def assert_no_markers(content: bytes | str, markers: tuple[str, ...]) -> None:
     text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
     found = [m for m in markers if m in text]
     assert not found, f"leaked: {found}"
+
+
+def publish_doc(source: Any, name: str) -> None:
+    """Copy a screenshot or file a browser test made into docs/ for the README.
+
+    Only with TSUNAGU_UPDATE_DOCS=1, so that a test run leaves the work tree as
+    it was; the copies in docs/ are refreshed on purpose, then committed.
+    """
+    import os
+    import shutil
+    from pathlib import Path
+
+    if os.environ.get("TSUNAGU_UPDATE_DOCS") != "1":
+        return
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    docs.mkdir(exist_ok=True)
+    shutil.copy(source, docs / name)

@@ -65,7 +65,7 @@ def _may_release(user: User) -> bool:
 
 
 def _hide_zero() -> bool:
-    return bool(getattr(settings, "SUPPRESSION_HIDE_ZERO", False))
+    return bool(settings.SUPPRESSION_HIDE_ZERO)
 
 
 def _programme_form(request: AuthedRequest, user: User) -> ProgrammeForm:

@@ -4,7 +4,6 @@ photographed for the README (docs/report-programme.png)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +13,8 @@ from django.conf import settings
 from tsunagu.conftest import OFFENDER_NAME, VICTIM_MARKERS, browser_login
 from tsunagu.core.models import User
 from tsunagu.interchange.importer import import_files
-from tsunagu.testing import assert_no_markers
+from tsunagu.testing import assert_no_markers, publish_doc
 
-DOCS = Path(__file__).resolve().parents[3] / "docs"
 DATA = Path(settings.BASE_DIR) / "data" / "npa-2016"
 FONT_CSS = (
     "@font-face{font-family:'TestNotoJP';src:url('/__test-font/noto.otf')}"
@@ -59,8 +57,7 @@ def test_analyst_reads_the_npa2016_report_and_drills_down(
         page.evaluate("document.fonts.ready")
         page.wait_for_timeout(300)
         page.screenshot(path=str(screenshot_dir / "report-programme.png"), full_page=True)
-        DOCS.mkdir(exist_ok=True)
-        shutil.copy(screenshot_dir / "report-programme.png", DOCS / "report-programme.png")
+        publish_doc(screenshot_dir / "report-programme.png", "report-programme.png")
         # The PDF offered on the page, as Chromium's viewer shows its first page.
         pdf_url = page.get_attribute("p.downloads a:has-text('PDF')", "href")
         assert pdf_url
@@ -77,8 +74,8 @@ def test_analyst_reads_the_npa2016_report_and_drills_down(
             clip={"x": 305, "y": 58, "width": 590, "height": 590},
         )
         viewer.close()
-        shutil.copy(pdf_path, DOCS / "report-programme.pdf")
-        shutil.copy(screenshot_dir / "report-programme-pdf.png", DOCS / "report-programme-pdf.png")
+        publish_doc(pdf_path, "report-programme.pdf")
+        publish_doc(screenshot_dir / "report-programme-pdf.png", "report-programme-pdf.png")
         # The 73 received link to their 73 episodes, de-identified.
         page.click("table.summary >> text=73")
         page.wait_for_load_state()

@@ -3,7 +3,6 @@ acknowledges and starts treatment, the officer sees the status."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,10 +13,8 @@ from django.utils import timezone
 from tsunagu.cases.models import Case
 from tsunagu.conftest import VICTIM_MARKERS, browser_login
 from tsunagu.core.models import User
-from tsunagu.testing import assert_no_markers
+from tsunagu.testing import assert_no_markers, publish_doc
 from tsunagu.treatment.models import Clinic, Referral
-
-DOCS = Path(__file__).resolve().parents[3] / "docs"
 
 
 def _with_japanese_font(context: Any) -> None:
@@ -105,14 +102,13 @@ def test_officer_refers_clinician_starts_officer_sees_it(
         _screenshot_ready(police)
         section = police.locator("#treatment")
         section.screenshot(path=str(screenshot_dir / "treatment-loop.png"))
-        DOCS.mkdir(exist_ok=True)
-        shutil.copy(screenshot_dir / "treatment-loop.png", DOCS / "treatment-loop.png")
+        publish_doc(screenshot_dir / "treatment-loop.png", "treatment-loop.png")
         _screenshot_ready(clinic)
         clinic.goto("/treatment/")
         _screenshot_ready(clinic)
         assert_no_markers(clinic.content(), VICTIM_MARKERS)
         clinic.screenshot(path=str(screenshot_dir / "treatment-clinician.png"), full_page=True)
-        shutil.copy(screenshot_dir / "treatment-clinician.png", DOCS / "treatment-clinician.png")
+        publish_doc(screenshot_dir / "treatment-clinician.png", "treatment-clinician.png")
     finally:
         officer_ctx.close()
         clinic_ctx.close()
