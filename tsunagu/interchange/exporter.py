@@ -196,6 +196,8 @@ def export(
             if include_personal:
                 row.update(
                     offender_name=off.name if off else "",
+                    offender_address=off.address if off else "",
+                    offender_phone=off.phone if off else "",
                     victim_name=vic.name if vic else "",
                     victim_address=vic.address if vic else "",
                     victim_phone=vic.phone if vic else "",

@@ -5,9 +5,10 @@ Shift_JIS/cp932 as Excel on a Japanese desktop writes it; any line ends; a heade
 row; columns in any order; extra columns ignored) or one XLSX workbook with
 sheets `cases` and `events`. Rows are streamed, never loaded whole.
 
-Extension beyond DESIGN §3 (documented in the README): `victim_workplace`, a
-personal column, so that an export with personal columns keeps every field of
-the first victim.
+Extension beyond DESIGN §3 (documented in the README): the personal columns
+`victim_workplace`, `offender_address` and `offender_phone`, after the others,
+so that an export with personal columns keeps every field of the first victim
+and the offender's contact.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ CASE_COLUMNS: tuple[str, ...] = (
     "victim_address",
     "victim_phone",
     "victim_workplace",
+    "offender_address",
+    "offender_phone",
 )
 CASE_REQUIRED: tuple[str, ...] = ("case_ref", "prefecture", "opened_on")
 EVENT_COLUMNS: tuple[str, ...] = ("case_ref", "prefecture", "date", "type", "detail")
@@ -47,6 +50,8 @@ PERSONAL_COLUMNS: tuple[str, ...] = (
     "victim_address",
     "victim_phone",
     "victim_workplace",
+    "offender_address",
+    "offender_phone",
 )
 PUBLIC_CASE_COLUMNS: tuple[str, ...] = tuple(c for c in CASE_COLUMNS if c not in PERSONAL_COLUMNS)
 

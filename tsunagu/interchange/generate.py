@@ -136,7 +136,7 @@ def generate(
             case = _Case(f"G{year}-{pref}-{i + 1:06d}", pref)
             off_sex = "male" if rand() < 0.87 else ("female" if rand() < 0.95 else "unknown")
             vic_sex = "male" if off_sex == "female" and rand() < 0.8 else "female"
-            names = ("", "", "", "", "")
+            names = ("", "", "", "", "", "", "")
             if fictitious:
                 names = (
                     synth.fictitious_name(rng, off_sex),
@@ -144,6 +144,8 @@ def generate(
                     f"架空県架空市{randint(1, 9)}-{randint(1, 30)}-{randint(1, 20)}",
                     f"090-{randint(0, 9999):04d}-{randint(0, 9999):04d}",
                     "",
+                    "",
+                    f"080-{randint(0, 9999):04d}-{randint(0, 9999):04d}",
                 )
             cases_out.write(
                 (
@@ -161,6 +163,8 @@ def generate(
                     names[2],
                     names[3],
                     names[4],
+                    names[5],
+                    names[6],
                 )
             )
             case.add(opened, "consultation")

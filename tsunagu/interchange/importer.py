@@ -93,7 +93,7 @@ class _CaseRow(NamedTuple):
     station: str
     opened_on: dt.date
     relationship: str
-    offender: tuple[str, int | None, str]
+    offender: tuple[str, int | None, str, str, str]
     victim: tuple[str, int | None, str, str, str, str]
 
 
@@ -282,6 +282,8 @@ class Importer:
                 vic_address,
                 vic_phone,
                 vic_workplace,
+                off_address,
+                off_phone,
             ) = [row[p].strip() if 0 <= p < width else "" for p in positions]
             n_errors = len(self.errors)
             if check:
@@ -327,7 +329,7 @@ class Importer:
                     station,
                     dt.date.fromordinal(opened),
                     relationship,
-                    (off_sex, offender_age, off_name),
+                    (off_sex, offender_age, off_name, off_address, off_phone),
                     (vic_sex, victim_age, vic_name, vic_address, vic_phone, vic_workplace),
                 ),
             )
@@ -547,7 +549,11 @@ class Importer:
                 station="",
                 opened_on=opened_on,
                 relationship=relationship,
-                offender=(off[0], off[1], off[2]) if off else ("unknown", None, ""),
+                offender=(
+                    (off[0], off[1], off[2], off[3], off[4])
+                    if off
+                    else ("unknown", None, "", "", "")
+                ),
                 victim=(
                     (vic[0], vic[1], vic[2], vic[3], vic[4], vic[5])
                     if vic
@@ -815,9 +821,20 @@ class Importer:
                 people = []
                 for (idx, row), pk in zip(batch, ids, strict=True):
                     self.case_db[idx] = pk
-                    o_sex, o_age, o_name = row.offender
+                    o_sex, o_age, o_name, o_address, o_phone = row.offender
                     v_sex, v_age, v_name, v_addr, v_phone, v_work = row.victim
-                    people.append((pk, "offender", prep["name"](o_name), o_sex, o_age, "", "", ""))
+                    people.append(
+                        (
+                            pk,
+                            "offender",
+                            prep["name"](o_name),
+                            o_sex,
+                            o_age,
+                            prep["address"](o_address),
+                            prep["phone"](o_phone),
+                            "",
+                        )
+                    )
                     people.append(
                         (
                             pk,

@@ -133,6 +133,8 @@ class _Builder:
                 "",
                 "",
                 "",
+                "",
+                "",
             )
         )
         self.event(ref, pref, opened, "consultation")

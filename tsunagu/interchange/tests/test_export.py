@@ -72,6 +72,7 @@ def test_round_trip_keeps_system_events_and_corrections(tmp_path, make_case, off
     reimported = Case.objects.get(ref="RT-1")
     assert reimported.latest_measure == "consultation"  # the warning stays voided
     assert reimported.people.get(role="victim").address == VICTIM_ADDRESS
+    assert reimported.people.get(role="offender").phone == "090-0000-0000"
 
 
 detail_text = st.text(
