@@ -56,3 +56,16 @@ def test_generated_set_imports_cleanly_with_fictitious_names(tmp_path):
     assert summary.ok, summary.errors[:3]
     assert summary.cases_created == len(rows(tmp_path / "cases.csv"))
     assert all(r[10] for r in rows(tmp_path / "cases.csv"))  # victim_name filled
+
+
+@pytest.mark.django_db
+def test_reimporting_a_set_with_personal_data_changes_nothing(tmp_path):
+    generate(tmp_path, years=1, seed=2, scale=0.005, personal="fictitious")
+    first = import_files(tmp_path)
+    again = import_files(tmp_path)
+    assert again.ok, again.errors[:3]
+    assert (again.cases_created, again.events_created) == (0, 0)
+    assert (again.cases_unchanged, again.events_unchanged) == (
+        first.cases_created,
+        first.events_created,
+    )
