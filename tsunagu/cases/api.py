@@ -186,8 +186,12 @@ def _detail(case: Case) -> dict[str, Any]:
         )
         .get(pk=case.pk)
     )
-    events = list(case.events.all())
-    kept = {ev.key for ev in timeline.effective(e.as_ev() for e in events)}
+    all_events = list(case.events.all())
+    evs = [e.as_ev() for e in all_events]
+    kept = {ev.key for ev in timeline.effective(evs)}
+    # After a clinic-to-police consent withdrawal the police see none of the clinic's status.
+    hidden = timeline.hidden_from_police(evs)
+    events = [e for e in all_events if e.pk not in hidden]
     return {
         **_summary(case),
         "people": [_person(p) for p in case.people.all()],

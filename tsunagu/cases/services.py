@@ -66,6 +66,16 @@ def _check_text(text: str, field: str) -> None:
         raise ServiceError("Text cannot contain NUL characters.", field)
 
 
+def _refresh_referrals(case: Case) -> None:
+    """Referral stages are a cache of the timeline too: keep them in step with any
+    event, a correction included (imported here to keep the apps' imports one-way)."""
+    from tsunagu.treatment.models import Referral
+    from tsunagu.treatment.services import referral_refresh
+
+    for referral in Referral.objects.filter(case=case).select_related("case", "clinic"):
+        referral_refresh(referral)
+
+
 def _check_person(data: PersonData) -> None:
     if data.role not in Person.Role.values:
         raise ServiceError("Unknown role.", "role")
@@ -169,6 +179,7 @@ def event_record(
         except IntegrityError as exc:
             raise ServiceError("This event is already on the timeline.", "type") from exc
         _refresh_summary(locked)
+        _refresh_referrals(locked)
         audit(
             actor=actor,
             action=f"event.{type}",

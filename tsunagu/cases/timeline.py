@@ -336,6 +336,46 @@ def consent_withdrawn_on(events: Iterable[Ev], direction: str) -> dt.date | None
     return day
 
 
+def _police_hidden_flags(events: Sequence[Ev]) -> list[tuple[Ev, bool]]:
+    """Every event in timeline order, flagged when the police may not see it."""
+    evs = ordered(events)
+    kept = {(ev.type, ev.date, ev.detail) for ev in effective(evs)}
+    given, withdrawn = "consent_clinic_to_police", "consent_clinic_to_police_withdrawn"
+    is_withdrawn = False
+    flags: list[tuple[Ev, bool]] = []
+    hidden_ids: set[tuple[str, dt.date, str]] = set()
+    for ev in evs:
+        if ev.type in (given, withdrawn) and (ev.type, ev.date, ev.detail) in kept:
+            is_withdrawn = ev.type == withdrawn
+        hide = is_withdrawn and ev.type in CLINIC_STATUS_EVENTS
+        if hide:
+            hidden_ids.add((ev.type, ev.date, ev.detail))
+        flags.append((ev, hide))
+    # A correction of a hidden event would name it: hide the correction too.
+    return [
+        (ev, hide or (ev.type == "correction" and correction_target(ev.detail) in hidden_ids))
+        for ev, hide in flags
+    ]
+
+
+def police_view(events: Iterable[Ev]) -> list[Ev]:
+    """The effective events the police may see (DESIGN §2, consent).
+
+    While the offender's clinic-to-police consent stands withdrawn, the clinic's
+    status events are hidden: the police see the withdrawal and nothing the
+    clinic reported from that date until consent is given again.
+    """
+    evs = list(events)
+    hidden = {ev for ev, hide in _police_hidden_flags(evs) if hide}
+    return [ev for ev in effective(evs) if ev not in hidden]
+
+
+def hidden_from_police(events: Iterable[Ev]) -> set[int]:
+    """Keys of the events, voided ones and their corrections included, that the
+    police may not see (for a timeline that lists every row)."""
+    return {ev.key for ev, hide in _police_hidden_flags(list(events)) if hide}
+
+
 # --- the case as a whole --------------------------------------------------------------
 
 

@@ -93,9 +93,13 @@ def _timeline_rows(case: Case, correct_forms: dict[int, Any]) -> list[dict[str, 
     events = list(case.events.all())
     evs = [e.as_ev() for e in events]
     kept = {ev.key for ev in timeline.effective(evs)}
+    # After a clinic-to-police consent withdrawal the police see none of the clinic's status.
+    hidden = timeline.hidden_from_police(evs)
     rows = []
     # The prefetch reads the events in timeline order (date, rank, id).
     for event in events:
+        if event.pk in hidden:
+            continue
         is_correction = event.type == "correction"
         rows.append(
             {

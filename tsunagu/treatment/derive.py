@@ -38,31 +38,9 @@ FOLLOWUP_TRIGGERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def police_view(events: Iterable[Ev]) -> list[Ev]:
-    """The effective events the police may see.
-
-    While the offender's clinic-to-police consent is withdrawn, the clinic's status
-    events are hidden: the police see the withdrawal and nothing the clinic
-    reported from that date until consent is given again.
-    """
-    withdrawn = False
-    shown: list[Ev] = []
-    for ev in timeline.effective(events):
-        if ev.type == f"consent_{CLINIC_TO_POLICE}":
-            withdrawn = False
-        elif ev.type == f"consent_{CLINIC_TO_POLICE}_withdrawn":
-            withdrawn = True
-        if withdrawn and ev.type in timeline.CLINIC_STATUS_EVENTS:
-            continue
-        shown.append(ev)
-    return shown
-
-
-def hidden_from_police(events: Iterable[Ev]) -> set[int]:
-    """Keys of the events `police_view` hides (for a timeline that lists every row)."""
-    evs = list(events)
-    shown = {ev.key for ev in police_view(evs)}
-    return {ev.key for ev in timeline.effective(evs) if ev.key not in shown}
+# What the police may see is a rule of the whole timeline (the case page uses it too).
+police_view = timeline.police_view
+hidden_from_police = timeline.hidden_from_police
 
 
 def episode_at(events: Iterable[Ev], advised_on: dt.date) -> timeline.Episode | None:

@@ -5,7 +5,6 @@ redirect to the case page, or the form with its errors).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,44 +14,23 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from tsunagu.cases.messages import translate as translate_message
 from tsunagu.cases.models import Case
 from tsunagu.core.access import AuthedRequest, get_for_user
 from tsunagu.core.models import User
 from tsunagu.treatment import forms, panels, services
 from tsunagu.treatment.models import Clinic, FollowUp, Referral
 from tsunagu.treatment.services import ServiceError
-from tsunagu.treatment.templatetags.treatment_tags import stage_label
-
-# The timeline's refusals (tsunagu.cases.timeline) that treatment forms can meet,
-# marked here so that this app's catalog translates them.
-TIMELINE_REFUSALS = (
-    gettext_noop("The date cannot be in the future."),
-    gettext_noop("This event is already on the timeline."),
-    gettext_noop("The date is before the case was opened."),
-    gettext_noop("The case is closed on that date; reopen it first."),
-    gettext_noop("Choose the kind of arrest."),
-    gettext_noop("Choose the reason for the rejection."),
-    gettext_noop("Say whether the recurrence is against the same victim or a new one."),
-    gettext_noop("There is no treatment advice on or before that date."),
-    gettext_noop("The offender has already answered; record accepted or rejected."),
-    gettext_noop("The offender has not accepted the advice."),
-    gettext_noop("There is no police-to-clinic consent on file."),
-)
-_STAGE_REFUSAL = re.compile(r"^Not possible at the referral's stage on that date \((\w+)\)\.$")
 
 
 def refusal_text(message: str) -> str:
-    """A service's refusal in the user's language (the stage named by its label)."""
-    match = _STAGE_REFUSAL.match(message)
-    if match:
-        return gettext("Not possible at the referral's stage on that date: %(stage)s.") % {
-            "stage": stage_label(match.group(1))
-        }
-    return gettext(message)
+    """A service's refusal in the user's language (one catalogue for the timeline's
+    refusals: tsunagu.cases.messages)."""
+    return translate_message(message)
 
 
 def _apply_error(form: djforms.BaseForm, err: ServiceError) -> None:

@@ -318,3 +318,20 @@ def test_refusal_does_not_reveal_the_stage_hidden_by_a_withdrawal(
         )
     assert "in_treatment" not in err.value.message
     assert "consent was withdrawn" in err.value.message
+
+
+def test_correcting_a_clinic_event_brings_the_referral_stage_back(
+    officer_tokyo, clinician_tokyo, clinic_tokyo, make_case
+):
+    from tsunagu.cases import services as case_services
+    from tsunagu.cases.models import Event
+    from tsunagu.treatment.tests.helpers import referred, started
+
+    referral = referred(officer_tokyo, make_case, clinic_tokyo)
+    started(clinician_tokyo, referral)
+    referral.refresh_from_db()
+    assert referral.stage == "in_treatment"
+    start = Event.objects.get(case=referral.case, type="treatment_started")
+    case_services.event_correct(actor=clinician_tokyo, event=start, reason="wrong patient")
+    referral.refresh_from_db()
+    assert referral.stage == "scheduled"

@@ -152,7 +152,7 @@ def test_invalid_transition_is_shown_not_500(
         reverse("treatment:referral_act", args=[referral.pk, "complete"]), {"date": "2016-06-05"}
     )
     assert response.status_code == 400
-    assert "その日付の紹介の段階（紹介済み・医療機関の回答待ち）ではできません。" in (
+    assert "その日付の紹介の段階（送付済み）ではできません。" in (
         response.content.decode()
     )
 
