@@ -15,12 +15,14 @@ Who gets what:
 - anyone else: nothing.
 
 Each case's first offender and first victim fill the person columns; further
-victims of a case are not exported (README).
+victims go in the `extra_victims` column (sex and age; with personal columns
+also their names and contact).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,13 +168,26 @@ def export(
             )
         }
         people: dict[tuple[int, str], Any] = {}
+        extra: dict[int, list[dict[str, Any]]] = {}
         persons = Person.objects.filter(case_id__in=ids).order_by("case_id", "id")
         if include_personal:
             for p in persons:
-                people.setdefault((p.case_id, p.role), p)
+                if people.setdefault((p.case_id, p.role), p) is not p and p.role == "victim":
+                    extra.setdefault(p.case_id, []).append(
+                        {
+                            "sex": p.sex,
+                            "age": p.age,
+                            "name": p.name,
+                            "address": p.address,
+                            "phone": p.phone,
+                            "workplace": p.workplace,
+                        }
+                    )
         else:
             for p_row in persons.values_list("case_id", "role", "sex", "age"):
-                people.setdefault((p_row[0], p_row[1]), p_row)
+                first = people.setdefault((p_row[0], p_row[1]), p_row)
+                if first is not p_row and p_row[1] == "victim":
+                    extra.setdefault(p_row[0], []).append({"sex": p_row[2], "age": p_row[3]})
         events: dict[int, list[tuple[dt.date, str, str]]] = {}
         for case_id, day, type_, detail in Event.objects.filter(case_id__in=ids).values_list(
             "case_id", "date", "type", "detail"
@@ -192,6 +207,11 @@ def export(
                 "offender_age": _age(_attr(off, "age", 3)),
                 "victim_sex": _attr(vic, "sex", 2) or "unknown",
                 "victim_age": _age(_attr(vic, "age", 3)),
+                "extra_victims": (
+                    json.dumps(extra[pk], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+                    if pk in extra
+                    else ""
+                ),
             }
             if include_personal:
                 row.update(

@@ -8,7 +8,10 @@ sheets `cases` and `events`. Rows are streamed, never loaded whole.
 Extension beyond DESIGN §3 (documented in the README): the personal columns
 `victim_workplace`, `offender_address` and `offender_phone`, after the others,
 so that an export with personal columns keeps every field of the first victim
-and the offender's contact.
+and the offender's contact; and `extra_victims`, the case's further victims as
+a JSON list of objects (sex and age; with personal columns also name, address,
+phone and workplace), so that a case with several victims survives the round
+trip.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ CASE_COLUMNS: tuple[str, ...] = (
     "victim_workplace",
     "offender_address",
     "offender_phone",
+    "extra_victims",
 )
 CASE_REQUIRED: tuple[str, ...] = ("case_ref", "prefecture", "opened_on")
 EVENT_COLUMNS: tuple[str, ...] = ("case_ref", "prefecture", "date", "type", "detail")

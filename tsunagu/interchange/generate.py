@@ -165,6 +165,7 @@ def generate(
                     names[4],
                     names[5],
                     names[6],
+                    "",
                 )
             )
             case.add(opened, "consultation")

@@ -22,6 +22,7 @@ through `save()`, for speed; they carry the same data as the services write
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from array import array
 from collections.abc import Iterable, Iterator
@@ -48,6 +49,7 @@ CASE_BATCH = 1000
 SQLITE_CACHE_KIB = 65536
 EVENT_BATCH = 5000
 # Coded details that must be one of a fixed list (DESIGN §3).
+EXTRA_VICTIM_KEYS = {"sex", "age", "name", "address", "phone", "workplace"}
 CODED_DETAILS: dict[str, tuple[str, ...]] = {
     "advice_rejected": timeline.REJECTION_REASONS,
     "arrest": timeline.ARREST_KINDS,
@@ -95,6 +97,7 @@ class _CaseRow(NamedTuple):
     relationship: str
     offender: tuple[str, int | None, str, str, str]
     victim: tuple[str, int | None, str, str, str, str]
+    extra: tuple[tuple[str, int | None, str, str, str, str], ...] = ()
 
 
 class _Progress:
@@ -284,6 +287,7 @@ class Importer:
                 vic_workplace,
                 off_address,
                 off_phone,
+                extra_raw,
             ) = [row[p].strip() if 0 <= p < width else "" for p in positions]
             n_errors = len(self.errors)
             if check:
@@ -311,6 +315,7 @@ class Importer:
             vic_sex = self._sex(table, line, "victim_sex", vic_sex)
             offender_age = self._age(table, line, "offender_age", off_age)
             victim_age = self._age(table, line, "victim_age", vic_age)
+            extra = self._extra_victims(table, line, extra_raw) if extra_raw else ()
             if len(station) > fmt.MAX_STATION:
                 self._error(table, line, "station", gettext_noop("The station name is too long."))
             if len(self.errors) > n_errors:
@@ -331,9 +336,47 @@ class Importer:
                     relationship,
                     (off_sex, offender_age, off_name, off_address, off_phone),
                     (vic_sex, victim_age, vic_name, vic_address, vic_phone, vic_workplace),
+                    extra,
                 ),
             )
         bar.close()
+
+    def _extra_victims(
+        self, table: fmt.Table, line: int, raw: str
+    ) -> tuple[tuple[str, int | None, str, str, str, str], ...]:
+        """The further victims of a case (extension column, a JSON list of objects)."""
+        try:
+            items = json.loads(raw)
+        except ValueError:
+            items = None
+        victims = []
+        ok = isinstance(items, list)
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict) or not set(item) <= EXTRA_VICTIM_KEYS:
+                ok = False
+                break
+            sex, age = item.get("sex", "unknown"), item.get("age")
+            texts = [item.get(k, "") for k in ("name", "address", "phone", "workplace")]
+            if (
+                sex not in SEXES
+                or not (age is None or (type(age) is int and 0 <= age <= 120))
+                or not all(isinstance(t, str) for t in texts)
+            ):
+                ok = False
+                break
+            victims.append((sex, age, *(t.strip() for t in texts)))
+        if not ok:
+            self._error(
+                table,
+                line,
+                "extra_victims",
+                gettext_noop(
+                    "Not a list of victims: a JSON list of objects with sex, age, name, "
+                    "address, phone, workplace."
+                ),
+            )
+            return ()
+        return tuple(victims)  # type: ignore[arg-type]
 
     def _sex(self, table: fmt.Table, line: int, column: str, raw: str) -> str:
         sex = raw or "unknown"
@@ -366,7 +409,9 @@ class Importer:
 
     def _digest(self, row: _CaseRow, station_key: str) -> int:
         return (
-            hash((station_key, row.opened_on, row.relationship, row.offender, row.victim))
+            hash(
+                (station_key, row.opened_on, row.relationship, row.offender, row.victim, row.extra)
+            )
             & 0x7FFFFFFFFFFFFFFF
         )
 
@@ -530,12 +575,15 @@ class Importer:
             return
         ids = list(wanted)
         people: dict[tuple[int, str], tuple[Any, ...]] = {}
+        victims: dict[int, list[Any]] = {}
         for person in (
             Person.objects.filter(case_id__in=ids)
             .order_by("case_id", "id")
             .values_list("case_id", "role", "sex", "age", "name", "address", "phone", "workplace")
         ):
             people.setdefault((person[0], person[1]), person[2:])
+            if person[1] == "victim":
+                victims.setdefault(person[0], []).append(tuple(person[2:]))
         cases = Case.objects.filter(pk__in=ids).values_list(
             "pk", "station_id", "opened_on", "relationship"
         )
@@ -559,6 +607,7 @@ class Importer:
                     if vic
                     else ("unknown", None, "", "", "", "")
                 ),
+                extra=tuple(victims.get(pk, [])[1:]),
             )
             idx = wanted[pk]
             if self._digest(row, str(station_id) if station_id else "") != self.case_hash[idx]:
@@ -847,6 +896,19 @@ class Importer:
                             prep["workplace"](v_work),
                         )
                     )
+                    for e_sex, e_age, e_name, e_addr, e_phone, e_work in row.extra:
+                        people.append(
+                            (
+                                pk,
+                                "victim",
+                                prep["name"](e_name),
+                                e_sex,
+                                e_age,
+                                prep["address"](e_addr),
+                                prep["phone"](e_phone),
+                                prep["workplace"](e_work),
+                            )
+                        )
                 _bulk_insert(
                     cursor,
                     "cases_person",

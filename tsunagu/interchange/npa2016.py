@@ -135,6 +135,7 @@ class _Builder:
                 "",
                 "",
                 "",
+                "",
             )
         )
         self.event(ref, pref, opened, "consultation")

@@ -240,3 +240,57 @@ def test_export_command_with_prefecture_and_xlsx(tmp_path, capsys):
     call_command("export", str(tmp_path / "out.xlsx"))
     assert (tmp_path / "out.xlsx").exists()
     assert "3 cases" in capsys.readouterr().out
+
+
+def test_a_case_with_several_victims_survives_the_round_trip(tmp_path, make_case, officer_tokyo):
+    people = [
+        services.PersonData(role="offender", name=OFFENDER_NAME, sex="male", age=40),
+        services.PersonData(role="victim", name="第一 被害者", sex="female", age=30),
+        services.PersonData(
+            role="victim",
+            name="第二 被害者",
+            sex="male",
+            age=31,
+            address="SECOND-VICTIM-ADDRESS",
+            phone="SECOND-VICTIM-PHONE",
+        ),
+    ]
+    make_case(officer_tokyo, ref="MV-1", people=people)
+    export(tmp_path / "public")
+    public = (tmp_path / "public" / "cases.csv").read_text(encoding="utf-8-sig")
+    assert_no_markers(
+        public, ("第一 被害者", "第二 被害者", "SECOND-VICTIM-ADDRESS", OFFENDER_NAME)
+    )
+    assert '[{""age"":31,""sex"":""male""}]' in public
+    export(tmp_path / "a", include_personal=True)
+    Case.objects.all().delete()
+    assert import_files(tmp_path / "a").ok
+    victims = Case.objects.get(ref="MV-1").people.filter(role="victim").order_by("id")
+    assert [(v.name, v.sex, v.age, v.address) for v in victims] == [
+        ("第一 被害者", "female", 30, ""),
+        ("第二 被害者", "male", 31, "SECOND-VICTIM-ADDRESS"),
+    ]
+    assert import_files(tmp_path / "a").cases_unchanged == 1  # same data: unchanged
+    export(tmp_path / "b", include_personal=True)
+    assert files_of(tmp_path / "a") == files_of(tmp_path / "b")
+
+
+def test_a_bad_extra_victims_cell_is_a_bad_row(tmp_path):
+    header = ("case_ref", "prefecture", "opened_on", "extra_victims")
+    write_set(
+        tmp_path,
+        [
+            ("A-1", "13", "2016-05-10", "not json"),
+            ("A-2", "13", "2016-05-10", '[{"sex": "alien"}]'),
+            ("A-3", "13", "2016-05-10", '[{"age": 200}]'),
+            ("A-4", "13", "2016-05-10", '[{"sex": "female", "age": 20, "name": "x"}]'),
+        ],
+        [],
+        cases_header=header,
+    )
+    summary = import_files(tmp_path)
+    assert [(e.line, e.column) for e in summary.errors] == [
+        (2, "extra_victims"),
+        (3, "extra_victims"),
+        (4, "extra_victims"),
+    ]
