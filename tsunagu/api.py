@@ -1,7 +1,8 @@
-"""The JSON API at /api/v1/ (OpenAPI at /api/v1/docs). Session or token auth."""
+"""The JSON API at /api/v1/ (OpenAPI at /api/v1/docs), for signed-in users (session)."""
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
@@ -16,6 +17,8 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     auth=django_auth,
+    # The schema and its docs page are for signed-in users only (police intranet).
+    docs_decorator=login_required,
 )
 api.add_router("/", core_router)
 api.add_router("/cases", cases_router)

@@ -221,7 +221,7 @@ def browser_login(page: Any, username: str, password: str = PASSWORD) -> None:
     page.goto("/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_load_state()
 
 

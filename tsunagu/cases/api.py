@@ -116,34 +116,37 @@ class CaseFilters(In):
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 
+# The same length limits as the web forms (tsunagu/cases/forms.py).
 class PersonIn(In):
-    name: str = ""
-    sex: str = "unknown"
+    name: str = Field("", max_length=200)
+    sex: str = Field("unknown", max_length=16)
     age: int | None = Field(None, ge=0, le=120)
-    address: str = ""
-    phone: str = ""
-    workplace: str = ""
+    address: str = Field("", max_length=300)
+    phone: str = Field("", max_length=40)
+    workplace: str = Field("", max_length=200)
 
 
 class CaseOpenIn(In):
-    ref: str
+    ref: str = Field(max_length=64)
     opened_on: dt.date
-    prefecture: str | None = Field(None, description="JIS code; must be the user's own")
-    station: str | None = Field(None, description="station code, e.g. 13-003")
-    relationship: str = "unknown"
-    note: str = ""
+    prefecture: str | None = Field(
+        None, max_length=2, description="JIS code; must be the user's own"
+    )
+    station: str | None = Field(None, max_length=32, description="station code, e.g. 13-003")
+    relationship: str = Field("unknown", max_length=32)
+    note: str = Field("", max_length=2000)
     offender: PersonIn | None = None
-    victims: list[PersonIn] = Field(default_factory=list)
+    victims: list[PersonIn] = Field(default_factory=list, max_length=20)
 
 
 class EventIn(In):
     date: dt.date
-    type: str
-    detail: str = ""
+    type: str = Field(max_length=40)
+    detail: str = Field("", max_length=2000)
 
 
 class CorrectionIn(In):
-    reason: str
+    reason: str = Field(max_length=500)
 
 
 def _summary(case: Case) -> dict[str, Any]:

@@ -183,7 +183,10 @@ def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     extra: dict[str, Any] = {"as_of_form": as_of_form}
     if as_of_form.is_bound and as_of_form.is_valid() and as_of_form.cleaned_data["as_of"]:
         as_of = as_of_form.cleaned_data["as_of"]
-        state = timeline.case_state([e.as_ev() for e in case.events.all()], as_of)
+        # The police view: no clinic status reported after a consent withdrawal.
+        state = timeline.case_state(
+            timeline.police_view(e.as_ev() for e in case.events.all()), as_of
+        )
         extra["as_of"] = as_of
         extra["as_of_state"] = {
             "is_open": state.is_open,

@@ -171,7 +171,8 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         if user.is_supervisor and user.prefecture_id:
             return self.filter(prefecture_id=user.prefecture_id)
         if user.is_admin:
-            return self.filter(prefecture__isnull=True)
+            # Separation of duties: administrators see account events only.
+            return self.filter(prefecture__isnull=True, action__startswith="user.")
         return self.none()
 
 

@@ -155,6 +155,8 @@ def test_api_opens_a_case_and_records_and_corrects_an_event(client, officer_toky
         ({"ref": "X", "opened_on": "2016-05-01", "relationship": "enemy"}, "relationship"),
         ({"ref": " ", "opened_on": "2016-05-01"}, "ref"),
         ({"ref": "X", "opened_on": "2016-05-01", "victims": [{"sex": "robot"}]}, "sex"),
+        ({"ref": "X" * 65, "opened_on": "2016-05-01"}, "ref"),
+        ({"ref": "X", "opened_on": "2016-05-01", "victims": [{"address": "a" * 301}]}, "address"),
     ],
 )
 def test_api_bad_new_case_answers_422_naming_the_field(client, officer_tokyo, payload, field):

@@ -68,3 +68,14 @@ def test_police_view_keeps_everything_while_consent_holds():
     ]
     assert timeline.police_view(evs) == evs
     assert timeline.hidden_from_police(evs) == set()
+
+
+def test_case_page_as_of_state_hides_clinic_status_after_withdrawal(
+    client, make_case, officer_tokyo, clinician_tokyo
+):
+    case = _treated_case_with_withdrawal(make_case, officer_tokyo, clinician_tokyo)
+    client.force_login(officer_tokyo)
+    response = client.get(f"/cases/{case.pk}/", {"as_of": "2016-12-31"})
+    from tsunagu.cases import labels
+
+    assert response.context["as_of_state"]["episodes"] == [labels.LEAF_LABELS["continuing"]]
