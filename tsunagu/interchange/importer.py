@@ -164,6 +164,7 @@ class Importer:
         self.keys: dict[str, int] = {}
         self.case_line = array("i")  # 0: known only from events.csv
         self.case_hash = array("q")
+        self.case_public = array("q")
         self.case_opened = array("i")
         self.case_db = array("q")  # database id, 0 if none yet
         self.case_bad = array("b")
@@ -394,24 +395,34 @@ class Importer:
 
     def _register_bad(self, key: str) -> None:
         if key not in self.keys:
-            self._new_case(key, 0, 0, 0)
+            self._new_case(key, 0, 0, 0, 0)
         self.case_bad[self.keys[key]] = 1
 
-    def _new_case(self, key: str, line: int, digest: int, opened: int) -> int:
+    def _new_case(self, key: str, line: int, digest: int, public: int, opened: int) -> int:
         idx = len(self.case_line)
         self.keys[key] = idx
         self.case_line.append(line)
         self.case_hash.append(digest)
+        self.case_public.append(public)
         self.case_opened.append(opened)
         self.case_db.append(0)
         self.case_bad.append(0)
         return idx
 
-    def _digest(self, row: _CaseRow, station_key: str) -> int:
+    def _digest(self, row: _CaseRow, station_key: str, personal: bool = True) -> int:
+        """A fingerprint of a case row; without `personal`, of its non-personal columns.
+
+        A row is compared with a case already in the database only without the
+        personal columns: otherwise the answer ("different data" or not) would let
+        an importer test a guess of a victim's address without an audited reveal.
+        """
+        offender, victim, extra = row.offender, row.victim, row.extra
+        if not personal:
+            offender = (offender[0], offender[1], "", "", "")
+            victim = (victim[0], victim[1], "", "", "", "")
+            extra = tuple((v[0], v[1], "", "", "", "") for v in extra)
         return (
-            hash(
-                (station_key, row.opened_on, row.relationship, row.offender, row.victim, row.extra)
-            )
+            hash((station_key, row.opened_on, row.relationship, offender, victim, extra))
             & 0x7FFFFFFFFFFFFFFF
         )
 
@@ -419,10 +430,12 @@ class Importer:
         table = self.cases
         table.require(fmt.CASE_REQUIRED)
         for line, row in self._case_rows(check=True):
-            digest = self._digest(row, self._station_key(row.prefecture, row.station))
+            station_key = self._station_key(row.prefecture, row.station)
+            digest = self._digest(row, station_key)
             idx = self.keys.get(row.key)
             if idx is None:
-                self._new_case(row.key, line, digest, row.opened_on.toordinal())
+                public = self._digest(row, station_key, personal=False)
+                self._new_case(row.key, line, digest, public, row.opened_on.toordinal())
             elif self.case_bad[idx]:
                 continue
             elif self.case_hash[idx] != digest:
@@ -489,7 +502,7 @@ class Importer:
             key = f"{pref}\t{ref}"
             idx = keys.get(key)
             if idx is None:
-                idx = self._new_case(key, 0, 0, 0)
+                idx = self._new_case(key, 0, 0, 0, 0)
             if self.case_line[idx] == 0:
                 self.missing.setdefault(idx, []).append(line)
             detail_id = details.get(detail)
@@ -576,14 +589,16 @@ class Importer:
         ids = list(wanted)
         people: dict[tuple[int, str], tuple[Any, ...]] = {}
         victims: dict[int, list[Any]] = {}
-        for person in (
+        # Personal columns are never read: see _digest.
+        for case_id, role, sex, age in (
             Person.objects.filter(case_id__in=ids)
             .order_by("case_id", "id")
-            .values_list("case_id", "role", "sex", "age", "name", "address", "phone", "workplace")
+            .values_list("case_id", "role", "sex", "age")
         ):
-            people.setdefault((person[0], person[1]), person[2:])
-            if person[1] == "victim":
-                victims.setdefault(person[0], []).append(tuple(person[2:]))
+            person = (sex, age, "", "", "", "")
+            people.setdefault((case_id, role), person)
+            if role == "victim":
+                victims.setdefault(case_id, []).append(person)
         cases = Case.objects.filter(pk__in=ids).values_list(
             "pk", "station_id", "opened_on", "relationship"
         )
@@ -610,7 +625,8 @@ class Importer:
                 extra=tuple(victims.get(pk, [])[1:]),
             )
             idx = wanted[pk]
-            if self._digest(row, str(station_id) if station_id else "") != self.case_hash[idx]:
+            station_key = str(station_id) if station_id else ""
+            if self._digest(row, station_key, personal=False) != self.case_public[idx]:
                 self._error(
                     self.cases,
                     self.case_line[idx],
@@ -770,6 +786,7 @@ class Importer:
             self._insert_cases(now)
             self._update_cases()
             self._insert_events(now)
+            self._refresh_referrals()
             audit(
                 actor=self.actor,
                 action="interchange.import",
@@ -950,6 +967,22 @@ class Importer:
                     "latest_measure_on = %s WHERE id = %s",
                     rows[start : start + EVENT_BATCH],
                 )
+
+    def _refresh_referrals(self) -> None:
+        """Referral stages are a cache of the timeline: refresh those of the database
+        cases that got new events (a new case has no referral yet)."""
+        from tsunagu.treatment.models import Referral
+        from tsunagu.treatment.services import referral_refresh
+
+        ids = [
+            self.case_db[idx]
+            for idx in np.flatnonzero(self.touched).tolist()
+            if idx not in self._fresh
+        ]
+        for start in range(0, len(ids), EVENT_BATCH):
+            referrals = Referral.objects.filter(case_id__in=ids[start : start + EVENT_BATCH])
+            for referral in referrals.select_related("case", "clinic"):
+                referral_refresh(referral)
 
     def _insert_events(self, now: dt.datetime) -> None:
         ops = connection.ops
