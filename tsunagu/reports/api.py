@@ -17,6 +17,7 @@ from ninja.errors import ValidationError
 from tsunagu.cases.models import Case
 from tsunagu.core.models import Region, User
 from tsunagu.reports import annual, programme
+from tsunagu.reports.forms import bounds_errors, period_errors
 
 router = Router(tags=["reports"])
 
@@ -29,7 +30,16 @@ def _reporting_user(request: HttpRequest) -> User:
 
 
 def _invalid(field: str, message: str) -> ValidationError:
-    return ValidationError([{"loc": ["query", field], "msg": message, "type": "value_error"}])
+    return _invalids([(field, message)])
+
+
+def _invalids(errors: list[tuple[str, str]]) -> ValidationError:
+    return ValidationError(
+        [
+            {"loc": ["query", field], "msg": message, "type": "value_error"}
+            for field, message in errors
+        ]
+    )
 
 
 def _prefectures(user: User, codes: list[str]) -> tuple[str, ...]:
@@ -53,10 +63,11 @@ class ProgrammeQuery(Schema):
 
 
 def _params(user: User, q: ProgrammeQuery) -> programme.Params:
-    if q.date_to < q.date_from:
-        raise _invalid("date_to", "The period ends before it starts.")
-    if q.as_of is not None and q.as_of < q.date_from:
-        raise _invalid("as_of", "The as-of date is before the period starts.")
+    errors = bounds_errors(
+        {"date_from": q.date_from, "date_to": q.date_to, "as_of": q.as_of}
+    ) or period_errors(q.date_from, q.date_to, q.as_of)
+    if errors:
+        raise _invalids(errors)
     return programme.Params.make(q.date_from, q.date_to, q.as_of, _prefectures(user, q.prefecture))
 
 
@@ -99,7 +110,10 @@ def programme_episodes(request: HttpRequest, q: Query[DrillQuery]) -> list[dict[
         raise _invalid("reason", f"Unknown rejection reason {q.reason!r}.")
     params = _params(user, q)
     rows = programme.drill(
-        programme.episode_rows(Case.objects.for_statistics(user), params),
+        # Police rows leave out clinic status hidden by a consent withdrawal.
+        programme.episode_rows(
+            Case.objects.for_statistics(user), params, police_view=user.is_police
+        ),
         programme.Drill(q.figure, q.pref, q.reason, q.recurrence, q.month),
     )
     refs: dict[int, str] = {}

@@ -23,6 +23,44 @@ PRESETS = (
     ("custom", _("Custom period")),
 )
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+EARLIEST_DATE, LATEST_DATE = dt.date(EARLIEST_YEAR, 1, 1), dt.date(LATEST_YEAR, 12, 31)
+# A longer period is no report anyone reads, and its monthly table and charts grow
+# with it.
+MAX_PERIOD_YEARS = 30
+
+
+def years_after(day: dt.date, years: int) -> dt.date:
+    """The same day `years` later (29 February becomes 1 March)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return dt.date(day.year + years, 3, 1)
+
+
+def bounds_errors(dates: dict[str, dt.date | None]) -> list[tuple[str, str]]:
+    """(field, message) for each given date outside EARLIEST_DATE..LATEST_DATE."""
+    message = _("Give a date between %(first)s and %(last)s.")
+    limits = {"first": EARLIEST_DATE.isoformat(), "last": LATEST_DATE.isoformat()}
+    return [
+        (name, str(message) % limits)
+        for name, day in dates.items()
+        if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE
+    ]
+
+
+def period_errors(start: dt.date, end: dt.date, as_of: dt.date | None) -> list[tuple[str, str]]:
+    """(field, message) for a period that ends before it starts or is too long, and
+    for an as-of date before the period. The page, the API and the command line
+    all check a period here."""
+    errors: list[tuple[str, str]] = []
+    if end < start:
+        errors.append(("date_to", str(_("The period ends before it starts."))))
+    elif end >= years_after(start, MAX_PERIOD_YEARS):
+        message = _("The period may be at most %(years)d years long.")
+        errors.append(("date_to", str(message) % {"years": MAX_PERIOD_YEARS}))
+    if as_of is not None and as_of < start:
+        errors.append(("as_of", str(_("The as-of date is before the period starts."))))
+    return errors
 
 
 def prefecture_choices() -> list[tuple[str, str]]:
@@ -98,15 +136,18 @@ class ProgrammeForm(_ScopedForm):
                 self.add_error("date_to", _("Give the last day of the period."))
             if start is None or end is None:
                 return data
-            if end < start:
-                self.add_error("date_to", _("The period ends before it starts."))
-                return data
         if start is None or end is None:
             return data
-        as_of = data.get("as_of") or end
-        if as_of < start:
-            self.add_error("as_of", _("The as-of date is before the period starts."))
+        given = {"as_of": data.get("as_of")}
+        if preset == "custom":
+            # Presets derive their dates from a bounded year or from today.
+            given = {"date_from": start, "date_to": end, **given}
+        errors = bounds_errors(given) or period_errors(start, end, data.get("as_of"))
+        for name, message in errors:
+            self.add_error(name, message)
+        if errors:
             return data
+        as_of = data.get("as_of") or end
         data["params"] = Params.make(start, end, as_of, self.prefectures())
         return data
 

@@ -40,6 +40,9 @@ CLASSIFYING_TYPES: tuple[str, ...] = (
     "recurrence",
 )
 RELEVANT_TYPES = (*CLASSIFYING_TYPES, "correction")
+# The consent events that decide what the police may see of the clinic's status
+# (DESIGN §2): read for a police drill-down only.
+POLICE_CONSENT_TYPES = ("consent_clinic_to_police", "consent_clinic_to_police_withdrawn")
 
 LEAVES = timeline.LEAVES
 REASONS = timeline.REJECTION_REASONS
@@ -112,7 +115,8 @@ class EpisodeRow(NamedTuple):
 
     Holds no personal data: the case id stays inside the server (supervisors get
     a link to the case, analysts a pseudonym). The dates after `advised_on` are
-    filled for drill-down lists only (`episode_rows(..., detailed=True)`).
+    filled for drill-down lists only (`episode_rows(..., detailed=True)`); a row
+    for the police holds only what the police may see (`police_view`).
     """
 
     case_id: int
@@ -195,10 +199,11 @@ def _day(value: Any, cache: dict[Any, dt.date]) -> dt.date:
 
 
 def case_timelines(
-    scope: QuerySet[Case], params: Params
+    scope: QuerySet[Case], params: Params, with_consents: bool = False
 ) -> Iterator[tuple[int, str, list[timeline.Ev]]]:
     """(case id, prefecture code, relevant events) of every case in `scope` with a
-    `treatment_advised` in the period, streamed case by case.
+    `treatment_advised` in the period, streamed case by case. `with_consents` adds
+    the clinic-to-police consent events, which decide the police view.
 
     Two queries: the prefecture of each case advised in the period, then the
     relevant events of those cases, fetched in chunks. The rows are read without
@@ -235,10 +240,9 @@ def case_timelines(
         .values_list("case_id", "date", "detail", "id")
     ):
         corrections.setdefault(case_id, []).append(timeline.Ev(day, "correction", detail, pk))
+    types = (*CLASSIFYING_TYPES, *POLICE_CONSENT_TYPES) if with_consents else CLASSIFYING_TYPES
     events = (
-        Event.objects.filter(
-            case_id__in=case_ids, type__in=CLASSIFYING_TYPES, date__lte=params.as_of
-        )
+        Event.objects.filter(case_id__in=case_ids, type__in=types, date__lte=params.as_of)
         # Grouped by case only: that order is the one of the event identity index,
         # which holds every column read here, so no table row is visited. Within a
         # case, timeline.effective() puts the events in (date, type rank, id) order.
@@ -271,11 +275,19 @@ def case_timelines(
 
 
 def episode_rows(
-    scope: QuerySet[Case], params: Params, detailed: bool = True
+    scope: QuerySet[Case], params: Params, detailed: bool = True, police_view: bool = False
 ) -> Iterator[EpisodeRow]:
     """Every advice episode of the period within `scope`, classified as of `as_of`;
-    with `detailed`, also the dates a drill-down list shows."""
-    for case_id, pref, evs in case_timelines(scope, params):
+    with `detailed`, also the dates a drill-down list shows.
+
+    With `police_view` (a drill-down shown to the police), each case is classified
+    from `timeline.police_view` of its events: clinic status reported while the
+    offender's clinic-to-police consent stood withdrawn is left out, as on the case
+    page (DESIGN §2). The figures (`compute`) always count the full timeline.
+    """
+    for case_id, pref, evs in case_timelines(scope, params, with_consents=police_view):
+        if police_view:
+            evs = timeline.police_view(evs)
         for episode, c in classify_case(evs, params.date_from, params.date_to, params.as_of):
             if detailed:
                 yield _row(case_id, pref, episode, c)
@@ -360,12 +372,13 @@ class Report:
     def monthly(self) -> list[dict[str, Any]]:
         """Episodes by month of advice: advised, accepted, received, rejected."""
         months: dict[str, dict[str, Any]] = {}
-        day = self.params.date_from.replace(day=1)
+        start = self.params.date_from
         end = min(self.params.date_to, self.params.as_of)
-        while day <= end:
-            key = f"{day:%Y-%m}"
+        # Stepped as (year, month) numbers: no date past the last one is ever made,
+        # so a period ending in December 9999 cannot overflow.
+        for index in range(start.year * 12 + start.month - 1, end.year * 12 + end.month):
+            key = f"{index // 12:04d}-{index % 12 + 1:02d}"
             months[key] = {"month": key, "advised": 0, "accepted": 0, "received": 0, "rejected": 0}
-            day = (day + dt.timedelta(days=32)).replace(day=1)
         for row in self.rows:
             m = months.get(f"{row.advised_on:%Y-%m}")
             if m is None:

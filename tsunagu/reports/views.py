@@ -350,7 +350,10 @@ def episodes(request: AuthedRequest) -> HttpResponse:
         month=d["month"] or "",
     )
     rows = programme.drill(
-        programme.episode_rows(Case.objects.for_statistics(user), params), selector
+        programme.episode_rows(
+            Case.objects.for_statistics(user), params, police_view=user.is_police
+        ),
+        selector,
     )
     rows.sort(key=lambda r: (r.prefecture, r.advised_on, r.case_id))
     names = _names(user)

@@ -20,6 +20,10 @@ from django.utils import translation
 from tsunagu.cases.models import Case
 from tsunagu.core.models import Region
 from tsunagu.reports import annual, exports, programme
+from tsunagu.reports.forms import bounds_errors, period_errors
+
+# The command's option for each field of the report form.
+OPTIONS = {"date_from": "--from", "date_to": "--to", "as_of": "--as-of"}
 
 
 def _date(option: str) -> Any:
@@ -93,10 +97,13 @@ class Command(BaseCommand):
 
     def _programme(self, options: dict[str, Any]) -> None:
         start, end, as_of = options["date_from"], options["date_to"], options["as_of"]
-        if end < start:
-            raise CommandError("--to: the period ends before it starts")
-        if as_of is not None and as_of < start:
-            raise CommandError("--as-of: the as-of date is before the period starts")
+        with translation.override("en"):
+            errors = bounds_errors(
+                {"date_from": start, "date_to": end, "as_of": as_of}
+            ) or period_errors(start, end, as_of)
+        if errors:
+            name, message = errors[0]
+            raise CommandError(f"{OPTIONS[name]}: {message}")
         fmt = options["format"]
         if fmt in ("xlsx", "pdf") and options["output"] is None:
             raise CommandError(f"--output: a {fmt} file needs --output FILE")
