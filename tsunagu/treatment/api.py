@@ -8,19 +8,26 @@ police are shown passes through `derive.police_view`, as on the pages.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import ValidationError
+from pydantic import field_validator
 
 from tsunagu.cases import timeline
 from tsunagu.cases.models import Case
 from tsunagu.core.access import get_for_user
 from tsunagu.core.models import Region, User
 from tsunagu.treatment import derive, panels, services
-from tsunagu.treatment.models import Clinic, Referral
+from tsunagu.treatment.models import (
+    FEE_NOTES_MAX_LENGTH,
+    MAX_MONTHLY_CAPACITY,
+    SUMMARY_MAX_LENGTH,
+    Clinic,
+    Referral,
+)
 from tsunagu.treatment.services import ServiceError
 from tsunagu.treatment.views import refusal_text
 
@@ -70,19 +77,39 @@ class ClinicOut(Schema):
     nearest_stations: list[str]
 
 
-class ClinicIn(Schema):
-    code: str
-    name: str
+# A code or a choice sent as text (a reason, a method): longer is never valid.
+CODE_MAX_LENGTH = 40
+
+
+class TextIn(Schema):
+    """An input schema whose text is bounded as the web forms bound it (max lengths
+    on each field, and no NUL character, which PostgreSQL text cannot hold)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and "\x00" in t for t in texts):
+            raise ValueError("Text cannot contain NUL characters.")
+        return value
+
+
+class ClinicIn(TextIn):
+    # The same bounds as the clinic form (the model's max lengths, forms.ClinicForm).
+    code: str = Field(max_length=32)
+    name: str = Field(max_length=200)
     kind: Literal["hospital", "clinic", "counselling"] = "clinic"
-    specialties: str = ""
-    address: str = ""
-    contact_person: str = ""
-    phone: str = ""
-    languages: str = "ja"
-    fee_notes: str = ""
-    monthly_capacity: int = 4
+    specialties: str = Field("", max_length=300)
+    address: str = Field("", max_length=300)
+    contact_person: str = Field("", max_length=100)
+    phone: str = Field("", max_length=40)
+    languages: str = Field("ja", max_length=100)
+    fee_notes: str = Field("", max_length=FEE_NOTES_MAX_LENGTH)
+    monthly_capacity: int = Field(4, ge=0, le=MAX_MONTHLY_CAPACITY)
     accepting: bool = True
-    nearest_stations: list[str] = []
+    nearest_stations: list[Annotated[str, Field(max_length=CODE_MAX_LENGTH)]] = Field(
+        [], max_length=500
+    )
 
 
 class EventOut(Schema):
@@ -116,42 +143,42 @@ class ReferralOut(Schema):
     events: list[EventOut]
 
 
-class ActionIn(Schema):
+class ActionIn(TextIn):
     date: dt.date
     appointment_on: dt.date | None = None
-    reason: str = ""
+    reason: str = Field("", max_length=CODE_MAX_LENGTH)
 
 
-class AdviceIn(Schema):
+class AdviceIn(TextIn):
     date: dt.date
     method: Literal["in_person", "phone", "leaflet"]
-    advised_by: str | None = None
+    advised_by: str | None = Field(None, max_length=150)  # a user name
 
 
-class ResponseIn(Schema):
+class ResponseIn(TextIn):
     date: dt.date
     response: Literal["accepted", "rejected", "undecided"]
-    reason: str = ""
+    reason: str = Field("", max_length=CODE_MAX_LENGTH)
 
 
-class ConsentIn(Schema):
+class ConsentIn(TextIn):
     date: dt.date
     direction: Literal["police_to_clinic", "clinic_to_police"]
     given: bool
-    method: str = ""
+    method: str = Field("", max_length=CODE_MAX_LENGTH)
 
 
-class ReferralIn(Schema):
+class ReferralIn(TextIn):
     date: dt.date
-    clinic: str
-    summary: str
+    clinic: str = Field(max_length=32)  # a clinic code
+    summary: str = Field(max_length=SUMMARY_MAX_LENGTH)
 
 
-class RecurrenceIn(Schema):
+class RecurrenceIn(TextIn):
     date: dt.date
     victim: Literal["same_victim", "new_victim"]
     sign: Literal["contact_report", "warning", "prohibition_order", "arrest"]
-    arrest_kind: str = ""
+    arrest_kind: str = Field("", max_length=CODE_MAX_LENGTH)
 
 
 class EpisodeOut(Schema):
@@ -276,10 +303,9 @@ def _stations(user: User, codes: list[str]) -> list[Region]:
 
 
 def _clinic_fill(clinic: Clinic, payload: ClinicIn) -> None:
+    # The bounds are the schema's; a code change is refused by services.clinic_save.
     for name in ("code", *services.CLINIC_FIELDS):
         setattr(clinic, name, getattr(payload, name))
-    if payload.monthly_capacity < 0:
-        raise _Unprocessable("monthly_capacity", "Must not be negative.")
 
 
 @router.post("/clinics", response={201: ClinicOut})
@@ -318,6 +344,12 @@ def treatment_referrals(
     Filtered as the page is: `stage` ("open", "overdue" or a stage), `clinic` (an id).
     """
     user = _user(request)
+    if not (user.is_police or user.is_clinician):
+        raise Http404  # analysts and admins have no referrals to see
+    if clinic and panels.clinic_filter_id(clinic) is None:
+        raise ValidationError(
+            [{"loc": ["query", "clinic"], "msg": "Not a clinic id.", "type": "value_error"}]
+        )
     rows = panels.filter_referrals(
         Referral.objects.visible_to(user), user, stage=stage, clinic=clinic
     )
@@ -408,7 +440,9 @@ def treatment_advise(
     if payload.advised_by:
         found = User.objects.filter(username=payload.advised_by).first()
         if found is None:
-            raise _Unprocessable("advised_by", "Unknown user.")
+            # The same refusal as for an existing user who is not an officer here,
+            # so the answer does not tell which user names exist.
+            raise _refused(ServiceError(services.NOT_AN_OFFICER_HERE, "advised_by"))
         advised_by = found
     _run(
         services.advice_record,
@@ -495,10 +529,10 @@ class DateIn(Schema):
     date: dt.date
 
 
-class ClinicConsentIn(Schema):
+class ClinicConsentIn(TextIn):
     date: dt.date
     given: bool
-    method: str = ""
+    method: str = Field("", max_length=CODE_MAX_LENGTH)
 
 
 def _clinician_referral(request: HttpRequest, referral_id: int) -> tuple[User, Referral]:

@@ -19,6 +19,7 @@ CLINIC_TO_POLICE = "clinic_to_police"
 POLICE_TO_CLINIC = "police_to_clinic"
 
 # What a clinician may be told about a police request: that there is one, never why.
+# Only while the police-to-clinic consent holds on the request's date (`contact_requests`).
 CONTACT_REQUEST_TYPES = ("recurrence", "police_contact_requested")
 
 CONDITION_KINDS = ("no_contact", "prohibition_order", "probation")
@@ -97,7 +98,7 @@ def referral_view(
     for ev in segment:
         if ev.type == "appointment_scheduled":
             appointment = parse_appointment(ev.detail) or ev.date
-    requested = [ev.date for ev in segment if ev.type in CONTACT_REQUEST_TYPES]
+    requested = contact_requests(events, segment)
     eps = timeline.episodes(events)
     current = bool(eps) and eps[-1].advised_on == advised_on
     if current and episode is not None:
@@ -111,6 +112,21 @@ def referral_view(
         contact_requested_on=requested[-1] if requested else None,
         is_current=current,
     )
+
+
+def contact_requests(events: Sequence[Ev], segment: Iterable[Ev]) -> list[dt.date]:
+    """Dates of the segment's requests that may reach the clinic.
+
+    A recurrence or a police request tells the clinic something about the police
+    file: it counts only if the police-to-clinic consent holds on its date, so
+    nothing dated while that consent stands withdrawn (or before it was given)
+    reaches the clinic (DESIGN §2: a withdrawal stops the flow from that date).
+    """
+    return [
+        ev.date
+        for ev in segment
+        if ev.type in CONTACT_REQUEST_TYPES and timeline.consent(events, POLICE_TO_CLINIC, ev.date)
+    ]
 
 
 def appointment_detail(clinic: str, day: dt.date | None) -> str:

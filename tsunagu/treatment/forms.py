@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.core import validators
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,8 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from tsunagu.cases.labels import ARREST_KIND_LABELS, RECURRENCE_KIND_LABELS, REJECTION_REASON_LABELS
 from tsunagu.cases.models import Case
 from tsunagu.core.models import Code, Region, Role, User
-from tsunagu.treatment import derive
-from tsunagu.treatment.models import Clinic, FollowUpPolicy
+from tsunagu.treatment import derive, services
+from tsunagu.treatment.models import (
+    FEE_NOTES_MAX_LENGTH,
+    MAX_MONTHLY_CAPACITY,
+    SUMMARY_MAX_LENGTH,
+    Clinic,
+    FollowUpPolicy,
+)
 
 ADVICE_METHOD_LABELS = {
     "in_person": _("In person"),
@@ -166,7 +173,7 @@ class ReferralForm(DatedForm):
     summary = forms.CharField(
         label=_("Summary for the clinic"),
         widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=4000,
+        max_length=SUMMARY_MAX_LENGTH,
         help_text=_(
             "Only what the clinic needs: the offender's situation and the advice given. "
             "Never anything about the victim."
@@ -272,6 +279,22 @@ class ClinicForm(forms.ModelForm):
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = Region.objects.filter(parent=prefecture, kind=Region.Kind.STATION)
         field.required = False
+        capacity = self.fields["monthly_capacity"]
+        assert isinstance(capacity, forms.IntegerField)
+        capacity.max_value = MAX_MONTHLY_CAPACITY
+        capacity.validators.append(validators.MaxValueValidator(MAX_MONTHLY_CAPACITY))
+        capacity.widget.attrs["max"] = str(MAX_MONTHLY_CAPACITY)
+        notes = self.fields["fee_notes"]
+        assert isinstance(notes, forms.CharField)
+        notes.max_length = FEE_NOTES_MAX_LENGTH
+        notes.validators.append(validators.MaxLengthValidator(FEE_NOTES_MAX_LENGTH))
+        notes.widget.attrs["maxlength"] = str(FEE_NOTES_MAX_LENGTH)
+        if self.instance.pk and services.clinic_code_in_use(self.instance.code):
+            # Referrals and timeline events name the clinic by its code (services.clinic_save).
+            self.fields["code"].widget.attrs["readonly"] = "readonly"
+            self.fields["code"].help_text = _(
+                "Referrals refer to the clinic by this code: it can no longer change."
+            )
 
 
 class AttachForm(forms.Form):

@@ -11,6 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from tsunagu.core.models import Region, User
 
+# Bounds the web form and the API share (the database would take more, or fail).
+MAX_MONTHLY_CAPACITY = 10000
+FEE_NOTES_MAX_LENGTH = 2000
+SUMMARY_MAX_LENGTH = 4000
+
 
 class ClinicQuerySet(models.QuerySet["Clinic"]):
     def visible_to(self, user: Any) -> ClinicQuerySet:

@@ -121,6 +121,17 @@ def referral_rows(queryset: QuerySet[Referral], user: User) -> list[ReferralRow]
 
 
 REFERRAL_LIST_LIMIT = 200
+# The largest id a clinic can have (a 64-bit primary key): beyond it a query overflows.
+_MAX_ID = 2**63 - 1
+
+
+def clinic_filter_id(text: str) -> int | None:
+    """A clinic id from a query string, or None when it cannot be one."""
+    text = text.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None
+    value = int(text)
+    return value if 1 <= value <= _MAX_ID else None
 
 
 def filter_referrals(
@@ -129,10 +140,12 @@ def filter_referrals(
     """The one filter of referral lists, shared by the page and the API.
 
     `stage`: "open", "overdue", or a stage as the viewer sees it ("sent", …,
-    "consent_withdrawn"); `clinic`: a clinic id.
+    "consent_withdrawn"); `clinic`: a clinic id (a value that cannot be one is
+    ignored here; the API refuses it first).
     """
-    if clinic.isdigit():
-        queryset = queryset.filter(clinic_id=int(clinic))
+    clinic_id = clinic_filter_id(clinic)
+    if clinic_id is not None:
+        queryset = queryset.filter(clinic_id=clinic_id)
     rows = referral_rows(queryset[:REFERRAL_LIST_LIMIT], user)
     if stage == "overdue":
         return [r for r in rows if r.overdue]

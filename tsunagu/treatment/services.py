@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop as _
 
@@ -22,7 +23,14 @@ from tsunagu.cases.services import ServiceError, event_record
 from tsunagu.core.audit import audit
 from tsunagu.core.models import Region, Role, User
 from tsunagu.treatment import derive, workdays
-from tsunagu.treatment.models import Advice, Clinic, FollowUp, FollowUpPolicy, Referral
+from tsunagu.treatment.models import (
+    MAX_MONTHLY_CAPACITY,
+    Advice,
+    Clinic,
+    FollowUp,
+    FollowUpPolicy,
+    Referral,
+)
 
 __all__ = ["ServiceError"]
 
@@ -30,6 +38,8 @@ __all__ = ["ServiceError"]
 # timeline's: pages translate them when they show them (views.refusal_text).
 
 ADVICE_METHODS = ("in_person", "phone", "leaflet")
+# Also the API's answer for an unknown user name (the same answer: no enumeration).
+NOT_AN_OFFICER_HERE = _("Choose an officer of this prefecture.")
 CONSENT_METHODS = ("written", "verbal")
 RECURRENCE_SIGNS = ("contact_report", "warning", "prohibition_order", "arrest")
 CLINIC_ACTIONS = (
@@ -81,7 +91,7 @@ def advice_record(
         raise ServiceError(_("Choose how the offender was advised."), "method")
     advised_by = advised_by or actor
     if not advised_by.is_police or advised_by.prefecture_id != case.prefecture_id:
-        raise ServiceError(_("Choose an officer of this prefecture."), "advised_by")
+        raise ServiceError(NOT_AN_OFFICER_HERE, "advised_by")
     with transaction.atomic():
         _lock(case)
         event = event_record(
@@ -317,9 +327,26 @@ def referral_contact_answered(*, actor: User, referral: Referral, date: dt.date)
 
 
 def contact_request(*, actor: User, case: Case, date: dt.date) -> Event:
-    """Ask the clinic of the open referral to contact the police (no details given)."""
+    """Ask the clinic of the open referral to contact the police (no details given).
+
+    The request tells the clinic something about the police file, so it needs the
+    police-to-clinic consent on its date (the clinic's flag ignores it otherwise).
+    """
     _police_of(actor, case)
-    return event_record(actor=actor, case=case, date=date, type="police_contact_requested")
+    with transaction.atomic():
+        events = _lock(case)
+        if not timeline.consent(events, derive.POLICE_TO_CLINIC, date):
+            withdrawal = f"consent_{derive.POLICE_TO_CLINIC}_withdrawn"
+            if any(ev.type == withdrawal for ev in timeline.effective(events, date)):
+                raise ServiceError(
+                    _(
+                        "The police-to-clinic consent is withdrawn on that date: "
+                        "the clinic cannot be asked to contact the police."
+                    ),
+                    "date",
+                )
+            raise ServiceError(_("There is no police-to-clinic consent on file."), "date")
+        return event_record(actor=actor, case=case, date=date, type="police_contact_requested")
 
 
 # --- recurrence and conditions ------------------------------------------------------
@@ -532,6 +559,22 @@ def _supervisor_of(actor: User, prefecture_id: int | None) -> None:
         raise ServiceError(_("Only the prefecture's supervisor can change its clinics."))
 
 
+def clinic_code_in_use(code: str) -> bool:
+    """Whether a referral or a timeline event refers to a clinic by this code.
+
+    Timeline events name the clinic by its code (`referral_sent`: the code;
+    `appointment_scheduled`: "code" or "code|date"), so once one does, the code
+    is the clinic's identity and can no longer change.
+    """
+    if Referral.objects.filter(clinic__code=code).exists():
+        return True
+    return Event.objects.filter(
+        Q(type="referral_sent", detail=code)
+        | Q(type="appointment_scheduled", detail=code)
+        | Q(type="appointment_scheduled", detail__startswith=f"{code}|")
+    ).exists()
+
+
 def clinic_save(
     *,
     actor: User,
@@ -548,8 +591,23 @@ def clinic_save(
     for station in stations or []:
         if station.parent_id != clinic.prefecture_id:
             raise ServiceError(_("The station is not in this prefecture."), "nearest_stations")
+    if not 0 <= clinic.monthly_capacity <= MAX_MONTHLY_CAPACITY:
+        raise ServiceError(
+            _("The capacity must be between 0 and 10000 referrals a month."), "monthly_capacity"
+        )
     created = clinic.pk is None
     with transaction.atomic():
+        if not created:
+            stored = Clinic.objects.select_for_update().filter(pk=clinic.pk)
+            old_code = stored.values_list("code", flat=True).first()
+            if old_code is not None and old_code != clinic.code and clinic_code_in_use(old_code):
+                raise ServiceError(
+                    _(
+                        "The clinic code cannot be changed: referrals and timeline events "
+                        "refer to the clinic by it."
+                    ),
+                    "code",
+                )
         if Clinic.objects.filter(code=clinic.code).exclude(pk=clinic.pk).exists():
             raise ServiceError(_("This clinic code is already used."), "code")
         clinic.save()

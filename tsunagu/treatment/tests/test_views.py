@@ -152,9 +152,7 @@ def test_invalid_transition_is_shown_not_500(
         reverse("treatment:referral_act", args=[referral.pk, "complete"]), {"date": "2016-06-05"}
     )
     assert response.status_code == 400
-    assert "その日付の紹介の段階（送付済み）ではできません。" in (
-        response.content.decode()
-    )
+    assert "その日付の紹介の段階（送付済み）ではできません。" in (response.content.decode())
 
 
 def test_after_withdrawal_police_see_only_the_withdrawal(
