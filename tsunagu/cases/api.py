@@ -16,6 +16,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
+from ninja.responses import Status
 from pydantic import field_validator
 
 from tsunagu.cases import labels, messages, services, timeline
@@ -246,7 +247,7 @@ def cases_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
 
 
 @router.post("/", response={201: CaseDetail})
-def cases_open(request: HttpRequest, payload: CaseOpenIn) -> tuple[int, dict[str, Any]]:
+def cases_open(request: HttpRequest, payload: CaseOpenIn) -> Status[dict[str, Any]]:
     """Open a case in the user's prefecture, with its offender and victims."""
     user = _user(request)
     prefecture = user.prefecture
@@ -278,13 +279,13 @@ def cases_open(request: HttpRequest, payload: CaseOpenIn) -> tuple[int, dict[str
         )
     except services.ServiceError as err:
         raise _service_error(err) from err
-    return 201, _detail(case)
+    return Status(201, _detail(case))
 
 
 @router.post("/{case_id}/events", response={201: EventOut})
 def cases_event_record(
     request: HttpRequest, case_id: int, payload: EventIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Record a measure, or close or reopen the case."""
     user = _user(request)
     case = get_for_user(Case, user, case_id)
@@ -294,13 +295,13 @@ def cases_event_record(
         )
     except services.ServiceError as err:
         raise _service_error(err) from err
-    return 201, _event(event, user)
+    return Status(201, _event(event, user))
 
 
 @router.post("/{case_id}/events/{event_id}/correct", response={201: EventOut})
 def cases_event_correct(
     request: HttpRequest, case_id: int, event_id: int, payload: CorrectionIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Void a mistaken event by recording a correction with a reason."""
     user = _user(request)
     case = get_for_user(Case, user, case_id)
@@ -309,7 +310,7 @@ def cases_event_correct(
         correction = services.event_correct(actor=user, event=event, reason=payload.reason)
     except services.ServiceError as err:
         raise _service_error(err) from err
-    return 201, _event(correction, user)
+    return Status(201, _event(correction, user))
 
 
 def _event(event: Event, user: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from ninja import File, Router, Schema
 from ninja.errors import ValidationError
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from tsunagu.core.models import Region, User
 from tsunagu.interchange import format as fmt
@@ -129,10 +130,10 @@ def interchange_import(
     cases: UploadedFile | None = File(None),  # noqa: B008
     events: UploadedFile | None = File(None),  # noqa: B008
     workbook: UploadedFile | None = File(None),  # noqa: B008
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Import the files into the supervisor's prefecture: all or nothing, audited."""
     summary = _run(request, cases, events, workbook, dry_run=False)
-    return (200 if summary.ok else 422), _out(summary)
+    return Status(200 if summary.ok else 422, _out(summary))
 
 
 @router.get("/export")

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import ValidationError
+from ninja.responses import Status
 from pydantic import field_validator
 
 from tsunagu.cases import timeline
@@ -309,14 +310,14 @@ def _clinic_fill(clinic: Clinic, payload: ClinicIn) -> None:
 
 
 @router.post("/clinics", response={201: ClinicOut})
-def treatment_clinic_create(request: HttpRequest, payload: ClinicIn) -> tuple[int, dict[str, Any]]:
+def treatment_clinic_create(request: HttpRequest, payload: ClinicIn) -> Status[dict[str, Any]]:
     """Add a clinic to the supervisor's prefecture."""
     user = _supervisor(request)
     clinic = Clinic(prefecture=user.prefecture)
     _clinic_fill(clinic, payload)
     stations = _stations(user, payload.nearest_stations)
     _run(services.clinic_save, actor=user, clinic=clinic, stations=stations)
-    return 201, _clinic_out(Clinic.objects.with_load().get(pk=clinic.pk))
+    return Status(201, _clinic_out(Clinic.objects.with_load().get(pk=clinic.pk)))
 
 
 @router.put("/clinics/{clinic_id}/edit", response=ClinicOut)
@@ -433,7 +434,7 @@ def treatment_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
 @router.post("/cases/{case_id}/advice", response={201: CaseTreatmentOut})
 def treatment_advise(
     request: HttpRequest, case_id: int, payload: AdviceIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Record that the offender was advised to see a medical expert."""
     user, case = _case(request, case_id)
     advised_by = user
@@ -452,13 +453,13 @@ def treatment_advise(
         method=payload.method,
         advised_by=advised_by,
     )
-    return 201, treatment_case(request, case_id)
+    return Status(201, treatment_case(request, case_id))
 
 
 @router.post("/cases/{case_id}/response", response={201: CaseTreatmentOut})
 def treatment_respond(
     request: HttpRequest, case_id: int, payload: ResponseIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user, case = _case(request, case_id)
     _run(
         services.advice_respond,
@@ -468,13 +469,13 @@ def treatment_respond(
         response=payload.response,
         reason=payload.reason,
     )
-    return 201, treatment_case(request, case_id)
+    return Status(201, treatment_case(request, case_id))
 
 
 @router.post("/cases/{case_id}/consent", response={201: CaseTreatmentOut})
 def treatment_consent(
     request: HttpRequest, case_id: int, payload: ConsentIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user, case = _case(request, case_id)
     _run(
         services.consent_record,
@@ -485,13 +486,13 @@ def treatment_consent(
         given=payload.given,
         method=payload.method,
     )
-    return 201, treatment_case(request, case_id)
+    return Status(201, treatment_case(request, case_id))
 
 
 @router.post("/cases/{case_id}/referrals", response={201: ReferralOut})
 def treatment_refer(
     request: HttpRequest, case_id: int, payload: ReferralIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Send the case's accepted advice to a clinic of the prefecture (by clinic code)."""
     user, case = _case(request, case_id)
     clinic = Clinic.objects.visible_to(user).filter(code=payload.clinic).first()
@@ -505,13 +506,13 @@ def treatment_refer(
         date=payload.date,
         summary=payload.summary,
     )
-    return 201, _referral_out(panels.referral_row(referral, user), user)
+    return Status(201, _referral_out(panels.referral_row(referral, user), user))
 
 
 @router.post("/cases/{case_id}/recurrence", response={201: CaseTreatmentOut})
 def treatment_recurrence(
     request: HttpRequest, case_id: int, payload: RecurrenceIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user, case = _case(request, case_id)
     _run(
         services.recurrence_record,
@@ -522,7 +523,7 @@ def treatment_recurrence(
         sign=payload.sign,
         arrest_kind=payload.arrest_kind,
     )
-    return 201, treatment_case(request, case_id)
+    return Status(201, treatment_case(request, case_id))
 
 
 class DateIn(Schema):
@@ -573,8 +574,8 @@ def treatment_referral_contacted(
 @router.post("/cases/{case_id}/contact-request", response={201: CaseTreatmentOut})
 def treatment_contact_request(
     request: HttpRequest, case_id: int, payload: DateIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Ask the clinic of the open referral to contact the police (no details given)."""
     user, case = _case(request, case_id)
     _run(services.contact_request, actor=user, case=case, date=payload.date)
-    return 201, treatment_case(request, case_id)
+    return Status(201, treatment_case(request, case_id))
