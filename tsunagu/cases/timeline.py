@@ -106,8 +106,13 @@ class Ev(NamedTuple):
     key: int = 0
 
 
+_rank = TYPE_RANK.get
+_UNKNOWN_RANK = len(EVENT_ORDER)
+
+
 def sort_key(ev: Ev) -> tuple[dt.date, int, int]:
-    return (ev.date, TYPE_RANK.get(ev.type, len(EVENT_ORDER)), ev.key)
+    # Indexes rather than attribute names: this runs for every event of a report.
+    return (ev[0], _rank(ev[1], _UNKNOWN_RANK), ev[3])
 
 
 def ordered(events: Iterable[Ev]) -> list[Ev]:
@@ -146,20 +151,25 @@ def effective(events: Iterable[Ev], as_of: dt.date | None = None) -> list[Ev]:
     event whatever the as-of date; the correction itself is kept on the timeline.
     """
     evs = list(events)
-    voided = set()
-    for ev in evs:
-        if ev.type == "correction":
-            target = correction_target(ev.detail)
-            if target:
-                voided.add(target)
-    kept = [
-        ev
+    voided = {
+        target
         for ev in evs
-        if (as_of is None or ev.date <= as_of)
-        and ev.type != "correction"
-        and (ev.type, ev.date, ev.detail) not in voided
-    ]
-    return ordered(kept)
+        if ev.type == "correction" and (target := correction_target(ev.detail)) is not None
+    }
+    if voided:
+        kept = [
+            ev
+            for ev in evs
+            if (as_of is None or ev.date <= as_of)
+            and ev.type != "correction"
+            and (ev.type, ev.date, ev.detail) not in voided
+        ]
+    elif as_of is None:
+        kept = [ev for ev in evs if ev.type != "correction"]
+    else:
+        kept = [ev for ev in evs if ev.date <= as_of and ev.type != "correction"]
+    kept.sort(key=sort_key)
+    return kept
 
 
 # --- advice episodes and the report's classification ------------------------------
@@ -211,40 +221,53 @@ class Classification:
         return self.leaf in ("completed",)
 
 
+_TREATMENT = frozenset(("treatment_started", "treatment_completed", "treatment_halted"))
+_ANSWERS = frozenset(
+    ("advice_accepted", "advice_rejected", "appointment_scheduled", "assessed_not_needed")
+)
+_TREATMENT_LEAF = {
+    "treatment_started": "continuing",  # a restart after a halt continues
+    "treatment_completed": "completed",
+    "treatment_halted": "halted",
+}
+
+
 def classify(episode: Episode) -> Classification:
-    """Put an episode in exactly one leaf of the report's tree."""
-    evs = episode.events
-    treatment = [
-        ev
-        for ev in evs
-        if ev.type in ("treatment_started", "treatment_completed", "treatment_halted")
-    ]
-    received = any(ev.type == "treatment_started" for ev in treatment)
-    answers = [
-        ev
-        for ev in evs
-        if ev.type
-        in ("advice_accepted", "advice_rejected", "appointment_scheduled", "assessed_not_needed")
-    ]
-    accepted = received or (bool(answers) and answers[-1].type != "advice_rejected")
-    recurred = any(ev.type == "recurrence" and ev.date > episode.advised_on for ev in evs)
+    """Put an episode in exactly one leaf of the report's tree (DESIGN §4).
+
+    One pass over the episode's events in timeline order, remembering the latest
+    treatment event, the latest answer (acceptance, rejection, scheduling or
+    assessment), the latest rejection and whether a recurrence came after the
+    advice date.
+    """
+    advised_on = episode.advised.date
+    received = not_needed = recurred = False
+    last_treatment = last_answer = ""
+    last_rejection: Ev | None = None
+    for ev in episode.events:
+        kind = ev[1]
+        if kind in _TREATMENT:
+            last_treatment = kind
+            received = received or kind == "treatment_started"
+        elif kind in _ANSWERS:
+            last_answer = kind
+            if kind == "assessed_not_needed":
+                not_needed = True
+            elif kind == "advice_rejected":
+                last_rejection = ev
+        elif kind == "recurrence" and ev[0] > advised_on:
+            recurred = True
+    accepted = received or (last_answer != "" and last_answer != "advice_rejected")
     reason: str | None = None
     if received:
-        last = treatment[-1].type
-        leaf = {"treatment_completed": "completed", "treatment_halted": "halted"}.get(
-            last, "continuing"
-        )
+        leaf = _TREATMENT_LEAF[last_treatment]
     elif accepted:
-        leaf = "not_needed" if any(ev.type == "assessed_not_needed" for ev in evs) else "scheduled"
+        leaf = "not_needed" if not_needed else "scheduled"
+    elif last_rejection is not None:
+        leaf = "rejected"
+        reason = last_rejection.detail if last_rejection.detail in REJECTION_REASONS else "other"
     else:
-        rejections = [ev for ev in evs if ev.type == "advice_rejected"]
-        if rejections:
-            leaf = "rejected"
-            reason = (
-                rejections[-1].detail if rejections[-1].detail in REJECTION_REASONS else "other"
-            )
-        else:
-            leaf = "undecided"
+        leaf = "undecided"
     return Classification(leaf, accepted, received, reason, recurred)
 
 
