@@ -19,3 +19,19 @@ class LoginRequiredMiddleware:
         if not request.user.is_authenticated and not request.path.startswith(OPEN_PREFIXES):
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         return self.get_response(request)
+
+
+class JapaneseByDefaultMiddleware:
+    """Japanese unless the user chose another language with the switch.
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language; police
+    PCs are set up in many ways, and the glossary's terms are Japanese, so only
+    the language cookie set by the switch counts. Runs before LocaleMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
