@@ -26,6 +26,7 @@ from tsunagu.cases.filters import CaseFilterForm, relationship_choices
 from tsunagu.cases.models import Case, Event, Person
 from tsunagu.core.access import AuthedRequest, get_for_user
 from tsunagu.treatment import panels
+from tsunagu.treatment.templatetags.treatment_tags import detail_label as treatment_detail_label
 
 PAGE_SIZE = 50
 MASK = "●●●●"
@@ -108,7 +109,7 @@ def _timeline_rows(case: Case, correct_forms: dict[int, Any]) -> list[dict[str, 
                 "detail": (
                     labels.correction_summary(event.detail)
                     if is_correction
-                    else labels.detail_label(event.type, event.detail)
+                    else treatment_detail_label(event)
                 ),
                 "voided": not is_correction and event.pk not in kept,
                 "correctable": not is_correction and event.pk in kept,
