@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.db import models
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from tsunagu.core.models import User
+from tsunagu.core.models import Role, User
 
 M = TypeVar("M", bound=models.Model)
 
@@ -26,3 +27,25 @@ def get_for_user(model: type[M], user: Any, pk: Any, **lookups: Any) -> M:
     except (model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]
         raise Http404 from exc
     return obj
+
+
+def prefecture_users(user: Any) -> QuerySet[User]:
+    """The accounts of a supervisor's prefecture; nobody else's, and none for other roles.
+
+    Police users (officers, supervisors) whose region is the prefecture or one of
+    its stations, and clinicians of the clinics the supervisor may see
+    (`Clinic.objects.visible_to`). Region and clinic are joined, so a page of any
+    length costs one query.
+    """
+    from tsunagu.treatment.models import Clinic
+
+    if not (getattr(user, "is_authenticated", False) and user.is_supervisor):
+        return User.objects.none()
+    prefecture_id = user.prefecture_id
+    if prefecture_id is None:
+        return User.objects.none()
+    police = Q(role__in=(Role.OFFICER, Role.SUPERVISOR)) & (
+        Q(region_id=prefecture_id) | Q(region__parent_id=prefecture_id)
+    )
+    clinicians = Q(role=Role.CLINICIAN, clinic__in=Clinic.objects.visible_to(user).values("pk"))
+    return User.objects.filter(police | clinicians).select_related("region", "clinic")

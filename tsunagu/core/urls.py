@@ -15,6 +15,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("prefecture/users/", views.prefecture_user_list, name="prefecture_users"),
     path("users/", views.users, name="users"),
     path("users/new/", views.user_new, name="user_new"),
     path("users/<int:pk>/", views.user_edit, name="user_edit"),

@@ -1,4 +1,5 @@
-"""Home page by role, the audit log, and the administrator's user screens."""
+"""Home page by role, the audit log, the supervisor's prefecture users, and the
+administrator's user screens."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from tsunagu.cases import labels
 from tsunagu.core import services
-from tsunagu.core.access import AuthedRequest
+from tsunagu.core.access import AuthedRequest, prefecture_users
 from tsunagu.core.forms import AuditFilterForm, PasswordForm, UserCreateForm, UserForm
 from tsunagu.core.models import AuditEvent, User
 
@@ -86,6 +87,32 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
         request,
         "core/audit_log.html",
         {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
+    )
+
+
+# --- the supervisor's prefecture users -------------------------------------------------
+
+
+def prefecture_user_list(request: AuthedRequest) -> HttpResponse:
+    """Who works in the supervisor's prefecture: police and clinic accounts (read-only).
+
+    Supervisors only; every other role answers 404. Scoped by `prefecture_users`.
+    """
+    if not request.user.is_supervisor:
+        raise Http404
+    accounts = list(prefecture_users(request.user))
+    police = sorted(
+        (u for u in accounts if u.is_police),
+        key=lambda u: (u.region.code if u.region else "", u.username),
+    )
+    clinicians = sorted(
+        (u for u in accounts if u.is_clinician),
+        key=lambda u: (u.clinic.code if u.clinic else "", u.username),
+    )
+    return render(
+        request,
+        "core/prefecture_users.html",
+        {"prefecture": request.user.prefecture, "police": police, "clinicians": clinicians},
     )
 
 
