@@ -113,6 +113,10 @@ class CaseFilters(In):
     relationship: str = ""
     latest_measure: str = ""
     status: str = ""
+    measure: str = ""
+    measure_detail: str = ""
+    measure_from: str = ""
+    measure_to: str = ""
     page: int = Field(1, ge=1)
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 

@@ -8,18 +8,33 @@ uses only the list columns that the services keep from the timeline
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from tsunagu.cases import labels, timeline
-from tsunagu.cases.models import CaseQuerySet
+from tsunagu.cases.models import CaseQuerySet, Event
 from tsunagu.core.models import Code, Region
 
 STATUS_CHOICES = [("", _("All")), ("open", _("Open")), ("closed", _("Closed"))]
+
+
+# The measures the "had a measure" filter knows: those the annual statistics count.
+MEASURE_FILTER_KINDS = (
+    "warning",
+    "prohibition_order",
+    "emergency_order",
+    "arrest",
+    "assistance",
+    "treatment_advised",
+)
+# Arrest kinds; an arrest whose detail is none of the known kinds counts as "other",
+# as in the annual statistics.
+KNOWN_ARREST_KINDS = tuple(k for k in timeline.ARREST_KINDS if k != "other")
 
 
 class DateInput(forms.DateInput):
@@ -53,6 +68,23 @@ class CaseFilterForm(forms.Form):
         choices=[("", _("All"))] + [(m, labels.EVENT_LABELS[m]) for m in timeline.MEASURES],
     )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
+    measure = forms.ChoiceField(
+        label=_("Had a measure"),
+        required=False,
+        choices=[("", _("Any"))] + [(m, labels.EVENT_LABELS[m]) for m in MEASURE_FILTER_KINDS],
+        help_text=_(
+            "Cases with at least one such measure dated in the range; a measure voided "
+            "by a correction does not count. A case is listed once however many it had."
+        ),
+    )
+    measure_detail = forms.ChoiceField(
+        label=_("Arrest kind"),
+        required=False,
+        choices=[("", _("Any"))]
+        + [(k, labels.ARREST_KIND_LABELS[k]) for k in timeline.ARREST_KINDS],
+    )
+    measure_from = forms.DateField(label=_("Measure from"), required=False, widget=DateInput())
+    measure_to = forms.DateField(label=_("Measure to"), required=False, widget=DateInput())
 
     def __init__(self, data: Any = None, *, prefecture: Region | None, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
@@ -71,7 +103,39 @@ class CaseFilterForm(forms.Form):
         start, end = data.get("opened_from"), data.get("opened_to")
         if start and end and start > end:
             self.add_error("opened_to", _("The end of the range is before its start."))
+        start, end = data.get("measure_from"), data.get("measure_to")
+        if start and end and start > end:
+            self.add_error("measure_to", _("The end of the range is before its start."))
+        measure = data.get("measure")
+        if data.get("measure_detail") and measure != "arrest":
+            self.add_error("measure_detail", _("An arrest kind needs the measure Arrest."))
+        if (start or end) and not measure and "measure" not in self.errors:
+            self.add_error("measure", _("Choose the measure the dates refer to."))
         return data
+
+    def measure_summary(self) -> str:
+        """What the list shows when filtered by a measure, said plainly: cases, not
+        measures (a case with two warnings in the range is listed once)."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        measure = data.get("measure")
+        if not measure:
+            return ""
+        label = str(labels.EVENT_LABELS[measure])
+        if data.get("measure_detail"):
+            label += f"（{labels.ARREST_KIND_LABELS[data['measure_detail']]}）"
+        start, end = data.get("measure_from"), data.get("measure_to")
+        params = {
+            "measure": label,
+            "start": start.isoformat() if start else "…",
+            "end": end.isoformat() if end else "…",
+        }
+        return str(
+            _(
+                "Cases with at least one %(measure)s dated %(start)s – %(end)s. A case "
+                "is listed once however many it had; the statistics count measures."
+            )
+            % params
+        )
 
     def filter(self, cases: CaseQuerySet) -> CaseQuerySet:
         """Apply the valid filters to an already scoped queryset."""
@@ -92,6 +156,18 @@ class CaseFilterForm(forms.Form):
         status = data.get("status")
         if status:
             cases = cases.filter(Q(is_open=True) if status == "open" else Q(is_open=False))
+        if data.get("measure"):
+            cases = cases.filter(
+                Exists(
+                    measure_events(
+                        cases,
+                        data["measure"],
+                        data.get("measure_detail") or "",
+                        data.get("measure_from"),
+                        data.get("measure_to"),
+                    ).filter(case=OuterRef("pk"))
+                )
+            )
         return cases
 
     def query_string(self) -> str:
@@ -109,3 +185,42 @@ class CaseFilterForm(forms.Form):
             else:
                 params[name] = str(value)
         return urlencode(params)
+
+
+def measure_events(
+    cases: CaseQuerySet,
+    kind: str,
+    detail: str,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> Any:
+    """The effective events of `kind` (arrests of kind `detail`) dated in the range,
+    on the cases in scope: those voided by a correction are left out.
+
+    One query reads the corrections of that kind (few: they are mistakes), so the
+    list filters in the database with an EXISTS whatever the number of cases.
+    """
+    events = Event.objects.filter(type=kind)
+    if start:
+        events = events.filter(date__gte=start)
+    if end:
+        events = events.filter(date__lte=end)
+    if kind == "arrest" and detail:
+        if detail in KNOWN_ARREST_KINDS:
+            events = events.filter(detail=detail)
+        else:
+            events = events.exclude(detail__in=KNOWN_ARREST_KINDS)
+    voided = Q()
+    corrections = Event.objects.filter(
+        type="correction", case__in=cases.order_by().values("pk"), detail__contains=kind
+    ).values_list("case_id", "detail")
+    for case_id, text in corrections:
+        target = timeline.correction_target(text)
+        if target is None or target[0] != kind:
+            continue
+        if (start and target[1] < start) or (end and target[1] > end):
+            continue
+        voided |= Q(case_id=case_id, date=target[1], detail=target[2])
+    if voided:
+        events = events.exclude(voided)
+    return events

@@ -8,6 +8,7 @@ prefecture, analysts every prefecture (de-identified), anyone else gets 404.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from typing import Any
@@ -489,15 +490,8 @@ def annual_report(request: AuthedRequest) -> HttpResponse:
             tables=tables,
             release=release,
             subtitle=_annual_subtitle(stats),
-            years=[
-                {
-                    "year": y["year"],
-                    "cells": [
-                        {"value": y[k], "change": y["change"][k]} for k in annual.YEAR_COLUMNS
-                    ],
-                }
-                for y in stats.years
-            ],
+            years=_year_cells(stats, user.is_police and not release),
+            links_note=user.is_police and not release,
             downloads={
                 fmt: _link("reports:annual_download", {**base, **extra}, format=fmt)
                 for fmt in ("json", "csv", "xlsx")
@@ -510,17 +504,68 @@ def annual_report(request: AuthedRequest) -> HttpResponse:
     return render(request, "reports/annual.html", context)
 
 
+def _measure_params(kind: str) -> dict[str, str]:
+    """The case-list filter of a measure column: arrests split by kind."""
+    if kind.startswith("arrest_"):
+        return {"measure": "arrest", "measure_detail": kind[len("arrest_") :]}
+    return {"measure": kind}
+
+
+def _cases_link(kind: str, start: dt.date, end: dt.date) -> str:
+    """The case list behind a count of the annual page.
+
+    Consultations are the cases opened in the period, the same number. A measure
+    count counts events, the list shows the cases with at least one such measure
+    dated in the period (the list says so): a case with two warnings in a year is
+    counted twice and listed once.
+    """
+    if kind == "consultations":
+        return _link("cases:list", {"opened_from": start.isoformat(), "opened_to": end.isoformat()})
+    return _link(
+        "cases:list",
+        {
+            **_measure_params(kind),
+            "measure_from": start.isoformat(),
+            "measure_to": end.isoformat(),
+        },
+    )
+
+
 def _link_to_cases(tables: list[Table], stats: annual.Annual) -> None:
-    """Police may open their cases: the consultations and relationship counts link
-    to the case list filtered the same way (cases opened in the period)."""
+    """Police may open their cases: every count of consultations, measures and
+    relationships links to the case list filtered the same way. (The sex × age
+    tables stay plain: the case list has no filter on the people's sex and age.)"""
     base = {"opened_from": stats.date_from.isoformat(), "opened_to": stats.date_to.isoformat()}
     for table in tables:
         if table.key == "measures":
-            table.links["consultations"] = _link("cases:list", base)
+            table.links = {
+                key: _cases_link(key, stats.date_from, stats.date_to) for key in table.row_keys
+            }
         elif table.key == "relationship":
             table.links = {
                 key: _link("cases:list", base, relationship=key) for key in table.row_keys
             }
+
+
+def _year_cells(stats: annual.Annual, police: bool) -> list[dict[str, Any]]:
+    """The year-on-year rows; for police each count links to its case list."""
+    rows = []
+    for y in stats.years:
+        start, end = annual.period_of(y["year"], stats.fiscal)
+        rows.append(
+            {
+                "year": y["year"],
+                "cells": [
+                    {
+                        "value": y[k],
+                        "change": y["change"][k],
+                        "url": _cases_link(k, start, end) if police else "",
+                    }
+                    for k in annual.YEAR_COLUMNS
+                ],
+            }
+        )
+    return rows
 
 
 def annual_download(request: AuthedRequest) -> HttpResponse:
