@@ -123,28 +123,6 @@ class ResponseForm(DatedForm):
         return data
 
 
-class ConsentForm(DatedForm):
-    direction = forms.ChoiceField(
-        label=_("Consent"), choices=list(CONSENT_DIRECTION_LABELS.items())
-    )
-    given = forms.TypedChoiceField(
-        label=_("Given or withdrawn"),
-        choices=[("1", _("Given")), ("0", _("Withdrawn"))],
-        coerce=lambda v: v == "1",
-    )
-    method = forms.ChoiceField(
-        label=_("How it was given"),
-        required=False,
-        choices=[("", "—"), *CONSENT_METHOD_LABELS.items()],
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("given") and not data.get("method"):
-            self.add_error("method", _("Say how the consent was given."))
-        return data
-
-
 class ClinicConsentForm(DatedForm):
     """The clinic's record of the clinic-to-police consent (its only direction)."""
 
@@ -164,6 +142,21 @@ class ClinicConsentForm(DatedForm):
         if data.get("given") and not data.get("method"):
             self.add_error("method", _("Say how the consent was given."))
         return data
+
+
+class ConsentForm(ClinicConsentForm):
+    """The police's record of either consent: the clinic's form plus a direction."""
+
+    field_order = ["date", "direction", "given", "method"]
+
+    direction = forms.ChoiceField(
+        label=_("Consent"), choices=list(CONSENT_DIRECTION_LABELS.items())
+    )
+    given = forms.TypedChoiceField(
+        label=_("Given or withdrawn"),
+        choices=[("1", _("Given")), ("0", _("Withdrawn"))],
+        coerce=lambda v: v == "1",
+    )
 
 
 class ReferralForm(DatedForm):
