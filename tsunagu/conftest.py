@@ -18,17 +18,15 @@ from django.db import connection
 from tsunagu.cases import services
 from tsunagu.cases.models import Case
 from tsunagu.core.models import Region, Role, User
+from tsunagu.testing.builders import (
+    OFFENDER_NAME,
+    PASSWORD,
+    VICTIM_ADDRESS,
+    VICTIM_NAME,
+    VICTIM_PHONE,
+    VICTIM_WORKPLACE,
+)
 from tsunagu.treatment.models import Clinic
-
-PASSWORD = "correct-horse-battery-staple"  # noqa: S105 (test users only)
-
-# Marker strings put in victim fields; no clinician, analyst or export page may contain them.
-VICTIM_NAME = "VICTIM-NAME-MARKER"
-VICTIM_ADDRESS = "VICTIM-ADDRESS-MARKER"
-VICTIM_PHONE = "VICTIM-PHONE-MARKER"
-VICTIM_WORKPLACE = "VICTIM-WORKPLACE-MARKER"
-VICTIM_MARKERS = (VICTIM_NAME, VICTIM_ADDRESS, VICTIM_PHONE, VICTIM_WORKPLACE)
-OFFENDER_NAME = "OFFENDER-NAME-MARKER"
 
 
 @pytest.fixture(autouse=True)
@@ -215,14 +213,6 @@ def page(chromium: Any, live_server: Any) -> Iterator[Any]:
     pg = context.new_page()
     yield pg
     context.close()
-
-
-def browser_login(page: Any, username: str, password: str = PASSWORD) -> None:
-    page.goto("/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
 
 
 @pytest.fixture

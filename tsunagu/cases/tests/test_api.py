@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from tsunagu.cases.models import Case
-from tsunagu.conftest import OFFENDER_NAME, VICTIM_MARKERS
 from tsunagu.core.models import AuditEvent
 from tsunagu.testing import access_test, assert_no_markers
+from tsunagu.testing.builders import OFFENDER_NAME, VICTIM_MARKERS
 
 OUTSIDERS = ("officer_osaka", "supervisor_osaka", "clinician_tokyo", "analyst", "admin_user")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tsunagu.conftest import VICTIM_MARKERS, browser_login
-from tsunagu.testing import assert_no_markers
+from tsunagu.testing import assert_no_markers, browser_login
+from tsunagu.testing.builders import VICTIM_MARKERS
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,8 +7,8 @@ from django.db import DatabaseError, connection, transaction
 
 from tsunagu.cases import services
 from tsunagu.cases.models import Person
-from tsunagu.conftest import VICTIM_ADDRESS
 from tsunagu.core.models import AuditEvent
+from tsunagu.testing.builders import VICTIM_ADDRESS
 
 
 def test_open_case_writes_consultation_and_audit(make_case, officer_tokyo):

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from tsunagu.conftest import VICTIM_ADDRESS, VICTIM_NAME
 from tsunagu.core import crypto
+from tsunagu.testing.builders import VICTIM_ADDRESS, VICTIM_NAME
 
 
 @pytest.fixture

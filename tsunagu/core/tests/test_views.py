@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tsunagu.cases import services as case_services
-from tsunagu.conftest import PASSWORD, VICTIM_MARKERS
 from tsunagu.core.models import AuditEvent, Region, Role, User
 from tsunagu.testing import access_test, assert_no_markers
+from tsunagu.testing.builders import PASSWORD, VICTIM_MARKERS
 
 # --- log in -------------------------------------------------------------------------
 

@@ -10,10 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tsunagu.cases.models import Case
-from tsunagu.conftest import VICTIM_MARKERS
 from tsunagu.core.models import AuditEvent
-from tsunagu.interchange.tests.helpers import CASES, CASES_HEADER, EVENTS, EVENTS_HEADER, csv_text
 from tsunagu.testing import access_test, assert_no_markers
+from tsunagu.testing.builders import VICTIM_MARKERS
+from tsunagu.testing.files import CASES, CASES_HEADER, EVENTS, EVENTS_HEADER, csv_text
 
 pytestmark = pytest.mark.django_db
 

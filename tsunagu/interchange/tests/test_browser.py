@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tsunagu.cases.models import Case
-from tsunagu.conftest import browser_login
-from tsunagu.interchange.tests.helpers import CASES, EVENTS, write_set
+from tsunagu.testing import browser_login
+from tsunagu.testing.files import CASES, EVENTS, write_set
 
 
 @pytest.mark.django_db(transaction=True)

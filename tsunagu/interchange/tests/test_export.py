@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 
 from tsunagu.cases import services
 from tsunagu.cases.models import Case
-from tsunagu.conftest import OFFENDER_NAME, VICTIM_ADDRESS, VICTIM_MARKERS
 from tsunagu.core.models import AuditEvent
 from tsunagu.interchange import format as fmt
 from tsunagu.interchange.exporter import ExportRefused, analyst_detail, export
 from tsunagu.interchange.generate import generate
 from tsunagu.interchange.importer import import_files
-from tsunagu.interchange.tests.helpers import CASES, EVENTS, write_set
 from tsunagu.testing import assert_no_markers
+from tsunagu.testing.builders import OFFENDER_NAME, VICTIM_ADDRESS, VICTIM_MARKERS
+from tsunagu.testing.files import CASES, EVENTS, write_set
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from tsunagu.cases.models import Case, Event, Person
 from tsunagu.core.models import AuditEvent, Region
 from tsunagu.interchange import format as fmt
 from tsunagu.interchange.importer import import_files
-from tsunagu.interchange.tests.helpers import CASES, EVENTS, write_set
+from tsunagu.testing.files import CASES, EVENTS, write_set
 
 pytestmark = pytest.mark.django_db
 

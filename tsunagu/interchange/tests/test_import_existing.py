@@ -8,11 +8,10 @@ import datetime as dt
 import pytest
 
 from tsunagu.cases.models import Person
-from tsunagu.conftest import VICTIM_ADDRESS
 from tsunagu.core.models import AuditEvent
 from tsunagu.interchange.importer import import_files
-from tsunagu.interchange.tests.helpers import write_set
-from tsunagu.treatment.tests.helpers import referred
+from tsunagu.testing.builders import VICTIM_ADDRESS, referred
+from tsunagu.testing.files import write_set
 
 pytestmark = pytest.mark.django_db
 

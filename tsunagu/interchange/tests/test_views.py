@@ -12,12 +12,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tsunagu.cases.models import Case
-from tsunagu.conftest import VICTIM_ADDRESS, VICTIM_MARKERS
 from tsunagu.core.models import AuditEvent
 from tsunagu.interchange.exporter import export
 from tsunagu.interchange.importer import import_files
-from tsunagu.interchange.tests.helpers import CASES, CASES_HEADER, EVENTS, EVENTS_HEADER, csv_text
 from tsunagu.testing import access_test, assert_no_markers
+from tsunagu.testing.builders import VICTIM_ADDRESS, VICTIM_MARKERS
+from tsunagu.testing.files import CASES, CASES_HEADER, EVENTS, EVENTS_HEADER, csv_text
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +114,7 @@ def test_upload_preview_then_confirm_imports_and_forgets_the_files(client, super
 
 def test_xlsx_upload_is_previewed(client, supervisor_tokyo, tmp_path):
     write = tmp_path / "in"
-    from tsunagu.interchange.tests.helpers import write_set
+    from tsunagu.testing.files import write_set
 
     write_set(write, TOKYO_CASES, TOKYO_EVENTS)
     import_files(write)
@@ -196,7 +196,7 @@ def test_nav_links_shown_to_supervisors_only(client, supervisor_tokyo, officer_t
 
 
 def test_an_imported_case_opens_on_the_case_page(client, officer_tokyo, tmp_path):
-    from tsunagu.interchange.tests.helpers import write_set
+    from tsunagu.testing.files import write_set
 
     write_set(tmp_path / "in", CASES, EVENTS)
     import_files(tmp_path / "in")

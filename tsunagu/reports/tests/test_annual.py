@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from tsunagu.cases.models import Case, Person
 from tsunagu.reports import annual
-from tsunagu.reports.tests.factories import D, add_events, bare_case
+from tsunagu.testing.builders import D, add_events, bare_case
 
 
 @settings(deadline=None)

@@ -11,16 +11,10 @@ from django.urls import reverse
 
 from tsunagu.cases import timeline
 from tsunagu.cases.models import Case
-from tsunagu.conftest import PASSWORD
 from tsunagu.core.models import User
 from tsunagu.reports import annual
-from tsunagu.reports.tests.factories import D, add_events, bare_case
-
-
-def login(user: User) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
+from tsunagu.testing import client_for
+from tsunagu.testing.builders import D, add_events, bare_case
 
 
 @pytest.fixture
@@ -69,7 +63,7 @@ def listed(client: Client, href: str) -> set[str]:
 def test_every_measure_count_links_to_the_cases_with_that_measure(
     supervisor_tokyo: User, annual_cases: list[Case]
 ) -> None:
-    client = login(supervisor_tokyo)
+    client = client_for(supervisor_tokyo)
     response = client.get(reverse("reports:annual"), {"year": "2016"})
     stats = response.context["stats"]
     assert stats.measures["warning"] == 3 and stats.measures["prohibition_order"] == 0
@@ -102,7 +96,7 @@ def test_every_measure_count_links_to_the_cases_with_that_measure(
 def test_fiscal_year_links_use_the_fiscal_period(
     supervisor_tokyo: User, annual_cases: list[Case]
 ) -> None:
-    client = login(supervisor_tokyo)
+    client = client_for(supervisor_tokyo)
     response = client.get(reverse("reports:annual"), {"year": "2015", "fiscal": "on"})
     links = {t.key: t.links for t in response.context["tables"]}["measures"]
     assert "measure_from=2015-04-01" in links["warning"]
@@ -113,7 +107,7 @@ def test_fiscal_year_links_use_the_fiscal_period(
 def test_analysts_see_plain_numbers_and_no_case_refs(
     analyst: User, annual_cases: list[Case]
 ) -> None:
-    response = login(analyst).get(reverse("reports:annual"), {"year": "2016"})
+    response = client_for(analyst).get(reverse("reports:annual"), {"year": "2016"})
     assert response.status_code == 200
     main = response.content.decode().split("<main", 1)[1]
     assert reverse("cases:list") not in main
@@ -123,7 +117,7 @@ def test_analysts_see_plain_numbers_and_no_case_refs(
 
 
 def test_no_links_in_public_release_mode(supervisor_tokyo: User, annual_cases: list[Case]) -> None:
-    response = login(supervisor_tokyo).get(
+    response = client_for(supervisor_tokyo).get(
         reverse("reports:annual"), {"year": "2016", "release": "1"}
     )
     assert reverse("cases:list") not in response.content.decode().split("<main", 1)[1]

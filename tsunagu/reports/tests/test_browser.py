@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from tsunagu.conftest import OFFENDER_NAME, VICTIM_MARKERS, browser_login
 from tsunagu.core.models import User
 from tsunagu.interchange.importer import import_files
-from tsunagu.testing import assert_no_markers, publish_doc
+from tsunagu.testing import assert_no_markers, browser_login, publish_doc
+from tsunagu.testing.builders import OFFENDER_NAME, VICTIM_MARKERS
 
 DATA = Path(settings.BASE_DIR) / "data" / "npa-2016"
 FONT_CSS = (

@@ -9,13 +9,12 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from tsunagu.cases import services
 from tsunagu.cases.models import Case
-from tsunagu.conftest import PASSWORD
 from tsunagu.core.models import User
+from tsunagu.testing import client_for
 from tsunagu.treatment.models import Clinic
 
 pytestmark = pytest.mark.django_db
@@ -24,12 +23,6 @@ D = dt.date
 PERIOD: dict[str, Any] = {"preset": "custom", "date_from": "2016-04-01", "date_to": "2016-12-31"}
 API_PERIOD = {"date_from": "2016-04-01", "date_to": "2016-12-31"}
 HALTED_ON = "2016-07-14"
-
-
-def login(user: User) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 @pytest.fixture
@@ -57,7 +50,7 @@ def withdrawn_case(
 def test_police_drill_down_hides_clinic_status_after_consent_withdrawal(
     supervisor_tokyo: User, withdrawn_case: Case
 ) -> None:
-    client = login(supervisor_tokyo)
+    client = client_for(supervisor_tokyo)
     # The figures count the episode as the full timeline has it.
     page = client.get(reverse("reports:programme"), PERIOD)
     assert page.context["totals"]["halted"] == 1
@@ -96,7 +89,7 @@ def test_police_drill_down_hides_clinic_status_after_consent_withdrawal(
 def test_police_drill_down_shows_what_was_reported_before_the_withdrawal(
     officer_tokyo: User, withdrawn_case: Case
 ) -> None:
-    (episode,) = login(officer_tokyo).get(reverse("api:programme_episodes"), API_PERIOD).json()
+    (episode,) = client_for(officer_tokyo).get(reverse("api:programme_episodes"), API_PERIOD).json()
     assert episode["leaf"] == "continuing"
     assert episode["started_on"] == "2016-05-09"
     assert episode["leaf_on"] == "2016-05-09"
@@ -111,7 +104,7 @@ def test_a_status_reported_while_withdrawn_stays_hidden_after_consent_is_given_a
         date=D(2016, 8, 1),
         type="consent_clinic_to_police",
     )
-    (episode,) = login(officer_tokyo).get(reverse("api:programme_episodes"), API_PERIOD).json()
+    (episode,) = client_for(officer_tokyo).get(reverse("api:programme_episodes"), API_PERIOD).json()
     # The halt was reported while consent stood withdrawn: it stays hidden.
     assert episode["leaf"] == "continuing" and HALTED_ON not in str(episode)
 
@@ -119,7 +112,7 @@ def test_a_status_reported_while_withdrawn_stays_hidden_after_consent_is_given_a
 def test_analysts_keep_the_de_identified_row_as_the_timeline_gives_it(
     analyst: User, withdrawn_case: Case
 ) -> None:
-    (episode,) = login(analyst).get(reverse("api:programme_episodes"), API_PERIOD).json()
+    (episode,) = client_for(analyst).get(reverse("api:programme_episodes"), API_PERIOD).json()
     assert episode["leaf"] == "halted" and episode["leaf_on"] == HALTED_ON
-    drill = login(analyst).get(reverse("reports:episodes"), {**PERIOD, "figure": "halted"})
+    drill = client_for(analyst).get(reverse("reports:episodes"), {**PERIOD, "figure": "halted"})
     assert drill.context["count"] == 1

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from tsunagu.cases.models import Case
 from tsunagu.reports import exports, programme
-from tsunagu.reports.tests.factories import D, case_with
+from tsunagu.testing.builders import D, case_with
 
 pytestmark = pytest.mark.django_db
 

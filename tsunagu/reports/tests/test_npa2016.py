@@ -15,7 +15,7 @@ from django.core.management import call_command
 from tsunagu.cases.models import Case
 from tsunagu.interchange.importer import import_files
 from tsunagu.reports import programme
-from tsunagu.reports.tests.factories import D
+from tsunagu.testing.builders import D
 
 DATA = Path(settings.BASE_DIR) / "data" / "npa-2016"
 

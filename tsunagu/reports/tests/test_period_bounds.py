@@ -10,12 +10,11 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import Client
 from django.urls import reverse
 
-from tsunagu.conftest import PASSWORD
 from tsunagu.core.models import User
 from tsunagu.reports import programme
+from tsunagu.testing import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +32,6 @@ BAD_PERIODS = [
 OPTION = {"date_from": "--from", "date_to": "--to", "as_of": "--as-of"}
 
 
-def login(user: User) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
-
-
 def query(dates: tuple[str, str, str]) -> dict[str, str]:
     keys = ("date_from", "date_to", "as_of")
     return {k: v for k, v in zip(keys, dates, strict=True) if v}
@@ -48,7 +41,7 @@ def query(dates: tuple[str, str, str]) -> dict[str, str]:
 def test_page_downloads_and_drill_down_refuse_a_period_out_of_bounds(
     supervisor_tokyo: User, dates: tuple[str, str, str], field: str
 ) -> None:
-    client = login(supervisor_tokyo)
+    client = client_for(supervisor_tokyo)
     q = {"preset": "custom", **query(dates)}
     page = client.get(reverse("reports:programme"), q)
     assert page.status_code == 200
@@ -63,7 +56,7 @@ def test_page_downloads_and_drill_down_refuse_a_period_out_of_bounds(
 def test_api_refuses_a_period_out_of_bounds_naming_the_field(
     analyst: User, dates: tuple[str, str, str], field: str
 ) -> None:
-    client = login(analyst)
+    client = client_for(analyst)
     for name in ("api:programme_report", "api:programme_episodes"):
         response = client.get(reverse(name), query(dates))
         assert response.status_code == 422, name
@@ -82,7 +75,7 @@ def test_command_refuses_a_period_out_of_bounds_naming_the_option(
 
 
 def test_thirty_years_within_the_bounds_is_a_report(analyst: User) -> None:
-    client = login(analyst)
+    client = client_for(analyst)
     q = {"date_from": "2000-01-01", "date_to": "2029-12-31"}
     page = client.get(reverse("reports:programme"), {"preset": "custom", **q})
     assert page.status_code == 200 and not page.context["form"].errors

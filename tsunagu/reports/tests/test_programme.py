@@ -9,7 +9,7 @@ import pytest
 
 from tsunagu.cases.models import Case
 from tsunagu.reports import programme
-from tsunagu.reports.tests.factories import D, case_with
+from tsunagu.testing.builders import D, case_with
 
 pytestmark = pytest.mark.django_db
 

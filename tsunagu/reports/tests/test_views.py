@@ -16,11 +16,10 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tsunagu.cases.models import Case
-from tsunagu.conftest import OFFENDER_NAME, PASSWORD, VICTIM_MARKERS
 from tsunagu.core.models import AuditEvent, User
 from tsunagu.reports.models import ReleaseLog
-from tsunagu.reports.tests.factories import D, add_events
-from tsunagu.testing import access_test, assert_no_markers
+from tsunagu.testing import access_test, assert_no_markers, client_for
+from tsunagu.testing.builders import OFFENDER_NAME, VICTIM_MARKERS, D, add_events
 
 pytestmark = pytest.mark.django_db
 
@@ -34,12 +33,6 @@ API: list[tuple[str, dict[str, Any]]] = [
     ("api:programme_episodes", {"date_from": "2016-04-01", "date_to": "2016-12-31"}),
     ("api:annual_statistics", {"year": "2016"}),
 ]
-
-
-def login(user: User) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 def text_of(response: Any) -> str:
@@ -100,7 +93,7 @@ def test_clinicians_and_admins_get_404_on_every_report_url(
     clinician_tokyo: User, admin_user: User, programme_cases: dict[str, Case]
 ) -> None:
     for user in (clinician_tokyo, admin_user):
-        client = login(user)
+        client = client_for(user)
         for name in PAGES:
             assert client.get(reverse(name), PERIOD).status_code == 404, (user, name)
         for name, query in DOWNLOADS + API:
@@ -127,7 +120,7 @@ def test_every_api_operation_of_the_reports_is_covered() -> None:
 def test_supervisor_sees_only_their_prefecture_everywhere(
     supervisor_osaka: User, programme_cases: dict[str, Case]
 ) -> None:
-    client = login(supervisor_osaka)
+    client = client_for(supervisor_osaka)
     page = client.get(reverse("reports:programme"), PERIOD)
     assert page.status_code == 200
     assert page.context["totals"]["advised"] == 1
@@ -157,7 +150,7 @@ def test_supervisor_sees_only_their_prefecture_everywhere(
 def test_supervisor_drill_down_links_to_the_cases(
     supervisor_tokyo: User, programme_cases: dict[str, Case]
 ) -> None:
-    client = login(supervisor_tokyo)
+    client = client_for(supervisor_tokyo)
     response = client.get(reverse("reports:episodes"), {**PERIOD, "figure": "received"})
     assert response.status_code == 200
     body = response.content.decode()
@@ -169,7 +162,7 @@ def test_supervisor_drill_down_links_to_the_cases(
 def test_analyst_gets_no_personal_data_anywhere(
     analyst: User, programme_cases: dict[str, Case]
 ) -> None:
-    client = login(analyst)
+    client = client_for(analyst)
     markers = (*VICTIM_MARKERS, OFFENDER_NAME, "TOKYO-REF", "OSAKA-REF", "free text about")
     responses = [client.get(reverse(name), PERIOD) for name in PAGES]
     responses += [client.get(reverse(name), query) for name, query in DOWNLOADS + API]
@@ -192,7 +185,7 @@ def test_analyst_drill_down_is_pseudonymous_and_complete(
 ) -> None:
     from tsunagu.reports.programme import pseudonym
 
-    client = login(analyst)
+    client = client_for(analyst)
     episodes = client.get(reverse("api:programme_episodes"), API[1][1]).json()
     assert sorted(e["id"] for e in episodes) == sorted(
         pseudonym(c.pk) for c in programme_cases.values()
@@ -221,7 +214,7 @@ def test_analyst_drill_down_is_pseudonymous_and_complete(
 def test_every_number_on_the_page_links_to_its_episodes(
     analyst: User, programme_cases: dict[str, Case]
 ) -> None:
-    client = login(analyst)
+    client = client_for(analyst)
     page = client.get(reverse("reports:programme"), PERIOD)
     for row in page.context["summary"]:
         drill = client.get(row["url"])
@@ -236,7 +229,7 @@ def test_every_number_on_the_page_links_to_its_episodes(
 def test_by_prefecture_table_sorts_by_query_parameter(
     analyst: User, programme_cases: dict[str, Case]
 ) -> None:
-    client = login(analyst)
+    client = client_for(analyst)
     ascending = client.get(reverse("reports:programme"), {**PERIOD, "sort": "advised"})
     assert [r["code"] for r in ascending.context["pref_rows"]] == ["27", "13"]
     descending = client.get(
@@ -248,7 +241,7 @@ def test_by_prefecture_table_sorts_by_query_parameter(
 
 
 def test_analyst_chooses_prefectures(analyst: User, programme_cases: dict[str, Case]) -> None:
-    client = login(analyst)
+    client = client_for(analyst)
     page = client.get(reverse("reports:programme"), {**PERIOD, "prefecture": ["27"]})
     assert page.context["totals"]["advised"] == 1
     both = client.get(reverse("reports:programme"), {**PERIOD, "prefecture": ["27", "13"]})
@@ -260,7 +253,7 @@ def test_analyst_chooses_prefectures(analyst: User, programme_cases: dict[str, C
 def test_presets_give_the_calendar_and_fiscal_year(
     analyst: User, programme_cases: dict[str, Case]
 ) -> None:
-    client = login(analyst)
+    client = client_for(analyst)
     fiscal = client.get(reverse("reports:programme"), {"preset": "fiscal", "year": "2016"})
     assert fiscal.context["report"].params.date_from == D(2016, 4, 1)
     assert fiscal.context["report"].params.date_to == D(2017, 3, 31)
@@ -287,7 +280,7 @@ def test_presets_give_the_calendar_and_fiscal_year(
 def test_bad_input_is_shown_next_to_the_field_never_500(
     supervisor_tokyo: User, query: dict[str, str], field: str
 ) -> None:
-    client = login(supervisor_tokyo)
+    client = client_for(supervisor_tokyo)
     page = client.get(reverse("reports:programme"), query)
     assert page.status_code == 200
     assert field in page.context["form"].errors
@@ -311,13 +304,13 @@ def test_bad_input_is_shown_next_to_the_field_never_500(
 def test_api_bad_input_is_422_naming_the_field(
     analyst: User, query: dict[str, str], field: str
 ) -> None:
-    response = login(analyst).get(reverse("api:programme_report"), query)
+    response = client_for(analyst).get(reverse("api:programme_report"), query)
     assert response.status_code == 422
     assert field in json.dumps(response.json()["detail"])
 
 
 def test_api_drill_and_annual_bad_input_is_422(analyst: User) -> None:
-    client = login(analyst)
+    client = client_for(analyst)
     bad_figure = client.get(
         reverse("api:programme_episodes"),
         {"date_from": "2016-04-01", "date_to": "2016-12-31", "figure": "everything"},
@@ -330,7 +323,7 @@ def test_api_drill_and_annual_bad_input_is_422(analyst: User) -> None:
 def test_public_release_download_is_logged_with_its_hash(
     supervisor_tokyo: User, officer_tokyo: User, programme_cases: dict[str, Case]
 ) -> None:
-    client = login(supervisor_tokyo)
+    client = client_for(supervisor_tokyo)
     page = client.get(reverse("reports:programme"), {**PERIOD, "release": "1"})
     release = page.context["release"]
     # Tokyo's counts are all 0, 1 or 2: every non-zero one is hidden.
@@ -350,7 +343,7 @@ def test_public_release_download_is_logged_with_its_hash(
     listing = client.get(reverse("reports:releases"))
     assert log.sha256 in listing.content.decode()
     # Officers may read their figures but not publish, nor see the log.
-    officer = login(officer_tokyo)
+    officer = client_for(officer_tokyo)
     assert officer.get(reverse("reports:programme"), PERIOD).status_code == 200
     assert (
         officer.get(
@@ -364,15 +357,16 @@ def test_public_release_download_is_logged_with_its_hash(
 def test_release_log_is_scoped(
     supervisor_tokyo: User, supervisor_osaka: User, analyst: User, programme_cases: dict[str, Case]
 ) -> None:
-    login(supervisor_tokyo).get(
+    client_for(supervisor_tokyo).get(
         reverse("reports:annual_download"), {"year": "2016", "format": "xlsx", "release": "1"}
     )
     log = ReleaseLog.objects.get()
     assert log.report == "annual"
     assert (
-        log.sha256 not in login(supervisor_osaka).get(reverse("reports:releases")).content.decode()
+        log.sha256
+        not in client_for(supervisor_osaka).get(reverse("reports:releases")).content.decode()
     )
-    assert log.sha256 in login(analyst).get(reverse("reports:releases")).content.decode()
+    assert log.sha256 in client_for(analyst).get(reverse("reports:releases")).content.decode()
 
 
 def test_query_budgets(
@@ -391,7 +385,7 @@ def test_query_budgets(
             case, [(D(2016, 5, 1), "treatment_advised"), (D(2016, 5, 2), "treatment_started")]
         )
     for user, budget in ((analyst, 12), (supervisor_tokyo, 14)):
-        client = login(user)
+        client = client_for(user)
         with django_assert_max_num_queries(budget):
             client.get(reverse("reports:programme"), PERIOD)
         with django_assert_max_num_queries(budget):
@@ -406,7 +400,7 @@ def test_query_budgets(
 def test_annual_page_in_release_mode_hides_small_counts(
     supervisor_tokyo: User, programme_cases: dict[str, Case]
 ) -> None:
-    client = login(supervisor_tokyo)
+    client = client_for(supervisor_tokyo)
     plain = client.get(reverse("reports:annual"), {"year": "2016"})
     assert plain.status_code == 200
     measures = next(t for t in plain.context["tables"] if t.key == "measures")
@@ -421,7 +415,7 @@ def test_annual_page_in_release_mode_hides_small_counts(
 
 
 def test_pages_speak_english_when_asked(analyst: User, programme_cases: dict[str, Case]) -> None:
-    client = login(analyst)
+    client = client_for(analyst)
     japanese = client.get(reverse("reports:programme"), PERIOD)
     assert "治療継続中" in japanese.content.decode()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # what the language switch sets
@@ -435,7 +429,7 @@ def test_pages_speak_english_when_asked(analyst: User, programme_cases: dict[str
 def test_zeros_are_hidden_in_a_release_only_when_configured(
     analyst: User, programme_cases: dict[str, Case], settings: Any
 ) -> None:
-    client = login(analyst)
+    client = client_for(analyst)
     shown = client.get(reverse("reports:programme"), {**PERIOD, "release": "1"})
     assert 0 in shown.context["release"].published[0]
     settings.SUPPRESSION_HIDE_ZERO = True
@@ -446,7 +440,7 @@ def test_zeros_are_hidden_in_a_release_only_when_configured(
 def test_annual_counts_link_police_to_their_case_list(
     supervisor_tokyo: User, analyst: User, programme_cases: dict[str, Case]
 ) -> None:
-    client = login(supervisor_tokyo)
+    client = client_for(supervisor_tokyo)
     page = client.get(reverse("reports:annual"), {"year": "2016"}).content.decode()
     link = f"{reverse('cases:list')}?opened_from=2016-01-01&amp;opened_to=2016-12-31"
     assert f'<a href="{link}">2</a>' in page
@@ -459,5 +453,5 @@ def test_annual_counts_link_police_to_their_case_list(
     assert "TOKYO-REF-1" in listing.content.decode() and "TOKYO-REF-2" in listing.content.decode()
     released = client.get(reverse("reports:annual"), {"year": "2016", "release": "1"})
     assert reverse("cases:list") not in released.content.decode().split("<main", 1)[1]
-    analyst_page = login(analyst).get(reverse("reports:annual"), {"year": "2016"})
+    analyst_page = client_for(analyst).get(reverse("reports:annual"), {"year": "2016"})
     assert reverse("cases:list") not in analyst_page.content.decode().split("<main", 1)[1]

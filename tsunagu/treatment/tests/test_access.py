@@ -12,12 +12,11 @@ from django.test import Client
 from django.urls import reverse
 
 from tsunagu.cases.models import Case
-from tsunagu.conftest import VICTIM_MARKERS
 from tsunagu.core.models import User
 from tsunagu.testing import access_test, assert_no_markers
+from tsunagu.testing.builders import VICTIM_MARKERS, D, referred, started
 from tsunagu.treatment import services
 from tsunagu.treatment.models import Clinic, FollowUp, Referral
-from tsunagu.treatment.tests.helpers import D, referred, started
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ import pytest
 from django.utils import timezone
 
 from tsunagu.cases.models import Case
-from tsunagu.conftest import VICTIM_MARKERS, browser_login
 from tsunagu.core.models import User
-from tsunagu.testing import assert_no_markers, publish_doc
+from tsunagu.testing import assert_no_markers, browser_login, publish_doc
+from tsunagu.testing.builders import VICTIM_MARKERS
 from tsunagu.treatment.models import Clinic, Referral
 
 

@@ -12,10 +12,10 @@ from django.db import connections
 
 from tsunagu.cases.models import Case
 from tsunagu.core.models import User
+from tsunagu.testing.builders import D, referred, started
 from tsunagu.treatment import services
 from tsunagu.treatment.models import Clinic, Referral
 from tsunagu.treatment.services import ServiceError
-from tsunagu.treatment.tests.helpers import D, referred, started
 
 
 @pytest.fixture

@@ -13,20 +13,15 @@ from django.utils import translation
 
 from tsunagu.cases.models import Case, Event
 from tsunagu.core.models import User
+from tsunagu.testing import client_for
+from tsunagu.testing.builders import D, referred, started
 from tsunagu.treatment import panels, services
 from tsunagu.treatment.models import Clinic, Referral
 from tsunagu.treatment.services import ServiceError
-from tsunagu.treatment.tests.helpers import D, referred, started
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/treatment"
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _json(client: Client, method: str, url: str, body: dict[str, Any]) -> Any:

@@ -7,10 +7,10 @@ import pytest
 
 from tsunagu.cases.models import Case
 from tsunagu.core.models import AuditEvent, User
+from tsunagu.testing.builders import D, accepted, advised, referred, started
 from tsunagu.treatment import services
 from tsunagu.treatment.models import Clinic, FollowUp, Referral
 from tsunagu.treatment.services import ServiceError
-from tsunagu.treatment.tests.helpers import D, accepted, advised, referred, started
 
 pytestmark = pytest.mark.django_db
 
@@ -325,7 +325,7 @@ def test_correcting_a_clinic_event_brings_the_referral_stage_back(
 ):
     from tsunagu.cases import services as case_services
     from tsunagu.cases.models import Event
-    from tsunagu.treatment.tests.helpers import referred, started
+    from tsunagu.testing.builders import referred, started
 
     referral = referred(officer_tokyo, make_case, clinic_tokyo)
     started(clinician_tokyo, referral)

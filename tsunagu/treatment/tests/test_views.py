@@ -15,17 +15,12 @@ from django.utils import timezone
 
 from tsunagu.cases.models import Case, Event
 from tsunagu.core.models import User
+from tsunagu.testing import client_for
+from tsunagu.testing.builders import D, accepted, advised, referred, started
 from tsunagu.treatment import panels, services
 from tsunagu.treatment.models import Clinic, FollowUp, Referral
-from tsunagu.treatment.tests.helpers import D, accepted, advised, referred, started
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def panel_html(user: User, case: Case) -> str:

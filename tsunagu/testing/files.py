@@ -1,4 +1,4 @@
-"""Small interchange files written in tests."""
+"""Small interchange files written in tests: a valid history and a writer."""
 
 from __future__ import annotations
 

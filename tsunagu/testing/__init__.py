@@ -1,5 +1,9 @@
 """Test helpers shared by every app's tests.
 
+`client_for(user)` gives a signed-in test client; builders of people, cases
+and timelines are in `tsunagu.testing.builders`, small interchange files in
+`tsunagu.testing.files`.
+
 `access_test("cases:detail", ...)` marks a test as the out-of-scope test of URL
 names; `tsunagu/core/tests/test_url_access.py` walks every URL pattern and fails
 when one has no such test.
@@ -11,6 +15,16 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def client_for(user: Any) -> Any:
+    """A Django test client signed in as `user` (no password hashing)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
 
 ACCESS_TESTED: set[str] = set()
 
@@ -47,3 +61,14 @@ def publish_doc(source: Any, name: str) -> None:
     docs = Path(__file__).resolve().parent.parent / "docs"
     docs.mkdir(exist_ok=True)
     shutil.copy(source, docs / name)
+
+
+def browser_login(page: Any, username: str, password: str | None = None) -> None:
+    """Sign in through the login form in a Playwright page."""
+    from tsunagu.testing.builders import PASSWORD
+
+    page.goto("/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password or PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
