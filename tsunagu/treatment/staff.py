@@ -1,0 +1,69 @@
+"""Clinicians belong to a clinic: the relation, declared by the treatment app.
+
+Registered with `tsunagu.core.affiliations` in `TreatmentConfig.ready`, so the
+account service (the only way accounts are created or re-placed), the
+administrator's user form and the supervisor's list of prefecture users handle
+a clinician's clinic without `core` naming this app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.db.models import Model, Q
+
+from tsunagu.core.models import Role, User
+from tsunagu.treatment.models import Clinic
+
+
+class ClinicChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.code} {obj.name}"
+
+
+class ClinicAffiliation:
+    """A clinician's clinic (see `tsunagu.core.affiliations.Affiliation`)."""
+
+    name: str = "clinic"
+    role: str = Role.CLINICIAN
+
+    def form_field(self) -> forms.Field:
+        return ClinicChoiceField(
+            queryset=Clinic.objects.select_related("prefecture").order_by("code"),
+            required=False,
+            label=Clinic._meta.verbose_name,
+        )
+
+    def of(self, user: User) -> Clinic | None:
+        return clinic_of(user)
+
+    def of_many(self, users: Iterable[User]) -> dict[int, Model]:
+        pks = [u.pk for u in users]
+        rows = User.objects.filter(pk__in=pks, clinic__isnull=False).select_related("clinic")
+        return {row.pk: row.clinic for row in rows if row.clinic is not None}
+
+    def load(self, pk: Any) -> Clinic | None:
+        return Clinic.objects.filter(pk=pk).first()
+
+    def prefecture_id(self, value: Model) -> int | None:
+        assert isinstance(value, Clinic)
+        return value.prefecture_id
+
+    def assign(self, user: User, value: Model | None) -> None:
+        User.objects.filter(pk=user.pk).update(clinic=value)
+        user.clinic = value  # type: ignore[assignment]
+
+    def users_q(self, supervisor: User) -> Q:
+        return Q(role=Role.CLINICIAN, clinic__in=Clinic.objects.visible_to(supervisor).values("pk"))
+
+
+def clinic_of(user: User) -> Clinic | None:
+    """The clinic a clinician works at, or None."""
+    return user.clinic
+
+
+def clinic_id_of(user: Any) -> int | None:
+    """The pk of the clinic a clinician works at, or None."""
+    return getattr(user, "clinic_id", None)
