@@ -66,7 +66,8 @@ class User(AbstractUser):
     """A person who signs in. The role decides what they may see (DESIGN §1).
 
     Officers and supervisors belong to a prefecture or one of its stations,
-    clinicians to a clinic, analysts to the nation; administrators see no case data.
+    clinicians to a clinic (declared by the treatment app, `treatment.ClinicStaff`),
+    analysts to the nation; administrators see no case data.
     """
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
@@ -77,14 +78,6 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
         verbose_name=_("region"),
-    )
-    clinic = models.ForeignKey(
-        "treatment.Clinic",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="staff",
-        verbose_name=_("clinic"),
     )
     session_generation = models.PositiveIntegerField(
         _("session generation"),

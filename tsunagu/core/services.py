@@ -96,6 +96,22 @@ def _is_approver_for(actor: User, prefecture: Region | None) -> bool:
     )
 
 
+def _supervisor_applies(actor: User, before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether a supervisor's change applies at once: the account is of their
+    prefecture (or of none, a clinician without a clinic) before and after, at
+    least one of them theirs, and it is never an analyst or administrator."""
+    if not actor.is_supervisor or actor.prefecture_id is None:
+        return False
+    national = (Role.ANALYST, Role.ADMIN)
+    if before.get("role") in national or after.get("role") in national:
+        return False
+    prefectures = {
+        p.pk if p is not None else None
+        for p in (approval_prefecture(before), approval_prefecture(after))
+    }
+    return actor.prefecture_id in prefectures and prefectures <= {actor.prefecture_id, None}
+
+
 def may_manage(actor: User, user: User) -> bool:
     """Administrators manage every account; a supervisor those of their prefecture."""
     if actor.is_admin:
@@ -209,27 +225,27 @@ def user_update(*, actor: User, user: User, **fields: Any) -> AccountResult:
     """Change an account's names, status, role or place.
 
     Names change at once; disabling takes effect at once and ends the sessions.
-    A new role or place, and re-enabling, wait for approval unless the actor is
-    the approver of both the old and the new prefecture.
+    A new role or place, and re-enabling, wait for approval unless a supervisor
+    asks for an account of their own prefecture (`_supervisor_applies`).
     """
-    _check_may_manage(actor, user)
+    current = _placement(user)
+    wanted = {k: fields.get(k, current[k]) for k in current}
+    direct = _supervisor_applies(actor, current, wanted)
+    if not (direct or may_manage(actor, user)):
+        raise AccountError(_("You cannot manage this account."))
     if user.pk == actor.pk and (
         fields.get("is_active") is False or fields.get("role", user.role) != user.role
     ):
         raise AccountError(_("You cannot deactivate yourself or change your role."), "is_active")
-    current = _placement(user)
-    wanted = {k: fields.get(k, current[k]) for k in current}
     placement_changed = [k for k in current if wanted[k] != current[k]]
     names_changed = [k for k in NAME_FIELDS if k in fields and getattr(user, k) != fields[k]]
     disable = fields.get("is_active") is False and user.is_active
     enable = fields.get("is_active") is True and not user.is_active
     if enable and user.pending_changes.filter(kind=Kind.CREATE, status=Status.PENDING).exists():
         raise AccountError(_("This account is waiting for approval."), "is_active")
-    old_prefecture = approval_prefecture(current)
-    new_prefecture = approval_prefecture(wanted)
-    direct = _is_approver_for(actor, new_prefecture) and (
-        old_prefecture is None or _is_approver_for(actor, old_prefecture)
-    )
+    # Who approves: the prefecture after the change; the one before when the
+    # change takes the account out of every prefecture (a clinician detached).
+    new_prefecture = approval_prefecture(wanted) or approval_prefecture(current)
     change = None
     with transaction.atomic():
         if names_changed:

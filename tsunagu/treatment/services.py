@@ -9,8 +9,8 @@ on file) and the event that follows cannot race with another user's write.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop as _
 from tsunagu.cases import timeline
 from tsunagu.cases.models import Case, Event
 from tsunagu.cases.services import ServiceError, event_record
+from tsunagu.core import services as accounts
 from tsunagu.core.audit import audit
 from tsunagu.core.models import Region, Role, User
 from tsunagu.treatment import derive, workdays
@@ -27,9 +28,12 @@ from tsunagu.treatment.models import (
     MAX_MONTHLY_CAPACITY,
     Advice,
     Clinic,
+    ClinicStaff,
     FollowUp,
     FollowUpPolicy,
     Referral,
+    clinic_id_of,
+    clinic_of,
 )
 
 __all__ = ["ServiceError"]
@@ -151,7 +155,7 @@ def consent_record(
         raise ServiceError(_("Choose the direction of the consent."), "direction")
     if actor.is_clinician:
         if direction != derive.CLINIC_TO_POLICE or not (
-            actor.clinic_id and Referral.objects.filter(case=case, clinic=actor.clinic).exists()
+            Referral.objects.filter(case=case, clinic__staff__user_id=actor.pk).exists()
         ):
             raise ServiceError(_("You may not record this consent."), "direction")
     else:
@@ -265,7 +269,7 @@ def referral_act(
     """A clinician's step on their clinic's referral (acknowledge … complete, halt)."""
     if action not in CLINIC_ACTIONS:
         raise ServiceError(_("Unknown action."), "action")
-    if not actor.is_clinician or actor.clinic_id != referral.clinic_id:
+    if not actor.is_clinician or clinic_id_of(actor) != referral.clinic_id:
         raise ServiceError(_("Only the clinic's staff can record this."), "action")
     _not_future(date)
     if date < referral.sent_on:
@@ -311,7 +315,7 @@ def referral_act(
 
 def referral_contact_answered(*, actor: User, referral: Referral, date: dt.date) -> None:
     """The clinic says it has contacted the police about their latest request."""
-    if not actor.is_clinician or actor.clinic_id != referral.clinic_id:
+    if not actor.is_clinician or clinic_id_of(actor) != referral.clinic_id:
         raise ServiceError(_("Only the clinic's staff can record this."), "action")
     _not_future(date)
     with transaction.atomic():
@@ -631,7 +635,7 @@ def clinic_delete(*, actor: User, clinic: Clinic) -> None:
             raise ServiceError(
                 _("This clinic has referrals: mark it as not accepting instead."), "accepting"
             )
-        if User.objects.filter(clinic=clinic).exists():
+        if ClinicStaff.objects.filter(clinic=clinic).exists():
             raise ServiceError(_("Detach the clinic's accounts first."), "user")
         audit(
             actor=actor,
@@ -643,41 +647,31 @@ def clinic_delete(*, actor: User, clinic: Clinic) -> None:
         clinic.delete()
 
 
+def _account_write(write: Any, **kwargs: Any) -> Any:
+    """Call the account service (`core.services`), the one way accounts are created
+    and re-placed; its refusals become this app's ServiceError."""
+    try:
+        return write(**kwargs)
+    except accounts.AccountError as exc:
+        raise ServiceError(exc.message, exc.field or "user") from exc
+
+
 def clinic_attach(*, actor: User, clinic: Clinic, user: User) -> None:
     """Attach an existing clinician account (without a clinic, or of this prefecture's)."""
     _supervisor_of(actor, clinic.prefecture_id)
     if not user.is_clinician:
         raise ServiceError(_("Only clinician accounts can be attached to a clinic."), "user")
-    if user.clinic_id and user.clinic_id != clinic.pk:
-        other = Clinic.objects.get(pk=user.clinic_id)
-        if other.prefecture_id != clinic.prefecture_id:
-            raise ServiceError(_("This account belongs to another prefecture's clinic."), "user")
-    with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(clinic=clinic)
-        user.clinic = clinic
-        audit(
-            actor=actor,
-            action="clinic.attach",
-            obj=clinic,
-            prefecture=clinic.prefecture,
-            user=user.username,
-        )
+    current = clinic_of(user)
+    if current is not None and current.prefecture_id != clinic.prefecture_id:
+        raise ServiceError(_("This account belongs to another prefecture's clinic."), "user")
+    _account_write(accounts.user_update, actor=actor, user=user, clinic=clinic)
 
 
 def clinic_detach(*, actor: User, clinic: Clinic, user: User) -> None:
     _supervisor_of(actor, clinic.prefecture_id)
-    if user.clinic_id != clinic.pk:
+    if clinic_id_of(user) != clinic.pk:
         raise ServiceError(_("This account is not attached to the clinic."), "user")
-    with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(clinic=None)
-        user.clinic = None
-        audit(
-            actor=actor,
-            action="clinic.detach",
-            obj=clinic,
-            prefecture=clinic.prefecture,
-            user=user.username,
-        )
+    _account_write(accounts.user_update, actor=actor, user=user, clinic=None)
 
 
 @dataclass
@@ -689,29 +683,18 @@ class NewAccount:
 def clinic_create_clinician(
     *, actor: User, clinic: Clinic, username: str, full_name: str = ""
 ) -> NewAccount:
-    """Create a clinician account for the clinic with a temporary password (shown once)."""
+    """Create a clinician account for the clinic with a temporary password (shown once,
+    to be changed at the first sign-in), through the one account service."""
     _supervisor_of(actor, clinic.prefecture_id)
-    username = username.strip()
-    if not username:
-        raise ServiceError(_("A user name is required."), "username")
-    password = secrets.token_urlsafe(12)
     last, _sep, first = full_name.strip().partition(" ")
-    with transaction.atomic():
-        if User.objects.filter(username=username).exists():
-            raise ServiceError(_("This user name is taken."), "username")
-        user = User.objects.create_user(
-            username,
-            password=password,
-            role=Role.CLINICIAN,
-            clinic=clinic,
-            last_name=last,
-            first_name=first,
-        )
-        audit(
-            actor=actor,
-            action="clinic.create_clinician",
-            obj=clinic,
-            prefecture=clinic.prefecture,
-            user=username,
-        )
-    return NewAccount(user, password)
+    result = _account_write(
+        accounts.user_create,
+        actor=actor,
+        username=username,
+        role=Role.CLINICIAN,
+        clinic=clinic,
+        last_name=last,
+        first_name=first,
+    )
+    assert result.password is not None  # a supervisor's own clinic: applied at once
+    return NewAccount(result.user, result.password)

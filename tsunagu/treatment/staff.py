@@ -1,9 +1,10 @@
 """Clinicians belong to a clinic: the relation, declared by the treatment app.
 
-Registered with `tsunagu.core.affiliations` in `TreatmentConfig.ready`, so the
-account service (the only way accounts are created or re-placed), the
-administrator's user form and the supervisor's list of prefecture users handle
-a clinician's clinic without `core` naming this app.
+`ClinicStaff` (in `models`) ties an account to its clinic. It is registered with
+`tsunagu.core.affiliations` in `TreatmentConfig.ready`, so the account service
+(the only way accounts are created or re-placed), the administrator's user form
+and the supervisor's list of prefecture users handle a clinician's clinic
+without `core` naming this app.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django import forms
 from django.db.models import Model, Q
 
 from tsunagu.core.models import Role, User
-from tsunagu.treatment.models import Clinic
+from tsunagu.treatment.models import Clinic, ClinicStaff, clinic_of
 
 
 class ClinicChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -40,9 +41,8 @@ class ClinicAffiliation:
         return clinic_of(user)
 
     def of_many(self, users: Iterable[User]) -> dict[int, Model]:
-        pks = [u.pk for u in users]
-        rows = User.objects.filter(pk__in=pks, clinic__isnull=False).select_related("clinic")
-        return {row.pk: row.clinic for row in rows if row.clinic is not None}
+        rows = ClinicStaff.objects.filter(user__in=[u.pk for u in users]).select_related("clinic")
+        return {row.user_id: row.clinic for row in rows}
 
     def load(self, pk: Any) -> Clinic | None:
         return Clinic.objects.filter(pk=pk).first()
@@ -52,18 +52,14 @@ class ClinicAffiliation:
         return value.prefecture_id
 
     def assign(self, user: User, value: Model | None) -> None:
-        User.objects.filter(pk=user.pk).update(clinic=value)
-        user.clinic = value  # type: ignore[assignment]
+        if value is None:
+            ClinicStaff.objects.filter(user=user).delete()
+        else:
+            assert isinstance(value, Clinic)
+            ClinicStaff.objects.update_or_create(user=user, defaults={"clinic": value})
 
     def users_q(self, supervisor: User) -> Q:
-        return Q(role=Role.CLINICIAN, clinic__in=Clinic.objects.visible_to(supervisor).values("pk"))
-
-
-def clinic_of(user: User) -> Clinic | None:
-    """The clinic a clinician works at, or None."""
-    return user.clinic
-
-
-def clinic_id_of(user: Any) -> int | None:
-    """The pk of the clinic a clinician works at, or None."""
-    return getattr(user, "clinic_id", None)
+        return Q(
+            role=Role.CLINICIAN,
+            clinic_staff__clinic__in=Clinic.objects.visible_to(supervisor).values("pk"),
+        )

@@ -136,7 +136,7 @@ def test_a_clinicians_change_is_approved_in_the_clinics_prefecture(
 def test_nobody_approves_their_own_account_or_request(admin_user, supervisor_tokyo, tokyo):
     other = User.objects.create_user("supervisor-tokyo-2", role=Role.SUPERVISOR, region=tokyo)
     own = services.user_reset_password(actor=admin_user, user=supervisor_tokyo)
-    with pytest.raises(services.AccountError, match="own account"):
+    with pytest.raises(services.AccountError, match="自分のアカウント"):
         services.change_approve(actor=supervisor_tokyo, change=_change(own))
     asked = services.user_request_second_factor_reset(actor=supervisor_tokyo, user=other)
     with pytest.raises(services.AccountError):
