@@ -1,5 +1,5 @@
 """The clinician's clinic now lives in `treatment.ClinicStaff` (copied there by
-treatment's 0003), so that core names no other app."""
+treatment's 0004), so that core names no other app."""
 
 from django.db import migrations
 
@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0005_user_sessions_and_pending_account_changes'),
-        ('treatment', '0003_clinic_staff_holds_the_clinicians_clinic'),
+        ('treatment', '0004_clinic_staff_holds_the_clinicians_clinic'),
     ]
 
     operations = [

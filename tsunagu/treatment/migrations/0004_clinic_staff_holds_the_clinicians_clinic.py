@@ -28,7 +28,7 @@ def copy_back_to_users(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('treatment', '0002_referrals_advice_followups'),
+        ('treatment', '0003_referral_police_stage_and_current'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ('core', '0005_user_sessions_and_pending_account_changes'),
     ]
