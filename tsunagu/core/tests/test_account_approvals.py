@@ -307,3 +307,27 @@ def test_disable_inactive_disables_accounts_unused_for_the_set_days(
     assert AuditEvent.objects.filter(action="user.disable_inactive").count() == 2
     call_command("disable-inactive")
     assert AuditEvent.objects.filter(action="user.disable_inactive").count() == 2
+
+
+def test_admin_moves_a_clinician_to_another_clinic_only_on_approval(
+    admin_user, clinician_tokyo, clinic_tokyo, clinic_osaka, supervisor_tokyo, supervisor_osaka
+):
+    """The clinic field comes from the treatment app's affiliation; the change is held
+    as the clinic's pk and applied on approval by the new clinic's prefecture."""
+    from tsunagu.treatment.models import clinic_of
+
+    admin = client_for(admin_user)
+    form = admin.get(reverse("core:user_edit", args=[clinician_tokyo.pk]))
+    assert form.context["form"].initial["clinic"] == clinic_tokyo
+    response = admin.post(
+        reverse("core:user_edit", args=[clinician_tokyo.pk]),
+        {"username": "clinician-tokyo", "role": Role.CLINICIAN, "clinic": clinic_osaka.pk},
+    )
+    assert response.status_code == 302
+    assert clinic_of(clinician_tokyo) == clinic_tokyo
+    change = PendingAccountChange.objects.get(user=clinician_tokyo, kind=Kind.UPDATE)
+    assert change.values["clinic"] == clinic_osaka.pk
+    with pytest.raises(services.AccountError):
+        services.change_approve(actor=supervisor_tokyo, change=change)
+    services.change_approve(actor=supervisor_osaka, change=change)
+    assert clinic_of(clinician_tokyo) == clinic_osaka
