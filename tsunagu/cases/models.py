@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tsunagu.cases import timeline
-from tsunagu.core.fields import EncryptedTextField
+from tsunagu.core.fields import EncryptedTextField, new_ref
 from tsunagu.core.models import Region, User
 
 RELATIONSHIPS = (
@@ -56,6 +56,7 @@ class Case(models.Model):
     services so that lists can filter 250k cases without reading every timeline.
     """
 
+    AUDIT_READS = True  # opening one (page or API) is audited: core/access_audit.py
     prefecture = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="cases", verbose_name=_("prefecture")
     )
@@ -124,6 +125,8 @@ class Person(models.Model):
     address = EncryptedTextField(_("address"), blank=True)
     phone = EncryptedTextField(_("phone"), blank=True)
     workplace = EncryptedTextField(_("workplace"), blank=True)
+    # Binds the encrypted fields to this row (core/fields.py); random, never shown.
+    key_ref = models.CharField(max_length=32, default=new_ref, editable=False)
 
     objects = PersonQuerySet.as_manager()
 

@@ -109,6 +109,7 @@ class Referral(models.Model):
     by the services for list filters; pages derive the stage from the events.
     """
 
+    AUDIT_READS = True  # opening one (page or API) is audited: core/access_audit.py
     case = models.ForeignKey(
         "cases.Case", on_delete=models.PROTECT, related_name="referrals", verbose_name=_("case")
     )
