@@ -33,6 +33,19 @@ class CaseQuerySet(models.QuerySet["Case"]):
             return self.filter(prefecture_id=user.prefecture_id)
         return self.none()
 
+    def retention_due(self, cutoff: Any) -> CaseQuerySet:
+        """Closed cases last closed before `cutoff`, not yet anonymised (core/retention.py)."""
+        closed = (
+            Event.objects.filter(case=models.OuterRef("pk"), type="case_closed")
+            .order_by("-date")
+            .values("date")[:1]
+        )
+        return (
+            self.filter(is_open=False, anonymised_at__isnull=True)
+            .annotate(closed_on=models.Subquery(closed))
+            .filter(closed_on__lt=cutoff)
+        )
+
     def for_statistics(self, user: Any) -> CaseQuerySet:
         """Cases counted in reports: the prefecture's for police, all for analysts.
 
@@ -57,6 +70,7 @@ class Case(models.Model):
     """
 
     AUDIT_READS = True  # opening one (page or API) is audited: core/access_audit.py
+    RETENTION_ANCHOR = True  # anonymised when closed long ago: core/retention.py
     prefecture = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="cases", verbose_name=_("prefecture")
     )
@@ -78,6 +92,7 @@ class Case(models.Model):
     is_open = models.BooleanField(_("open"), default=True)
     latest_measure = models.CharField(_("latest measure"), max_length=32, blank=True)
     latest_measure_on = models.DateField(_("latest measure on"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -132,6 +147,7 @@ class Person(models.Model):
 
     # Fields that stay masked until revealed, for a victim.
     PROTECTED_FIELDS = ("name", "address", "phone", "workplace")
+    RETENTION_CLEAR, RETENTION_LINK = PROTECTED_FIELDS, "case"  # core/retention.py
 
     class Meta:
         ordering = ["case_id", "role", "id"]

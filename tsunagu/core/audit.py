@@ -63,7 +63,8 @@ def audit(
 
 def append(event: AuditEvent) -> AuditEvent:
     """Chain `event` after the current head and save it, in one transaction."""
-    with transaction.atomic():
+    # No savepoint inside an outer transaction: the event belongs to the caller's write.
+    with transaction.atomic(savepoint=False):
         head = _locked_head()
         event.seq = head.seq + 1
         event.mac = sign(event, head.mac)
@@ -158,19 +159,22 @@ def write_head(seq: int, mac: str) -> None:
     log.info("audit head seq=%s mac=%s", seq, mac)
 
 
-def recorded_head(tail: int = 1000) -> tuple[int, str] | None:
-    """The highest (seq, mac) among the last lines of the head file, if any."""
+def recorded_heads(tail: int = 1000) -> list[tuple[int, str]]:
+    """The (seq, mac) pairs of the last lines of the head file."""
     path = head_path()
     if not path.exists():
-        return None
-    best: tuple[int, str] | None = None
+        return []
+    found = []
     for line in path.read_text(encoding="utf-8").splitlines()[-tail:]:
         parts = line.split()
         if len(parts) == 3 and parts[1].isdigit():
-            entry = (int(parts[1]), parts[2])
-            if best is None or entry[0] > best[0]:
-                best = entry
-    return best
+            found.append((int(parts[1]), parts[2]))
+    return found
+
+
+def recorded_head(tail: int = 1000) -> tuple[int, str] | None:
+    """The highest (seq, mac) among the last lines of the head file, if any."""
+    return max(recorded_heads(tail), default=None)
 
 
 def chain_head() -> dict[str, Any]:
@@ -224,15 +228,30 @@ def verify() -> Problem | None:
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.seq, head.mac) != (prev_seq, prev_mac) and head.seq > 0:
         return Problem(head.seq, None, f"chain head row says seq {head.seq}; log ends at {prev_seq}")
-    outside = recorded_head()
-    if outside is not None and outside[0] > prev_seq:
-        return Problem(
-            outside[0], None, f"head file records seq {outside[0]}; the table ends at {prev_seq}"
-        )
+    problem = _compare_head_file(prev_seq)
+    if problem is not None:
+        return problem
     if connection.vendor == "sqlite":
         missing = _missing_sqlite_triggers()
         if missing:
             return Problem(None, None, f"append-only triggers missing: {', '.join(missing)}")
+    return None
+
+
+def _compare_head_file(last_seq: int) -> Problem | None:
+    """The head file's recent entries must be events of the table, with the same MAC."""
+    recorded = recorded_heads()
+    if not recorded:
+        return None
+    top = max(recorded)
+    if top[0] > last_seq:
+        return Problem(top[0], None, f"head file records seq {top[0]}; the table ends at {last_seq}")
+    stored = dict(
+        AuditEvent.objects.filter(seq__in=[seq for seq, _ in recorded]).values_list("seq", "mac")
+    )
+    for seq, mac in recorded:
+        if stored.get(seq) != mac:
+            return Problem(seq, None, "differs from the head file: events were rewritten")
     return None
 
 
