@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
+from django.utils import timezone
 
 from tsunagu.core import crypto
 from tsunagu.core.models import AuditChainHead, AuditEvent, Region, User
@@ -85,6 +86,11 @@ def _locked_head() -> AuditChainHead:
         )
         head = AuditChainHead.objects.select_for_update().get(pk=1)
     return head
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """Midnight of `day` in the project's time zone (for index-friendly date filters)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 # --- keys and MACs ---------------------------------------------------------------------
