@@ -124,7 +124,10 @@ def main() -> None:
                     batch,
                 )
             cursor.execute("ANALYZE")
-            cursor.execute("UPDATE core_auditchainhead SET seq = %s, mac = %s", [args.rows, batch and batch[-1][-1] or f"bench:{args.rows:064x}"])
+            cursor.execute(
+                "UPDATE core_auditchainhead SET seq = %s, mac = %s",
+                [args.rows, batch and batch[-1][-1] or f"bench:{args.rows:064x}"],
+            )
         print(f"built {args.rows:,} audit rows in {time.perf_counter() - t0:.0f} s")
 
         client = Client()
@@ -151,7 +154,9 @@ def main() -> None:
                 response = client.get("/audit/", query)
                 times.append((time.perf_counter() - t) * 1000)
                 assert response.status_code == 200, response.status_code
-            print(f"/audit/ {label:24s} median {statistics.median(times):7.1f} ms  worst {max(times):7.1f} ms")
+            print(
+                f"/audit/ {label:24s} median {statistics.median(times):7.1f} ms  worst {max(times):7.1f} ms"
+            )
         if args.appends:
             from tsunagu.core import audit
 

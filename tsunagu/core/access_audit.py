@@ -101,7 +101,11 @@ class AccessAuditMiddleware:
             return
         match = getattr(request, "resolver_match", None)
         name = match.view_name if match is not None else ""
-        if request.method in READ_METHODS and response.status_code == 200 and name in AUDITED_ROUTES:
+        if (
+            request.method in READ_METHODS
+            and response.status_code == 200
+            and name in AUDITED_ROUTES
+        ):
             audit(
                 actor=user,
                 action=AUDITED_ROUTES[name],

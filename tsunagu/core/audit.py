@@ -233,7 +233,9 @@ def verify() -> Problem | None:
         prev_seq, prev_mac = event.seq, event.mac
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.seq, head.mac) != (prev_seq, prev_mac) and head.seq > 0:
-        return Problem(head.seq, None, f"chain head row says seq {head.seq}; log ends at {prev_seq}")
+        return Problem(
+            head.seq, None, f"chain head row says seq {head.seq}; log ends at {prev_seq}"
+        )
     problem = _compare_head_file(prev_seq)
     if problem is not None:
         return problem
@@ -251,7 +253,9 @@ def _compare_head_file(last_seq: int) -> Problem | None:
         return None
     top = max(recorded)
     if top[0] > last_seq:
-        return Problem(top[0], None, f"head file records seq {top[0]}; the table ends at {last_seq}")
+        return Problem(
+            top[0], None, f"head file records seq {top[0]}; the table ends at {last_seq}"
+        )
     stored = dict(
         AuditEvent.objects.filter(seq__in=[seq for seq, _ in recorded]).values_list("seq", "mac")
     )

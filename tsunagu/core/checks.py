@@ -119,10 +119,18 @@ def _key_file_warnings() -> list[checks.CheckMessage]:
     data = Path(settings.DATA_DIR).resolve()
     found = []
     for env_value, path, name, risk in (
-        (settings.ENCRYPTION_KEYS, settings.ENCRYPTION_KEY_FILE, "TSUNAGU_KEYS_FILE",
-         "decrypts every personal field"),
-        (settings.AUDIT_KEYS, settings.AUDIT_KEY_FILE, "TSUNAGU_AUDIT_KEYS_FILE",
-         "can re-sign a forged audit log"),
+        (
+            settings.ENCRYPTION_KEYS,
+            settings.ENCRYPTION_KEY_FILE,
+            "TSUNAGU_KEYS_FILE",
+            "decrypts every personal field",
+        ),
+        (
+            settings.AUDIT_KEYS,
+            settings.AUDIT_KEY_FILE,
+            "TSUNAGU_AUDIT_KEYS_FILE",
+            "can re-sign a forged audit log",
+        ),
     ):
         if not env_value and Path(path).resolve().is_relative_to(data):
             found.append(

@@ -82,7 +82,7 @@ def parse_keys(raw: str, what: str = "encryption") -> Keyring:
 
 def new_key_id() -> str:
     """A unique key id: today's date and 8 random hex digits."""
-    return f"{dt.date.today():%Y%m%d}-{secrets.token_hex(4)}"
+    return f"{dt.datetime.now(dt.UTC):%Y%m%d}-{secrets.token_hex(4)}"
 
 
 def new_key_line(key_id: str | None = None) -> str:

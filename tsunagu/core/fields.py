@@ -140,7 +140,9 @@ def seal_rows(
     are sealed bound to it, exactly as `save()` would. None and "" stay "".
     """
     encrypted = {
-        i: f for i, c in enumerate(columns) for f in [model._meta.get_field(c)]
+        i: f
+        for i, c in enumerate(columns)
+        for f in [model._meta.get_field(c)]
         if isinstance(f, EncryptedTextField)
     }
     if not encrypted:

@@ -237,3 +237,6 @@ class AuditChainHead(models.Model):
 
     seq = models.BigIntegerField(default=0)
     mac = models.CharField(max_length=96, blank=True)
+
+    def __str__(self) -> str:
+        return f"audit chain head {self.seq}"

@@ -41,9 +41,10 @@ def tamper(sql: str, params: list[Any] | None = None) -> None:
                     "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
                 )
         else:
-            cursor.execute("ALTER TABLE core_auditevent DISABLE TRIGGER USER")
+            # A superuser's way round the triggers (the finding of the review).
+            cursor.execute("SET session_replication_role = replica")
             cursor.execute(sql, params or [])
-            cursor.execute("ALTER TABLE core_auditevent ENABLE TRIGGER USER")
+            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 def test_an_untouched_chain_verifies(chain: list[AuditEvent]) -> None:
@@ -114,7 +115,9 @@ def test_an_emptied_table_is_found(chain: list[AuditEvent]) -> None:
     assert problem is not None and "the table ends at 0" in problem.reason
 
 
-def test_the_next_event_after_a_cut_does_not_hide_it(chain: list[AuditEvent], officer_tokyo: Any) -> None:
+def test_the_next_event_after_a_cut_does_not_hide_it(
+    chain: list[AuditEvent], officer_tokyo: Any
+) -> None:
     """The head row is moved back too: new events chain on, but the head file remembers."""
     tamper("DELETE FROM core_auditevent WHERE seq = 5")
     tamper("UPDATE core_auditchainhead SET seq = 4, mac = %s", [chain[3].mac])
@@ -162,9 +165,7 @@ def test_postgres_app_role_cannot_change_the_audit_log(chain: list[AuditEvent]) 
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL ROLE {app}")
             cursor.execute("SELECT count(*) FROM core_auditevent")
-            cursor.execute(
-                "INSERT INTO core_auditchainhead (seq, mac) VALUES (0, '') RETURNING id"
-            )
+            cursor.execute("UPDATE core_auditchainhead SET seq = seq")  # appending works
             for sql in (
                 "UPDATE core_auditevent SET reason = 'x'",
                 "DELETE FROM core_auditevent",

@@ -42,7 +42,9 @@ def test_values_are_bound_and_read_back(make_case: Any, officer_tokyo: Any) -> N
     assert Person.objects.get(pk=victim.pk).address == VICTIM_ADDRESS
 
 
-def test_a_value_moved_to_another_field_does_not_decrypt(make_case: Any, officer_tokyo: Any) -> None:
+def test_a_value_moved_to_another_field_does_not_decrypt(
+    make_case: Any, officer_tokyo: Any
+) -> None:
     victim = make_case(officer_tokyo).people.get(role="victim")
     put_raw(victim, "workplace", raw(victim, "name"))
     again = Person.objects.get(pk=victim.pk)
@@ -77,7 +79,9 @@ def test_clinician_api_and_page_say_cannot_be_decrypted(moved: Any, clinician_to
     assert "復号できません" in page.content.decode()
 
 
-def test_police_case_page_with_a_moved_value_is_not_an_error(moved: Any, officer_tokyo: Any) -> None:
+def test_police_case_page_with_a_moved_value_is_not_an_error(
+    moved: Any, officer_tokyo: Any
+) -> None:
     response = client_for(officer_tokyo).get(f"/cases/{moved.case.pk}/")
     assert response.status_code == 200
     assert "復号できません" in response.content.decode()
