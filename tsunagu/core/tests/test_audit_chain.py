@@ -190,3 +190,35 @@ def test_db_roles_prints_the_grants() -> None:
     sql = out.getvalue()
     assert "REVOKE UPDATE, DELETE, TRUNCATE ON core_auditevent FROM web;" in sql
     assert "NOSUPERUSER" in sql
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_concurrent_writers_do_not_fork_the_chain(
+    transactional_db: Any, settings: Any, tmp_path: Any
+) -> None:
+    """Four threads append at once; the head row lock keeps one chain, no gap, no fork."""
+    import threading
+
+    from django.db import connections
+
+    settings.AUDIT_HEAD_DIR = tmp_path
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for i in range(15):
+                audit.audit(actor=None, action="test.concurrent", writer=n, i=i)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    seqs = sorted(AuditEvent.objects.values_list("seq", flat=True))
+    assert seqs == list(range(1, 61))
+    assert audit.verify() is None
