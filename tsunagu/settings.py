@@ -48,7 +48,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DATA_DIR = Path(env("DATA_DIR", str(BASE_DIR / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Owner only: the database, uploads and (by default) the keys live here.
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG")
 # Demo mode prints demo passwords and allows `tsunagu demo`; never on in production.
@@ -73,7 +74,16 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Keys for the encrypted personal fields: "id:base64key,id:base64key", the first
 # one encrypts, all of them decrypt (rotation). Without it, a key file in DATA_DIR.
 ENCRYPTION_KEYS = env("KEYS")
-ENCRYPTION_KEY_FILE = DATA_DIR / "keys"
+ENCRYPTION_KEY_FILE = Path(env("KEYS_FILE", str(DATA_DIR / "keys"))).resolve()
+# The audit chain's HMAC keys, same format; and where the chain head is appended
+# outside the database (docs: README "Data protection").
+AUDIT_KEYS = env("AUDIT_KEYS")
+AUDIT_KEY_FILE = Path(env("AUDIT_KEYS_FILE", str(DATA_DIR / "audit-keys"))).resolve()
+AUDIT_HEAD_DIR = Path(env("AUDIT_HEAD_DIR", str(DATA_DIR))).resolve()
+# Personal data of a case closed this many years ago is anonymised (`tsunagu retention`).
+RETENTION_YEARS = env_int("RETENTION_YEARS", 10)
+# Audit events are kept at least this many days (never below 365).
+AUDIT_RETENTION_DAYS = max(365, env_int("AUDIT_RETENTION_DAYS", 3653))
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -101,6 +111,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tsunagu.core.middleware.LoginRequiredMiddleware",
+    # Audits denials (403/404), drill-down lists and, with get_for_user, reads.
+    "tsunagu.core.access_audit.AccessAuditMiddleware",
 ]
 
 ROOT_URLCONF = "tsunagu.urls"
