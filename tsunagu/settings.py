@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "tsunagu.core.middleware.LoginRequiredMiddleware",
     # Audits denials (403/404), drill-down lists and, with get_for_user, reads.
     "tsunagu.core.access_audit.AccessAuditMiddleware",
+    "tsunagu.core.account_middleware.PasswordChangeRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "tsunagu.urls"
@@ -225,3 +226,5 @@ REFERRAL_ANSWER_DAYS = env_int("REFERRAL_ANSWER_DAYS", 5)
 SUPPRESSION_THRESHOLD = env_int("SUPPRESSION_THRESHOLD", 4)
 # Whether a public release hides zero counts too (by default zeros stay visible).
 SUPPRESSION_HIDE_ZERO = env_bool("SUPPRESSION_HIDE_ZERO", False)
+# Accounts unused for this many days are disabled by `tsunagu disable-inactive`.
+INACTIVE_DAYS = env_int("INACTIVE_DAYS", 90)
