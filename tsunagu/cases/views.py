@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from tsunagu.cases import forms, labels, services, timeline
 from tsunagu.cases.filters import CaseFilterForm, relationship_choices
 from tsunagu.cases.models import Case, Event, Person
+from tsunagu.core import stepup
 from tsunagu.core.access import AuthedRequest, get_for_user
 from tsunagu.treatment import panels
 from tsunagu.treatment.templatetags.treatment_tags import detail_label as treatment_detail_label
@@ -275,14 +276,24 @@ def victim_reveal(request: AuthedRequest, pk: int, person_pk: int) -> HttpRespon
     """Show a victim's protected fields once, after a reason; the service audits it."""
     case = _get_case(request, pk)
     person = get_for_user(Person, request.user, person_pk, case=case, role=Person.Role.VICTIM)
+    # Step-up (core.stepup): a second factor within 5 minutes, else back here after it.
+    blocked = stepup.guard(
+        request, reverse("cases:detail", args=[case.pk]) + f"#victim-{person.pk}"
+    )
+    if blocked:
+        return blocked
     form = forms.RevealForm(request.POST, prefix=f"reveal{person.pk}")
     status = 400
     extra: dict[str, Any] = {"reveal_forms": {person.pk: form}}
-    if form.is_valid():
+    over_limit = stepup.limit_error(request.user) if form.is_valid() else None
+    if over_limit:
+        form.add_error(None, over_limit)
+    elif form.is_valid():
         try:
-            fields = services.victim_reveal(
-                actor=request.user, person=person, reason=form.cleaned_data["reason"]
+            reason = stepup.reason_text(
+                form.cleaned_data["reason_category"], form.cleaned_data["reason"]
             )
+            fields = services.victim_reveal(actor=request.user, person=person, reason=reason)
         except services.ServiceError as err:
             forms.add_service_error(form, err)
         else:

@@ -156,9 +156,7 @@ def _prefecture(user: User | None) -> Any:
     return clinic.prefecture if clinic is not None else None
 
 
-def audit_auth(
-    action: str, request: HttpRequest | None, user: User | None, **detail: Any
-) -> None:
+def audit_auth(action: str, request: HttpRequest | None, user: User | None, **detail: Any) -> None:
     address = client_ip(request) if request is not None else ""
     with transaction.atomic():
         audit(

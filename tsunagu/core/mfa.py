@@ -62,8 +62,11 @@ def _clean(code: str) -> str:
 
 def mark_verified(request: HttpRequest, device: Any, factor: str) -> None:
     """The session passed a second factor now (audited; starts the step-up window)."""
+    from axes.utils import reset
+
     otp_login(request, device)
     request.session[VERIFIED_AT] = int(time.time())
+    reset(username=device.user.get_username())
     lockout.audit_auth("user.mfa_verified", request, device.user, factor=factor)
 
 

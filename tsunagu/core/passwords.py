@@ -23,7 +23,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 BREACHED_LIST = Path(__file__).resolve().parent / "data" / "breached-passwords.txt.gz"
-LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "!": "i", "3": "e", "$": "s", "5": "s", "7": "t"})
+LEET = str.maketrans(
+    {"@": "a", "4": "a", "0": "o", "1": "i", "!": "i", "3": "e", "$": "s", "5": "s", "7": "t"}
+)
 # Shorter bases are too often part of a fine passphrase ("blue" in a long sentence).
 MIN_BASE_LENGTH = 6
 

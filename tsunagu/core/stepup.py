@@ -40,7 +40,7 @@ CATEGORIES = [
     ("court", gettext_lazy("A court request")),
     ("other", gettext_lazy("Other")),
 ]
-MIN_REASON_LENGTH = 10
+MIN_REASON_LENGTH = 8
 RAISE_ACTION = "stepup.limit_raised"
 
 

@@ -36,9 +36,7 @@ def test_login_lands_an_officer_on_the_cases_home(client, officer_tokyo, make_ca
         reverse("core:login"), {"username": "officer-tokyo", "password": PASSWORD}, follow=True
     )
     assert response.redirect_chain[-1][0].startswith("/mfa/")
-    response = client.post(
-        response.redirect_chain[-1][0], {"code": totp_code(device)}, follow=True
-    )
+    response = client.post(response.redirect_chain[-1][0], {"code": totp_code(device)}, follow=True)
     assert case.ref in response.content.decode()
 
 
