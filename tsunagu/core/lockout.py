@@ -31,7 +31,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tsunagu.core.audit import audit
 from tsunagu.core.models import User
@@ -105,7 +105,7 @@ def is_locked(request: HttpRequest, username: str) -> bool:
     return bool(AxesProxyHandler.is_locked(request, {"username": username}))
 
 
-LOCKED_MESSAGE = (
+LOCKED_MESSAGE = gettext_lazy(
     "Too many failed sign-ins for this user name or from this address. Try again "
     "later, or ask your supervisor or an administrator to unlock the account."
 )
@@ -118,7 +118,7 @@ def locked_out_response(
     if request.path.startswith("/api/") or request.content_type == "application/json":
         from django.http import JsonResponse
 
-        return JsonResponse({"detail": _(LOCKED_MESSAGE)}, status=429)
+        return JsonResponse({"detail": str(LOCKED_MESSAGE)}, status=429)
     from django.contrib.auth import logout
 
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
@@ -128,7 +128,7 @@ def locked_out_response(
     return render(
         request,
         "registration/login.html",
-        {"form": AuthenticationForm(request), "locked_message": _(LOCKED_MESSAGE)},
+        {"form": AuthenticationForm(request), "locked_message": str(LOCKED_MESSAGE)},
         status=429,
     )
 

@@ -264,7 +264,7 @@ class _SafeMixin:
         if self._is_assertion and user is not None and user.is_authenticated:  # type: ignore[attr-defined]
             if lockout.record_factor_failure(request, user, "webauthn"):
                 logout(request)
-                return JsonResponse({"detail": _(lockout.LOCKED_MESSAGE)}, status=429)
+                return JsonResponse({"detail": str(lockout.LOCKED_MESSAGE)}, status=429)
         if isinstance(exc, webauthn_views.exceptions.OTPWebAuthnApiError):
             return super().handle_exception(exc)  # type: ignore[misc]
         return JsonResponse({"detail": _("The security key was not accepted.")}, status=400)

@@ -40,6 +40,7 @@ CATEGORIES = [
     ("court", gettext_lazy("A court request")),
     ("other", gettext_lazy("Other")),
 ]
+PURPOSE_MISSING = gettext_lazy("Choose the purpose.")
 MIN_REASON_LENGTH = 8
 RAISE_ACTION = "stepup.limit_raised"
 

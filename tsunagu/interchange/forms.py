@@ -77,5 +77,5 @@ class ExportForm(forms.Form):
             if problem:
                 self.add_error("reason", problem)
             if not data.get("reason_category"):
-                self.add_error("reason_category", _("Choose the purpose."))
+                self.add_error("reason_category", stepup.PURPOSE_MISSING)
         return data
