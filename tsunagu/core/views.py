@@ -3,6 +3,7 @@ administrator's user screens."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages as flash
@@ -13,7 +14,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tsunagu.cases import labels
 from tsunagu.core import services
 from tsunagu.core.access import AuthedRequest, prefecture_users
 from tsunagu.core.forms import AuditFilterForm, PasswordForm, UserCreateForm, UserForm
@@ -32,13 +32,17 @@ ACTION_LABELS = {
 }
 
 
+# Filled by the apps above core when they start (`AppConfig.ready`), so core never
+# imports them: the police's start page, and labels of audit actions by prefix.
+POLICE_HOME: list[Callable[[AuthedRequest], HttpResponse]] = []
+ACTION_PREFIX_LABELS: dict[str, Callable[[str], str]] = {}
+
+
 def home(request: AuthedRequest) -> HttpResponse:
     """Officers land on their prefecture's open cases; other roles on their own start."""
     user = request.user
-    if user.is_police:
-        from tsunagu.cases.views import officer_home
-
-        return officer_home(request)
+    if user.is_police and POLICE_HOME:
+        return POLICE_HOME[0](request)
     start = {
         "clinician": "treatment:portal",
         "analyst": "reports:programme",
@@ -54,8 +58,9 @@ def home(request: AuthedRequest) -> HttpResponse:
 
 def _action_label(action: str) -> str:
     """A readable name for an audit action (event types use the timeline labels)."""
-    if action.startswith("event."):
-        return labels.event_label(action.removeprefix("event."))
+    prefix, _dot, rest = action.partition(".")
+    if prefix in ACTION_PREFIX_LABELS:
+        return ACTION_PREFIX_LABELS[prefix](rest)
     return str(ACTION_LABELS.get(action, action))
 
 

@@ -971,8 +971,8 @@ class Importer:
     def _refresh_referrals(self) -> None:
         """Referral stages are a cache of the timeline: refresh those of the database
         cases that got new events (a new case has no referral yet)."""
+        from tsunagu.treatment.loop import referral_refresh
         from tsunagu.treatment.models import Referral
-        from tsunagu.treatment.services import referral_refresh
 
         ids = [
             self.case_db[idx]

@@ -40,10 +40,6 @@ class ClinicQuerySet(models.QuerySet["Clinic"]):
             )
         )
 
-    def with_room(self) -> ClinicQuerySet:
-        """Accepting clinics whose load this month is under capacity (needs with_load)."""
-        return self.filter(accepting=True, load__lt=models.F("monthly_capacity"))  # type: ignore[misc]
-
 
 class Clinic(models.Model):
     """A cooperating medical institution that takes referrals in one prefecture."""
@@ -105,8 +101,11 @@ class Referral(models.Model):
     The timeline holds the referral's history (`referral_sent` and the clinic's
     events); this row holds what the timeline's short details cannot: the summary
     the officer wrote for the clinic and who sent it. It is the object clinicians
-    are scoped by. `stage` is a cache of the stage derived from the timeline, kept
-    by the services for list filters; pages derive the stage from the events.
+    are scoped by.
+
+    `stage`, `police_stage` and `is_current` are a cache of what the timeline
+    derives (`derive.referral_stages`), written only by `loop.referral_refresh`, so
+    that lists filter and count in SQL; a page derives the same from the events.
     """
 
     case = models.ForeignKey(
@@ -123,13 +122,16 @@ class Referral(models.Model):
         User, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("sent by")
     )
     stage = models.CharField(_("stage"), max_length=32, default="sent")
+    # The stage as the police see it: "consent_withdrawn" while the clinic-to-police
+    # consent stands withdrawn, else the stage from the events they may see.
+    police_stage = models.CharField(_("stage shown to the police"), max_length=32, default="sent")
+    # Not replaced by a later referral or a later advice episode.
+    is_current = models.BooleanField(default=True)
     # The clinic answered the police's latest request to contact them on this date.
     contact_answered_on = models.DateField(_("contacted the police on"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ReferralQuerySet.as_manager()
-
-    OPEN_STAGES = ("sent", "acknowledged", "scheduled", "in_treatment")
 
     class Meta:
         ordering = ["-sent_on", "-id"]
@@ -139,7 +141,11 @@ class Referral(models.Model):
                 fields=["case", "clinic", "sent_on"], name="referral_unique_per_day"
             )
         ]
-        indexes = [models.Index(fields=["clinic", "stage"]), models.Index(fields=["stage"])]
+        indexes = [
+            models.Index(fields=["clinic", "stage"]),
+            models.Index(fields=["stage"]),
+            models.Index(fields=["police_stage"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.clinic.code} {self.sent_on}"

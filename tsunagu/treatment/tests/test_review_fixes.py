@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils import translation
 
 from tsunagu.cases.models import Case, Event
+from tsunagu.cases.services import ServiceError
 from tsunagu.core.models import User
 from tsunagu.testing import client_for
 from tsunagu.testing.builders import D, referred, started
-from tsunagu.treatment import panels, services
+from tsunagu.treatment import directory, loop, panels
 from tsunagu.treatment.models import Clinic, Referral
-from tsunagu.treatment.services import ServiceError
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def _json(client: Client, method: str, url: str, body: dict[str, Any]) -> Any:
 
 
 def _withdraw_police_to_clinic(officer: User, case: Case, on: Any) -> None:
-    services.consent_record(
+    loop.consent_record(
         actor=officer, case=case, date=on, direction="police_to_clinic", given=False
     )
 
@@ -60,20 +60,22 @@ def test_recurrence_after_police_to_clinic_withdrawal_does_not_flag_the_clinic(
     started(clinician_tokyo, referral)
     case = referral.case
     _withdraw_police_to_clinic(officer_tokyo, case, D(2016, 6, 20))
-    services.recurrence_record(
+    loop.recurrence_record(
         actor=officer_tokyo, case=case, date=D(2016, 7, 1), victim="same_victim", sign="warning"
     )
     assert not _clinician_flag(clinician_tokyo, referral)
     clinic = client_for(clinician_tokyo)
     assert clinic.get(f"{API}/referrals/{referral.pk}").json()["police_ask_contact"] is False
-    assert [r["police_ask_contact"] for r in clinic.get(f"{API}/referrals").json()] == [False]
+    assert [r["police_ask_contact"] for r in clinic.get(f"{API}/referrals").json()["results"]] == [
+        False
+    ]
     portal = clinic.get(reverse("treatment:portal"))
     assert [r.contact_flag for r in portal.context["rows"]] == [False]
     assert _ja(ASK_CONTACT) not in portal.content.decode()
     detail = clinic.get(reverse("treatment:referral", args=[referral.pk]))
     assert not detail.context["row"].contact_flag
     # Given again: a later recurrence reaches the clinic once more.
-    services.consent_record(
+    loop.consent_record(
         actor=officer_tokyo,
         case=case,
         date=D(2016, 7, 10),
@@ -81,7 +83,7 @@ def test_recurrence_after_police_to_clinic_withdrawal_does_not_flag_the_clinic(
         given=True,
         method="written",
     )
-    services.recurrence_record(
+    loop.recurrence_record(
         actor=officer_tokyo,
         case=case,
         date=D(2016, 7, 15),
@@ -102,7 +104,7 @@ def test_recurrence_on_the_day_of_the_withdrawal_does_not_flag_the_clinic(
     referral = referred(officer_tokyo, make_case, clinic_tokyo)
     case = referral.case
     _withdraw_police_to_clinic(officer_tokyo, case, D(2016, 6, 5))
-    services.recurrence_record(
+    loop.recurrence_record(
         actor=officer_tokyo,
         case=case,
         date=D(2016, 6, 5),
@@ -120,7 +122,7 @@ def test_recurrence_before_the_withdrawal_still_flags_the_clinic(
 ) -> None:
     referral = referred(officer_tokyo, make_case, clinic_tokyo)
     case = referral.case
-    services.recurrence_record(
+    loop.recurrence_record(
         actor=officer_tokyo,
         case=case,
         date=D(2016, 6, 4),
@@ -141,11 +143,11 @@ def test_contact_request_is_refused_while_police_to_clinic_consent_is_withdrawn(
     case = referral.case
     _withdraw_police_to_clinic(officer_tokyo, case, D(2016, 6, 5))
     with pytest.raises(ServiceError) as refused:
-        services.contact_request(actor=officer_tokyo, case=case, date=D(2016, 6, 6))
+        loop.contact_request(actor=officer_tokyo, case=case, date=D(2016, 6, 6))
     assert refused.value.field == "date"
     assert "withdrawn" in refused.value.message
     # Before the withdrawal the consent held: a request dated then is still allowed.
-    services.contact_request(actor=officer_tokyo, case=case, date=D(2016, 6, 4))
+    loop.contact_request(actor=officer_tokyo, case=case, date=D(2016, 6, 4))
 
     police = client_for(officer_tokyo)
     response = police.post(
@@ -171,7 +173,7 @@ def test_contact_request_without_any_police_to_clinic_consent_is_refused(
 ) -> None:
     case = make_case(officer_tokyo)
     with pytest.raises(ServiceError) as refused:
-        services.contact_request(actor=officer_tokyo, case=case, date=D(2016, 6, 6))
+        loop.contact_request(actor=officer_tokyo, case=case, date=D(2016, 6, 6))
     assert refused.value.field == "date"
 
 
@@ -188,7 +190,7 @@ def test_clinic_code_cannot_change_once_a_referral_refers_to_it(
     clinic = Clinic.objects.get(pk=clinic_tokyo.pk)
     clinic.code = "13-C777"
     with pytest.raises(ServiceError) as refused:
-        services.clinic_save(actor=supervisor_tokyo, clinic=clinic)
+        directory.clinic_save(actor=supervisor_tokyo, clinic=clinic)
     assert refused.value.field == "code"
 
     boss = client_for(supervisor_tokyo)
@@ -274,9 +276,9 @@ def test_referral_list_clinic_filter_out_of_range_is_not_a_server_error(
         assert api.status_code == 422, bad
         assert api.json()["detail"][0]["loc"] == ["query", "clinic"]
     ok = police.get(f"{API}/referrals", {"clinic": str(clinic_tokyo.pk)})
-    assert [r["id"] for r in ok.json()] == [referral.pk]
+    assert [r["id"] for r in ok.json()["results"]] == [referral.pk]
     other = police.get(f"{API}/referrals", {"clinic": str(clinic_tokyo.pk + 1000)})
-    assert other.json() == []
+    assert other.json()["results"] == [] and other.json()["count"] == 0
 
 
 def test_api_bounds_clinic_capacity_and_text_like_the_web_form(
@@ -366,7 +368,7 @@ def test_api_referral_list_is_404_for_analysts_and_admins(
         assert client_for(user).get(f"{API}/referrals").status_code == 404, user.username
     for user in (officer_tokyo, clinician_tokyo):
         response = client_for(user).get(f"{API}/referrals")
-        assert response.status_code == 200 and len(response.json()) == 1, user.username
+        assert response.status_code == 200 and response.json()["count"] == 1, user.username
 
 
 # --- 5. no user-name enumeration through advised_by --------------------------------------
