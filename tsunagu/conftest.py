@@ -18,6 +18,7 @@ from django.db import connection
 from tsunagu.cases import services
 from tsunagu.cases.models import Case
 from tsunagu.core.models import Region, Role, User
+from tsunagu.testing import install_test_login
 from tsunagu.testing.builders import (
     OFFENDER_NAME,
     PASSWORD,
@@ -27,6 +28,9 @@ from tsunagu.testing.builders import (
     VICTIM_WORKPLACE,
 )
 from tsunagu.treatment.models import Clinic, ClinicStaff
+
+# force_login signs a test client in with both factors (tsunagu.testing).
+install_test_login()
 
 
 @pytest.fixture(autouse=True)
