@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from tsunagu.core import affiliations
+from tsunagu.core.access_audit import record_read
 from tsunagu.core.models import Role, User
 
 M = TypeVar("M", bound=models.Model)
@@ -27,6 +28,7 @@ def get_for_user(model: type[M], user: Any, pk: Any, **lookups: Any) -> M:
         obj: M = queryset.get(pk=pk, **lookups)
     except (model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]
         raise Http404 from exc
+    record_read(obj)  # audits opening a case or referral (GET; models with AUDIT_READS)
     return obj
 
 

@@ -210,8 +210,12 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 class AuditEvent(models.Model):
     """One audited action: who, when, what, on which object, and why.
 
-    Append-only: the database refuses updates and deletes (triggers in the
-    migration). Never holds plaintext victim data, only field names.
+    Append-only: the database refuses updates, deletes and (PostgreSQL) TRUNCATE
+    (triggers in the migrations), and the app's role is not granted them.
+    Tamper-evident: `seq` numbers the events 1, 2, 3, … and `mac` is an HMAC over
+    the event's content and the previous event's `mac` (core/audit.py), under a
+    key held outside the database; `tsunagu audit verify` recomputes the chain.
+    Never holds plaintext victim data, only field names.
     """
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
@@ -236,15 +240,37 @@ class AuditEvent(models.Model):
     object_id = models.CharField(_("object"), max_length=64, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
+    seq = models.BigIntegerField(null=True, unique=True, editable=False)
+    mac = models.CharField(max_length=96, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("audit event")
+        indexes = [
+            # The supervisor's audit page: one prefecture, newest first, then filters.
+            models.Index(fields=["prefecture", "-at", "-id"], name="audit_pref_at"),
+            models.Index(fields=["prefecture", "action", "-at"], name="audit_pref_action_at"),
+            models.Index(fields=["actor", "-at"], name="audit_actor_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class AuditChainHead(models.Model):
+    """The last link of the audit chain: one row, locked while an event is appended.
+
+    Appending reads and moves this row under `select_for_update`, so two writers
+    can never chain to the same predecessor (SQLite serialises writers anyway).
+    """
+
+    seq = models.BigIntegerField(default=0)
+    mac = models.CharField(max_length=96, blank=True)
+
+    def __str__(self) -> str:
+        return f"audit chain head {self.seq}"
 
 
 class PendingAccountChange(models.Model):

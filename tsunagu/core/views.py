@@ -3,6 +3,7 @@ administrator's user screens."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from tsunagu.core import affiliations, services
 from tsunagu.core.access import AuthedRequest, prefecture_users
+from tsunagu.core.audit import day_start
 from tsunagu.core.forms import AuditFilterForm, UserCreateForm, UserForm
 from tsunagu.core.models import AuditEvent, PendingAccountChange, User
 
@@ -87,10 +89,11 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
             events = events.filter(action__startswith=data["action"].strip())
         if data["user"]:
             events = events.filter(actor__username=data["user"].strip())
+        # Ranges on `at` itself (not at__date), so the (prefecture, at) index serves them.
         if data["date_from"]:
-            events = events.filter(at__date__gte=data["date_from"])
+            events = events.filter(at__gte=day_start(data["date_from"]))
         if data["date_to"]:
-            events = events.filter(at__date__lte=data["date_to"])
+            events = events.filter(at__lt=day_start(data["date_to"] + dt.timedelta(days=1)))
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -119,7 +119,7 @@ def advice_respond(
         )
     except ServiceError as err:
         if err.field == "detail":
-            raise ServiceError(err.message, "reason") from err
+            raise ServiceError(err.msgid, "reason", err.code, err.params) from err
         raise
 
 

@@ -109,6 +109,8 @@ class Referral(models.Model):
     that lists filter and count in SQL; a page derives the same from the events.
     """
 
+    AUDIT_READS = True  # opening one (page or API) is audited: core/access_audit.py
+    RETENTION_CLEAR, RETENTION_LINK = ("summary",), "case"  # free text: core/retention.py
     case = models.ForeignKey(
         "cases.Case", on_delete=models.PROTECT, related_name="referrals", verbose_name=_("case")
     )
@@ -221,6 +223,8 @@ class FollowUp(models.Model):
     interval that proposed it; the officer may have moved `due_on`. Done when the
     `followup_done` event is recorded (same transaction).
     """
+
+    RETENTION_CLEAR, RETENTION_LINK = ("outcome",), "case"  # free text: core/retention.py
 
     case = models.ForeignKey(
         "cases.Case", on_delete=models.CASCADE, related_name="followups", verbose_name=_("case")

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tsunagu.cases import services as case_services
 from tsunagu.core.models import AuditEvent, Region, Role, User
-from tsunagu.testing import access_test, assert_no_markers
+from tsunagu.testing import access_test, assert_no_markers, enrol_totp, totp_code
 from tsunagu.testing.builders import PASSWORD, VICTIM_MARKERS
 
 # --- log in -------------------------------------------------------------------------
@@ -31,9 +31,12 @@ def test_wrong_password_in_english(client, officer_tokyo):
 
 def test_login_lands_an_officer_on_the_cases_home(client, officer_tokyo, make_case):
     case = make_case(officer_tokyo)
+    device = enrol_totp(officer_tokyo)
     response = client.post(
         reverse("core:login"), {"username": "officer-tokyo", "password": PASSWORD}, follow=True
     )
+    assert response.redirect_chain[-1][0].startswith("/mfa/")
+    response = client.post(response.redirect_chain[-1][0], {"code": totp_code(device)}, follow=True)
     assert case.ref in response.content.decode()
 
 

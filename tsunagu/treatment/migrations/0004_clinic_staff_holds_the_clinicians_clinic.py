@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('treatment', '0003_referral_police_stage_and_current'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-        ('core', '0005_user_sessions_and_pending_account_changes'),
+        ('core', '0006_user_sessions_and_pending_account_changes'),
     ]
 
     operations = [

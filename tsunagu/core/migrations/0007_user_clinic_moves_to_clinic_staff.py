@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_user_sessions_and_pending_account_changes'),
+        ('core', '0006_user_sessions_and_pending_account_changes'),
         ('treatment', '0004_clinic_staff_holds_the_clinicians_clinic'),
     ]
 
