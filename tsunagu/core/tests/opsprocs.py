@@ -81,7 +81,7 @@ def check(acked: set[str]) -> dict[str, Any]:
     from tsunagu.core.models import AuditEvent
 
     cases = Case.objects.filter(ref__startswith="K").annotate(
-        people=Count("people", distinct=True),
+        n_people=Count("people", distinct=True),
         consultations=Count("events", filter=Q(events__type="consultation"), distinct=True),
         warnings=Count("events", filter=Q(events__type="warning"), distinct=True),
     )
@@ -90,7 +90,7 @@ def check(acked: set[str]) -> dict[str, Any]:
     stale = []
     for case in cases:
         refs[case.ref] = case
-        if case.people != 2 or case.consultations != 1:
+        if case.n_people != 2 or case.consultations != 1:
             half.append(case.ref)
         expected = "warning" if case.warnings else "consultation"
         if case.latest_measure != expected:
@@ -169,6 +169,11 @@ def main() -> None:
     command = sys.argv[1]
     if command == "write":
         write_cases(sys.argv[2], sys.stdout)
+    elif command == "user":  # user USERNAME PASSWORD ROLE [REGION]
+        from tsunagu.core.models import Region, User
+
+        region = Region.objects.get(code=sys.argv[5]) if len(sys.argv) > 5 else None
+        User.objects.create_user(sys.argv[2], password=sys.argv[3], role=sys.argv[4], region=region)
     elif command == "killloop":
         print(json.dumps(kill_loop(int(sys.argv[2]))))
     else:
