@@ -142,7 +142,7 @@ def kill_loop(kills: int) -> dict[str, Any]:
         reader = os.fdopen(read_end)
         # Wait until it writes, then kill it at a random moment of its work.
         line = reader.readline()
-        deadline = time.monotonic() + random.uniform(0.05, 0.6)  # noqa: S311
+        deadline = time.monotonic() + random.uniform(0.2, 1.2)  # noqa: S311
         buffer = ""
         while time.monotonic() < deadline:
             ready, _, _ = select.select([reader], [], [], max(0.0, deadline - time.monotonic()))
@@ -163,6 +163,67 @@ def kill_loop(kills: int) -> dict[str, Any]:
     return summary
 
 
+def replica_check() -> dict[str, Any]:
+    """Which database serves which page, the "as of" line, and the replica's lag."""
+    from django.db import connections
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from tsunagu.cases.models import Case
+    from tsunagu.core.models import Region, Role, User
+
+    analyst = User.objects.create_user(
+        "ops-analyst", role=Role.ANALYST, region=Region.objects.get(code="JP")
+    )
+    officer = _writer_user()
+    result: dict[str, Any] = {}
+    client = Client()
+    client.force_login(analyst)
+    for name, url in (
+        ("report", "/reports/programme/"),
+        ("api", "/api/v1/reports/programme?date_from=2016-04-01&date_to=2020-03-31"),
+    ):
+        with CaptureQueriesContext(connections["replica"]) as on_replica:
+            response = client.get(url)
+        result[name] = {
+            "status": response.status_code,
+            "replica_queries": len(on_replica),
+            "as_of_header": response.headers.get("X-Data-As-Of", ""),
+            "as_of_on_page": "時点" in response.content.decode(),
+        }
+    client.force_login(officer)
+    with CaptureQueriesContext(connections["replica"]) as on_replica:
+        response = client.get("/cases/")
+    result["cases"] = {"status": response.status_code, "replica_queries": len(on_replica)}
+    # Replication lag: commit on the primary, poll the replica until the row shows.
+    from tsunagu.cases import services
+
+    lags = []
+    assert officer.prefecture is not None
+    for n in range(30):
+        case = services.case_open(
+            actor=officer, prefecture=officer.prefecture, ref=f"R-{n}", opened_on=OPENED
+        )
+        committed = time.monotonic()
+        while not Case.objects.using("replica").filter(pk=case.pk).exists():
+            time.sleep(0.001)
+        lags.append((time.monotonic() - committed) * 1000)
+    lags.sort()
+    result["lag_ms"] = {
+        "p50": round(lags[len(lags) // 2], 1),
+        "max": round(lags[-1], 1),
+        "n": len(lags),
+    }
+    # A write through the replica alias is refused by PostgreSQL (read-only standby).
+    try:
+        with connections["replica"].cursor() as cursor:
+            cursor.execute("CREATE TABLE ops_should_fail (x int)")
+        result["replica_read_only"] = False
+    except Exception:  # noqa: BLE001
+        result["replica_read_only"] = True
+    return result
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsunagu.settings")
     django.setup()
@@ -174,6 +235,8 @@ def main() -> None:
 
         region = Region.objects.get(code=sys.argv[5]) if len(sys.argv) > 5 else None
         User.objects.create_user(sys.argv[2], password=sys.argv[3], role=sys.argv[4], region=region)
+    elif command == "replicacheck":
+        print(json.dumps(replica_check()))
     elif command == "killloop":
         print(json.dumps(kill_loop(int(sys.argv[2]))))
     else:
