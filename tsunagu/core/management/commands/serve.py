@@ -43,6 +43,9 @@ def gunicorn_options() -> dict[str, Any]:
         # X-Forwarded-Proto is trusted from the TLS proxy only.
         "forwarded_allow_ips": env("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
         "proc_name": "tsunagu",
+        # Import the application and its URLs once in the master: workers fork warm
+        # and share that memory. No database connection is opened before the fork.
+        "preload_app": True,
     }
 
 
@@ -75,6 +78,11 @@ class Command(BaseCommand):
                     self.cfg.set(key, value)
 
             def load(self) -> Any:
+                from django.db import connections
+                from django.urls import get_resolver
+
+                get_resolver().url_patterns  # noqa: B018 - imports every view now
+                connections.close_all()
                 return application
 
         self.stdout.write(f"tsunagu serve: {config['workers']} workers on {config['bind']}")
