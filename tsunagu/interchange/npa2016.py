@@ -297,12 +297,12 @@ def _follow_up(b: _Builder, rng: random.Random) -> None:
     """First recurrences after 2016 of the episodes that had none in 2016."""
     relationship = {(row[1], row[0]): row[4] for row in b.cases}
     before: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for ref, pref, day, type_, _ in b.events:
-        before.setdefault((pref, ref), []).append((day, type_))
+    for ref, pref, iso, type_, _ in b.events:
+        before.setdefault((pref, ref), []).append((iso, type_))
     for ref, pref, advised, leaf, recurred in b.advised:
         if recurred:
             continue
-        prior = {t for day, t in before[(pref, ref)] if day <= advised.isoformat()}
+        prior = {t for iso, t in before[(pref, ref)] if iso <= advised.isoformat()}
         hr = synth.HazardModel.hazard_ratio(
             GROUP_OF_LEAF[leaf],
             relationship[(pref, ref)] in synth.PARTNER_RELATIONSHIPS,
