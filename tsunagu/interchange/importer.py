@@ -39,7 +39,7 @@ from tqdm import tqdm
 from tsunagu.cases import timeline
 from tsunagu.cases.models import RELATIONSHIPS, SEXES, Case, Event, Person
 from tsunagu.core.audit import audit
-from tsunagu.core.fields import EncryptedTextField
+from tsunagu.core.fields import as_text, seal_rows
 from tsunagu.core.models import Region, User
 from tsunagu.interchange import format as fmt
 from tsunagu.treatment.models import Clinic
@@ -854,7 +854,7 @@ class Importer:
             "prefecture_id, station_id, ref, opened_on, relationship, created_at, created_by_id, "
             "is_open, latest_measure, latest_measure_on"
         )
-        encrypt = EncryptedTextField().get_prep_value
+        encrypt = as_text  # plaintext here; seal_rows encrypts each row bound to its ref
         prep = {name: encrypt for name in Person.PROTECTED_FIELDS}
         batch: list[tuple[int, _CaseRow]] = []
         done = set()
@@ -926,12 +926,8 @@ class Importer:
                                 prep["workplace"](e_work),
                             )
                         )
-                _bulk_insert(
-                    cursor,
-                    "cases_person",
-                    ("case_id", "role", "name", "sex", "age", "address", "phone", "workplace"),
-                    people,
-                )
+                columns = ("case_id", "role", "name", "sex", "age", "address", "phone", "workplace")
+                _bulk_insert(cursor, "cases_person", *seal_rows(Person, columns, people))
             batch.clear()
 
         for _, row in self._case_rows(check=False):
