@@ -135,11 +135,14 @@ def ordered(events: Iterable[Ev]) -> list[Ev]:
     `advice_accepted` of the same date whatever was recorded first, while a
     closure, a reopening and a second closure of one date stay in that order.
     """
-    evs = sorted(events, key=_record_key)
-    n = len(evs)
-    if n < 2:
-        return evs
+    evs = list(events)
     listed = _LISTED_RANK
+    if listed.keys() >= {ev[1] for ev in evs}:
+        # Every type listed (what a report reads): one sort does it.
+        evs.sort(key=lambda ev: (ev[0], listed[ev[1]], ev[3]))
+        return evs
+    evs.sort(key=_record_key)
+    n = len(evs)
     start = 0
     while start < n:
         day = evs[start][0]
