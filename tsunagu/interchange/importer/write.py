@@ -44,11 +44,17 @@ class Writer(ImportState):
                 # a large import appends to them (the connection's default is 2 MB).
                 with connection.cursor() as cursor:
                     cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-            self._create_stations()
-            self._insert_cases(now)
-            self._update_cases()
-            self._insert_events(now)
-            self._refresh_referrals()
+            steps = self.summary.write_steps
+            for name, step in (
+                ("stations", self._create_stations),
+                ("cases", lambda: self._insert_cases(now)),
+                ("case_updates", self._update_cases),
+                ("events", lambda: self._insert_events(now)),
+                ("referrals", self._refresh_referrals),
+            ):
+                step_started = time.monotonic()
+                step()
+                steps[name] = round(time.monotonic() - step_started, 3)
             audit(
                 actor=self.actor,
                 action="interchange.import",
@@ -192,32 +198,48 @@ class Writer(ImportState):
             for referral in referrals.select_related("case", "clinic"):
                 referral_refresh(referral)
 
-    def _insert_events(self, now: dt.datetime) -> None:
-        ops = connection.ops
-        recorded_at = ops.adapt_datetimefield_value(now)
-        actor_id = self.actor.pk if self.actor is not None and self.actor.pk else None
+    def prepare_events(self) -> None:
+        """The new events' columns, built before the write transaction: inside it,
+        only the case ids (known once the new cases are inserted) are added."""
         picks = self.unique[self.new_mask]
         types = timeline.EVENT_ORDER
         texts = self.detail_text
-        case_db = self.case_db
         day = self._day
-        bar = Progress(self.progress, len(picks), "write ")
+        ranks = self.s_rank[picks].tolist()
+        self.pending_events = (
+            self.s_case[picks],
+            [day(d) for d in self.s_date[picks].tolist()],
+            [types[r] for r in ranks],
+            ranks,
+            [texts[t] for t in self.s_detail[picks].tolist()],
+        )
+
+    def _insert_events(self, now: dt.datetime) -> None:
+        recorded_at = connection.ops.adapt_datetimefield_value(now)
+        actor_id = self.actor.pk if self.actor is not None and self.actor.pk else None
+        case_idx, days, type_names, ranks, details = self.pending_events
+        case_ids = np.frombuffer(self.case_db, dtype=np.int64)[case_idx].tolist()
+        bar = Progress(self.progress, len(case_ids), "write ")
         with connection.cursor() as cursor:
-            for start in range(0, len(picks), EVENT_BATCH):
-                chunk = picks[start : start + EVENT_BATCH]
-                rows = [
-                    (case_db[c], day(d), types[r], r, texts[t], recorded_at, actor_id)
-                    for c, d, r, t in zip(
-                        self.s_case[chunk].tolist(),
-                        self.s_date[chunk].tolist(),
-                        self.s_rank[chunk].tolist(),
-                        self.s_detail[chunk].tolist(),
+            for a in range(0, len(case_ids), EVENT_BATCH):
+                b = a + EVENT_BATCH
+                ids = case_ids[a:b]
+                rows = list(
+                    zip(
+                        ids,
+                        days[a:b],
+                        type_names[a:b],
+                        ranks[a:b],
+                        details[a:b],
+                        [recorded_at] * len(ids),
+                        [actor_id] * len(ids),
                         strict=True,
                     )
-                ]
+                )
                 _bulk_insert(cursor, "cases_event", EVENT_INSERT_COLUMNS, rows)
                 bar.bar.update(len(rows))
         bar.close()
+        self.pending_events = None
 
 
 PERSON_INSERT_COLUMNS = ("case_id", "role", "name", "sex", "age", "address", "phone", "workplace")
