@@ -16,8 +16,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tsunagu.cases import timeline
+from tsunagu.cases.models import Person
 from tsunagu.core.audit import audit
-from tsunagu.core.fields import EncryptedTextField
+from tsunagu.core.fields import as_text, seal_rows
 from tsunagu.core.models import Region
 from tsunagu.interchange.importer.base import (
     CASE_BATCH,
@@ -155,7 +156,9 @@ class Writer(ImportState):
                 for (idx, row), pk in zip(batch, ids, strict=True):
                     self.case_db[idx] = pk
                     people += person_rows(pk, row)
-                _bulk_insert(cursor, "cases_person", PERSON_INSERT_COLUMNS, people)
+                _bulk_insert(
+                    cursor, "cases_person", *seal_rows(Person, PERSON_INSERT_COLUMNS, people)
+                )
         self.pending_cases = []
 
     def _update_cases(self) -> None:
@@ -185,8 +188,8 @@ class Writer(ImportState):
     def _refresh_referrals(self) -> None:
         """Referral stages are a cache of the timeline: refresh those of the database
         cases that got new events (a new case has no referral yet)."""
+        from tsunagu.treatment.loop import referral_refresh
         from tsunagu.treatment.models import Referral
-        from tsunagu.treatment.services import referral_refresh
 
         ids = [
             self.case_db[idx]
@@ -243,12 +246,13 @@ class Writer(ImportState):
 
 
 PERSON_INSERT_COLUMNS = ("case_id", "role", "name", "sex", "age", "address", "phone", "workplace")
-_encrypt = EncryptedTextField().get_prep_value
+# Plaintext here; seal_rows encrypts each row bound to its own ref.
+_encrypt = as_text
 
 
 def person_rows(case_id: int, row: CaseRow) -> list[tuple[Any, ...]]:
-    """The `cases_person` rows of a new case (PERSON_INSERT_COLUMNS), personal
-    fields encrypted: the one place the importer encrypts."""
+    """The `cases_person` rows of a new case (PERSON_INSERT_COLUMNS), personal fields
+    as plaintext; `seal_rows` encrypts them just before the insert."""
     o_sex, o_age, o_name, o_address, o_phone = row.offender
     v_sex, v_age, v_name, v_addr, v_phone, v_work = row.victim
     enc = _encrypt

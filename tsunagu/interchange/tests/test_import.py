@@ -299,7 +299,7 @@ def test_personal_columns_are_encrypted_at_rest(tmp_path):
     with connection.cursor() as cursor:
         cursor.execute("SELECT address FROM cases_person WHERE role = 'victim'")
         (raw,) = cursor.fetchone()
-    assert raw.startswith("v1:") and "架空" not in raw
+    assert raw.startswith("v2:") and "架空" not in raw
     assert Person.objects.get(role="victim").address == "架空市1-2-3"
 
 
