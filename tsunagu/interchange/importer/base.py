@@ -25,7 +25,7 @@ from tsunagu.treatment.models import Clinic
 
 STATION_SUFFIX = "警察署"
 CASE_BATCH = 1000
-SQLITE_CACHE_KIB = 65536
+SQLITE_CACHE_KIB = 262144
 EVENT_BATCH = 5000
 OUTSIDE_SCOPE = gettext_noop("This prefecture is outside your scope.")
 # Bad rows kept for the report (the total is always counted).
@@ -226,6 +226,7 @@ class ImportState:
         self.state_measure_on: Any = None
         self.pending_cases: list[tuple[int, CaseRow]] = []
         self.pending_events: Any = None
+        self.pending_people: Any = None
 
     def _error(
         self, table: fmt.Table, line: int, column: str, reason: str, **params: object

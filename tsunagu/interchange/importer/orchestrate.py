@@ -193,6 +193,7 @@ class Importer(Validator, Matcher, Writer):
         # Everything that can be built before the write transaction is (on SQLite
         # the transaction holds the database's write lock).
         self.prepare()
+        self.prepare_people()
         self.prepare_events()
         try:
             self.write()

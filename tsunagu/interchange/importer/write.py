@@ -129,6 +129,9 @@ class Writer(ImportState):
         )
         measures = timeline.MEASURES
         pending = self.pending_cases
+        p_columns, p_rows, p_counts = self.pending_people
+        p_start = 0
+        case_db = self.case_db
         for start in range(0, len(pending), CASE_BATCH):
             batch = pending[start : start + CASE_BATCH]
             values = []
@@ -152,14 +155,16 @@ class Writer(ImportState):
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 ids = [r[0] for r in cursor.fetchall()]
-                people: list[tuple[Any, ...]] = []
-                for (idx, row), pk in zip(batch, ids, strict=True):
+                for (idx, _), pk in zip(batch, ids, strict=True):
                     self.case_db[idx] = pk
-                    people += person_rows(pk, row)
-                _bulk_insert(
-                    cursor, "cases_person", *seal_rows(Person, PERSON_INSERT_COLUMNS, people)
-                )
+                # The people's rows were sealed before the transaction, with the
+                # case's index where its id goes.
+                end = p_start + sum(p_counts[start : start + CASE_BATCH])
+                people = [(case_db[r[0]], *r[1:]) for r in p_rows[p_start:end]]
+                p_start = end
+                _bulk_insert(cursor, "cases_person", p_columns, people)
         self.pending_cases = []
+        self.pending_people = None
 
     def _update_cases(self) -> None:
         """Cached columns of cases that were in the database and got new events."""
@@ -200,6 +205,18 @@ class Writer(ImportState):
             referrals = Referral.objects.filter(case_id__in=ids[start : start + EVENT_BATCH])
             for referral in referrals.select_related("case", "clinic"):
                 referral_refresh(referral)
+
+    def prepare_people(self) -> None:
+        """The new cases' people, encrypted before the write transaction (each value
+        is bound to a fresh ref of its own row, not to the row's id)."""
+        rows: list[tuple[Any, ...]] = []
+        counts: list[int] = []
+        for idx, row in self.pending_cases:
+            mine = person_rows(idx, row)  # the case's index stands in for its id
+            rows += mine
+            counts.append(len(mine))
+        columns, sealed = seal_rows(Person, PERSON_INSERT_COLUMNS, rows)
+        self.pending_people = (columns, sealed, counts)
 
     def prepare_events(self) -> None:
         """The new events' columns, built before the write transaction: inside it,
