@@ -25,7 +25,7 @@ from tsunagu.treatment.models import Clinic
 
 STATION_SUFFIX = "警察署"
 CASE_BATCH = 1000
-SQLITE_CACHE_KIB = 262144
+SQLITE_CACHE_KIB = 65536
 EVENT_BATCH = 5000
 OUTSIDE_SCOPE = gettext_noop("This prefecture is outside your scope.")
 # Bad rows kept for the report (the total is always counted).
@@ -71,6 +71,7 @@ class ImportSummary:
     error_examples: dict[str, list[fmt.RowError]] = field(default_factory=dict)
     rows_skipped: int = 0
     write_seconds: float = 0.0  # time inside the write transaction
+    write_cpu_seconds: float = 0.0  # CPU time of this process inside it
     analyze_seconds: float = 0.0
     write_steps: dict[str, float] = field(default_factory=dict)  # seconds per write step
     files: dict[str, str] = field(default_factory=dict)

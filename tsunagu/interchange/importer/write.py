@@ -38,7 +38,7 @@ class Writer(ImportState):
         SQLite) is kept in `summary.write_seconds`."""
         now = timezone.now()
         big = connection.vendor == "sqlite" and len(self.s_case) > 100_000
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), time.process_time()
         with transaction.atomic():
             if big:
                 # A larger page cache keeps the event indexes' pages in memory while
@@ -70,6 +70,7 @@ class Writer(ImportState):
                 counts=self.summary.counts(),
             )
         self.summary.write_seconds = time.monotonic() - started
+        self.summary.write_cpu_seconds = time.process_time() - cpu_started
         if big:
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size = -2000")
