@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tsunagu.core import mfa_views, views
+from tsunagu.core import account_views, mfa_views, views
 
 app_name = "core"
 urlpatterns = [
@@ -29,4 +29,18 @@ urlpatterns = [
     path("users/new/", views.user_new, name="user_new"),
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
     path("users/<int:pk>/password/", views.user_password, name="user_password"),
+    path(
+        "users/<int:pk>/sign-out-everywhere/",
+        account_views.sign_out_everywhere,
+        name="user_sign_out_everywhere",
+    ),
+    path(
+        "users/<int:pk>/second-factor-reset/",
+        account_views.second_factor_reset,
+        name="user_second_factor_reset",
+    ),
+    path("approvals/", account_views.approvals, name="approvals"),
+    path("approvals/<int:pk>/approve/", account_views.approval_approve, name="approval_approve"),
+    path("approvals/<int:pk>/reject/", account_views.approval_reject, name="approval_reject"),
+    path("account/password/", account_views.own_password, name="own_password"),
 ]

@@ -75,7 +75,10 @@ def test_case_pages_answer_404_outside_the_prefecture_and_to_other_roles(
         assert_no_markers(response.content, VICTIM_MARKERS + (OFFENDER_NAME,))
     assert tokyo_case.events.count() == 1
     assert tokyo_case.people.count() == 2
-    assert AuditEvent.objects.count() == audit_before
+    # Nothing written but the denials themselves, one per refused request.
+    denials = AuditEvent.objects.filter(action="access.denied").count()
+    assert AuditEvent.objects.count() == audit_before + denials
+    assert denials == len(_urls(tokyo_case))
 
 
 @access_test("cases:list", "cases:new")
@@ -168,8 +171,9 @@ def test_case_list_query_budget_does_not_grow_with_cases(
     for i in range(30):
         make_case(officer_tokyo, ref=f"Q-{i:03d}")
     client.force_login(officer_tokyo)
-    # session, user, region (prefecture), stations, relationship codes ×2, count, page
-    with django_assert_max_num_queries(10):
+    # session, user, region (prefecture), stations, relationship codes ×2, count, page,
+    # and the audited list read (chain head locked, event, head moved)
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("cases:list"), {"status": "open", "q": "Q-"})
     assert len(response.context["rows"]) == 30
 
