@@ -18,6 +18,7 @@ from django.db import connection
 from tsunagu.cases import services
 from tsunagu.cases.models import Case
 from tsunagu.core.models import Region, Role, User
+from tsunagu.testing import install_test_login
 from tsunagu.testing.builders import (
     OFFENDER_NAME,
     PASSWORD,
@@ -26,7 +27,10 @@ from tsunagu.testing.builders import (
     VICTIM_PHONE,
     VICTIM_WORKPLACE,
 )
-from tsunagu.treatment.models import Clinic
+from tsunagu.treatment.models import Clinic, ClinicStaff
+
+# force_login signs a test client in with both factors (tsunagu.testing).
+install_test_login()
 
 
 @pytest.fixture(autouse=True)
@@ -94,6 +98,12 @@ def _user(username: str, role: str, region: Region | None = None, **extra: Any) 
     return user
 
 
+def _clinician(username: str, clinic: Clinic) -> User:
+    user = _user(username, Role.CLINICIAN)
+    ClinicStaff.objects.create(user=user, clinic=clinic)
+    return user
+
+
 @pytest.fixture
 def officer_tokyo(tokyo: Region) -> User:
     return _user("officer-tokyo", Role.OFFICER, Region.objects.get(code="13-003"))
@@ -128,12 +138,12 @@ def clinic_osaka(osaka: Region) -> Clinic:
 
 @pytest.fixture
 def clinician_tokyo(clinic_tokyo: Clinic) -> User:
-    return _user("clinician-tokyo", Role.CLINICIAN, None, clinic=clinic_tokyo)
+    return _clinician("clinician-tokyo", clinic_tokyo)
 
 
 @pytest.fixture
 def clinician_osaka(clinic_osaka: Clinic) -> User:
-    return _user("clinician-osaka", Role.CLINICIAN, None, clinic=clinic_osaka)
+    return _clinician("clinician-osaka", clinic_osaka)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from tsunagu.cases import labels, services, timeline
 from tsunagu.cases.filters import DateInput, relationship_choices
 from tsunagu.cases.models import Person
+from tsunagu.core import stepup
 from tsunagu.core.models import Code, Region
 
 
@@ -204,12 +205,19 @@ class CorrectForm(forms.Form):
 class RevealForm(forms.Form):
     """Reveal a victim's protected fields: the reason is written to the audit log."""
 
+    reason_category = stepup.category_field()
     reason = forms.CharField(
         label=_("Reason for revealing"),
         min_length=5,
         max_length=500,
         help_text=_("Written to the audit log with your name."),
     )
+
+    def clean_reason(self) -> str:
+        problem = stepup.validate_reason(self.cleaned_data["reason"])
+        if problem:
+            raise forms.ValidationError(problem)
+        return str(self.cleaned_data["reason"])
 
 
 class AsOfForm(forms.Form):

@@ -104,7 +104,14 @@ REJECTION_REASONS = ("sees_no_need", "blames_victim", "cost", "time", "distrust"
 ARREST_KINDS = ("stalking", "order_violation", "other")
 RECURRENCE_KINDS = ("same_victim", "new_victim")
 
+# The leaves of the programme report's tree (DESIGN §4), and the branches above them.
 LEAVES = ("completed", "continuing", "halted", "scheduled", "not_needed", "rejected", "undecided")
+RECEIVED_LEAVES = ("completed", "continuing", "halted")
+ACCEPTED_LEAVES = (*RECEIVED_LEAVES, "scheduled", "not_needed")
+NOT_FINISHED_LEAVES = ("continuing", "halted")
+# The measures the annual statistics count (DESIGN §5), which the case list's
+# "had a measure" filter knows too: the police measures but consultations, and advice.
+COUNTED_MEASURES = (*(m for m in MEASURES if m != "consultation"), "treatment_advised")
 
 
 class Ev(NamedTuple):
@@ -254,6 +261,13 @@ class Classification:
 _TREATMENT = frozenset(("treatment_started", "treatment_completed", "treatment_halted"))
 _ANSWERS = frozenset(
     ("advice_accepted", "advice_rejected", "appointment_scheduled", "assessed_not_needed")
+)
+# The event types `classify` reads: other events never decide a leaf.
+CLASSIFYING_TYPES: tuple[str, ...] = (
+    "treatment_advised",
+    *sorted(_ANSWERS, key=EVENT_ORDER.index),
+    *sorted(_TREATMENT, key=EVENT_ORDER.index),
+    "recurrence",
 )
 _TREATMENT_LEAF = {
     "treatment_started": "continuing",  # a restart after a halt continues

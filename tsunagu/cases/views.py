@@ -25,6 +25,7 @@ from tsunagu.cases import forms, labels, pages, refusals, services, timeline
 from tsunagu.cases.filters import CaseFilterForm, relationship_choices
 from tsunagu.cases.models import Case, Event, Person
 from tsunagu.cases.police import police_case
+from tsunagu.core import stepup
 from tsunagu.core.access import AuthedRequest, get_for_user
 
 PAGE_SIZE = 50
@@ -257,14 +258,24 @@ def victim_reveal(request: AuthedRequest, pk: int, person_pk: int) -> HttpRespon
     """Show a victim's protected fields once, after a reason; the service audits it."""
     case = _get_case(request, pk)
     person = get_for_user(Person, request.user, person_pk, case=case, role=Person.Role.VICTIM)
+    # Step-up (core.stepup): a second factor within 5 minutes, else back here after it.
+    blocked = stepup.guard(
+        request, reverse("cases:detail", args=[case.pk]) + f"#victim-{person.pk}"
+    )
+    if blocked:
+        return blocked
     form = forms.RevealForm(request.POST, prefix=f"reveal{person.pk}")
     status = 400
     extra: dict[str, Any] = {"reveal_forms": {person.pk: form}}
-    if form.is_valid():
+    over_limit = stepup.limit_error(request.user) if form.is_valid() else None
+    if over_limit:
+        form.add_error(None, over_limit)
+    elif form.is_valid():
         try:
-            fields = services.victim_reveal(
-                actor=request.user, person=person, reason=form.cleaned_data["reason"]
+            reason = stepup.reason_text(
+                form.cleaned_data["reason_category"], form.cleaned_data["reason"]
             )
+            fields = services.victim_reveal(actor=request.user, person=person, reason=reason)
         except services.ServiceError as err:
             refusals.add_to_form(form, err)
         else:

@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tsunagu.core import stepup
+
 
 class UploadForm(forms.Form):
     """Either the two CSV files or one XLSX workbook."""
@@ -55,6 +57,7 @@ class ExportForm(forms.Form):
     include_personal = forms.BooleanField(
         label=_("Include personal columns (names, victim address and phone)"), required=False
     )
+    reason_category = stepup.category_field(required=False)
     reason = forms.CharField(
         label=_("Reason (required for personal columns; written to the audit log)"),
         required=False,
@@ -68,4 +71,11 @@ class ExportForm(forms.Form):
             self.add_error(
                 "reason", _("Give the reason for exporting personal data (at least 5 characters).")
             )
+        elif data.get("include_personal"):
+            # Step-up rules (core.stepup): a purpose and a real reason.
+            problem = stepup.validate_reason(data.get("reason") or "")
+            if problem:
+                self.add_error("reason", problem)
+            if not data.get("reason_category"):
+                self.add_error("reason_category", stepup.PURPOSE_MISSING)
         return data

@@ -24,10 +24,12 @@ from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tsunagu.core import stepup
 from tsunagu.core.access import AuthedRequest
 from tsunagu.core.models import Region
 from tsunagu.interchange import format as fmt
@@ -186,8 +188,19 @@ def export_download(request: AuthedRequest) -> HttpResponse:
     """Download the prefecture's cases in the interchange format (audited)."""
     prefecture = _prefecture(request)
     form = ExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["include_personal"]:
+        # Step-up (core.stepup): a second factor within 5 minutes and the daily limit.
+        blocked = stepup.guard(request, reverse("interchange:export"))
+        if blocked:
+            return blocked
+        over_limit = stepup.limit_error(request.user)
+        if over_limit:
+            form.add_error(None, over_limit)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        reason = data["reason"].strip()
+        if data["include_personal"]:
+            reason = stepup.reason_text(data["reason_category"], reason)
         stamp = timezone.localdate().strftime("%Y%m%d")
         name = f"tsunagu-{prefecture.code}-{stamp}"
         with tempfile.TemporaryDirectory(dir=_uploads()) as tmp:
@@ -197,7 +210,7 @@ def export_download(request: AuthedRequest) -> HttpResponse:
                 user=request.user,
                 file_format=data["file_format"],
                 include_personal=data["include_personal"],
-                reason=data["reason"].strip(),
+                reason=reason,
             )
             payload, filename, content_type = package_download(
                 summary.files, name, data["file_format"]

@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from tsunagu.cases import timeline
 from tsunagu.core.models import Region
 from tsunagu.reports import charts
 from tsunagu.reports.labels import (
@@ -91,15 +92,7 @@ def programme_csv(report: Report) -> str:
 
 def by_prefecture_table(report: Report, names: dict[str, str]) -> Table:
     """The by-prefecture leaves as a table with margins (for a public release)."""
-    leaves = (
-        "completed",
-        "continuing",
-        "halted",
-        "scheduled",
-        "not_needed",
-        "rejected",
-        "undecided",
-    )
+    leaves = timeline.LEAVES
     return Table(
         key="programme_by_prefecture",
         title=_("Advice episodes by prefecture"),

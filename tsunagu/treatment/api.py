@@ -8,9 +8,10 @@ police are shown passes through `derive.police_view`, as on the pages.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
@@ -366,7 +367,8 @@ def treatment_referrals(
         "page": current.number,
         "pages": paginator.num_pages,
         "results": [
-            _referral_out(r, user) for r in panels.referral_rows(current.object_list, user)
+            _referral_out(r, user)
+            for r in panels.referral_rows(cast(QuerySet[Referral], current.object_list), user)
         ],
     }
 

@@ -19,3 +19,8 @@ class TreatmentConfig(AppConfig):
         labels.DETAIL_READERS.update(DETAIL_READERS)
         pages.register_case_panel("treatment/_case_panel.html", panels.case_panel_context)
         pages.register_home_panel("treatment/_officer_home.html", panels.officer_home_context)
+
+        from tsunagu.core import affiliations
+        from tsunagu.treatment.staff import ClinicAffiliation
+
+        affiliations.register(ClinicAffiliation())

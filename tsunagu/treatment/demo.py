@@ -18,7 +18,7 @@ from tsunagu.cases.models import Case
 from tsunagu.cases.services import PersonData, case_open, event_record
 from tsunagu.core.models import Region, User
 from tsunagu.treatment import loop
-from tsunagu.treatment.models import Clinic, Referral
+from tsunagu.treatment.models import Clinic, ClinicStaff, Referral
 
 SELF_PAY = "自費診療（初診 5,000〜8,000円程度、以後1回 3,000〜5,000円）。"
 SUBSIDY = "都の補助制度により初回から3回までの診療費は本人負担なし。"
@@ -145,9 +145,10 @@ def load(stdout: TextIO) -> None:
     with transaction.atomic():
         clinics = _clinics()
     clinician = User.objects.filter(username="clinician-tokyo").first()
-    if clinician is not None and clinician.clinic_id != clinics["13-C001"].pk:
-        User.objects.filter(pk=clinician.pk).update(clinic=clinics["13-C001"])
-        clinician.refresh_from_db()
+    if clinician is not None:
+        ClinicStaff.objects.update_or_create(
+            user=clinician, defaults={"clinic": clinics["13-C001"]}
+        )
     officer = User.objects.filter(username="officer-tokyo").first()
     if officer is None or clinician is None:
         stdout.write("Treatment demo: demo users missing, no demo cases.\n")

@@ -6,8 +6,8 @@ supervisor changes its clinics.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -15,9 +15,17 @@ from django.utils.translation import gettext_noop as _
 
 from tsunagu.cases.models import Event
 from tsunagu.cases.services import ServiceError
+from tsunagu.core import services as accounts
 from tsunagu.core.audit import audit
 from tsunagu.core.models import Region, Role, User
-from tsunagu.treatment.models import MAX_MONTHLY_CAPACITY, Clinic, Referral
+from tsunagu.treatment.models import (
+    MAX_MONTHLY_CAPACITY,
+    Clinic,
+    ClinicStaff,
+    Referral,
+    clinic_id_of,
+    clinic_of,
+)
 
 CLINIC_FIELDS = (
     "name",
@@ -110,7 +118,7 @@ def clinic_delete(*, actor: User, clinic: Clinic) -> None:
             raise ServiceError(
                 _("This clinic has referrals: mark it as not accepting instead."), "accepting"
             )
-        if User.objects.filter(clinic=clinic).exists():
+        if ClinicStaff.objects.filter(clinic=clinic).exists():
             raise ServiceError(_("Detach the clinic's accounts first."), "user")
         audit(
             actor=actor,
@@ -122,41 +130,32 @@ def clinic_delete(*, actor: User, clinic: Clinic) -> None:
         clinic.delete()
 
 
+def _account_write(write: Any, **kwargs: Any) -> Any:
+    """Call the account service (`core.services`), the one way accounts are created
+    and re-placed (one audit action each: `user.create`, `user.update`); its
+    refusals become this app's ServiceError on the same field."""
+    try:
+        return write(**kwargs)
+    except accounts.AccountError as exc:
+        raise ServiceError(exc.message, exc.field or "user", code="account") from exc
+
+
 def clinic_attach(*, actor: User, clinic: Clinic, user: User) -> None:
     """Attach an existing clinician account (without a clinic, or of this prefecture's)."""
     _supervisor_of(actor, clinic.prefecture_id)
     if not user.is_clinician:
         raise ServiceError(_("Only clinician accounts can be attached to a clinic."), "user")
-    if user.clinic_id and user.clinic_id != clinic.pk:
-        other = Clinic.objects.get(pk=user.clinic_id)
-        if other.prefecture_id != clinic.prefecture_id:
-            raise ServiceError(_("This account belongs to another prefecture's clinic."), "user")
-    with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(clinic=clinic)
-        user.clinic = clinic
-        audit(
-            actor=actor,
-            action="clinic.attach",
-            obj=clinic,
-            prefecture=clinic.prefecture,
-            user=user.username,
-        )
+    current = clinic_of(user)
+    if current is not None and current.prefecture_id != clinic.prefecture_id:
+        raise ServiceError(_("This account belongs to another prefecture's clinic."), "user")
+    _account_write(accounts.user_update, actor=actor, user=user, clinic=clinic)
 
 
 def clinic_detach(*, actor: User, clinic: Clinic, user: User) -> None:
     _supervisor_of(actor, clinic.prefecture_id)
-    if user.clinic_id != clinic.pk:
+    if clinic_id_of(user) != clinic.pk:
         raise ServiceError(_("This account is not attached to the clinic."), "user")
-    with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(clinic=None)
-        user.clinic = None
-        audit(
-            actor=actor,
-            action="clinic.detach",
-            obj=clinic,
-            prefecture=clinic.prefecture,
-            user=user.username,
-        )
+    _account_write(accounts.user_update, actor=actor, user=user, clinic=None)
 
 
 @dataclass
@@ -168,29 +167,18 @@ class NewAccount:
 def clinic_create_clinician(
     *, actor: User, clinic: Clinic, username: str, full_name: str = ""
 ) -> NewAccount:
-    """Create a clinician account for the clinic with a temporary password (shown once)."""
+    """Create a clinician account for the clinic with a temporary password (shown once,
+    to be changed at the first sign-in), through the one account service."""
     _supervisor_of(actor, clinic.prefecture_id)
-    username = username.strip()
-    if not username:
-        raise ServiceError(_("A user name is required."), "username")
-    password = secrets.token_urlsafe(12)
     last, _sep, first = full_name.strip().partition(" ")
-    with transaction.atomic():
-        if User.objects.filter(username=username).exists():
-            raise ServiceError(_("This user name is taken."), "username")
-        user = User.objects.create_user(
-            username,
-            password=password,
-            role=Role.CLINICIAN,
-            clinic=clinic,
-            last_name=last,
-            first_name=first,
-        )
-        audit(
-            actor=actor,
-            action="clinic.create_clinician",
-            obj=clinic,
-            prefecture=clinic.prefecture,
-            user=username,
-        )
-    return NewAccount(user, password)
+    result = _account_write(
+        accounts.user_create,
+        actor=actor,
+        username=username,
+        role=Role.CLINICIAN,
+        clinic=clinic,
+        last_name=last,
+        first_name=first,
+    )
+    assert result.password is not None  # the supervisor's own clinic: applied at once
+    return NewAccount(result.user, result.password)

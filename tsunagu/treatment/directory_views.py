@@ -44,7 +44,7 @@ def clinic_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     clinic_with_load = Clinic.objects.with_load().get(pk=clinic.pk)
     context: dict[str, Any] = {
         "clinic": clinic_with_load,
-        "staff": User.objects.filter(clinic=clinic).order_by("username"),
+        "staff": User.objects.filter(clinic_staff__clinic=clinic).order_by("username"),
         "stations": clinic.nearest_stations.all(),
     }
     if request.user.is_supervisor:
@@ -135,7 +135,9 @@ def clinic_staff(request: AuthedRequest, pk: int) -> HttpResponse:
         elif op == "detach":
             raw = request.POST.get("user", "")
             member = (
-                User.objects.filter(clinic=clinic, pk=int(raw)).first() if raw.isdigit() else None
+                User.objects.filter(clinic_staff__clinic=clinic, pk=int(raw)).first()
+                if raw.isdigit()
+                else None
             )
             if member is None:
                 raise Http404
@@ -159,7 +161,7 @@ def clinic_staff(request: AuthedRequest, pk: int) -> HttpResponse:
     except ServiceError as err:
         target = context["attach_form"] if op == "attach" else context["new_form"]
         refusals.add_to_form(target, err)
-    context["staff"] = User.objects.filter(clinic=clinic).order_by("username")
+    context["staff"] = User.objects.filter(clinic_staff__clinic=clinic).order_by("username")
     status = 400 if any(f.errors for f in (context["attach_form"], context["new_form"])) else 200
     # The temporary password is shown in this one response and never stored in clear.
     return render(request, "treatment/clinic_detail.html", context, status=status)

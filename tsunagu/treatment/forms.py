@@ -309,8 +309,11 @@ class AttachForm(forms.Form):
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = (
             User.objects.filter(role=Role.CLINICIAN, is_active=True)
-            .filter(Q(clinic__isnull=True) | Q(clinic__prefecture_id=clinic.prefecture_id))
-            .exclude(clinic=clinic)
+            .filter(
+                Q(clinic_staff__isnull=True)
+                | Q(clinic_staff__clinic__prefecture_id=clinic.prefecture_id)
+            )
+            .exclude(clinic_staff__clinic=clinic)
             .order_by("username")
         )
 

@@ -29,6 +29,7 @@ from tsunagu.treatment.models import (
     FollowUp,
     FollowUpPolicy,
     Referral,
+    clinic_id_of,
 )
 
 __all__ = ["ServiceError"]
@@ -118,7 +119,7 @@ def advice_respond(
         )
     except ServiceError as err:
         if err.field == "detail":
-            raise ServiceError(err.message, "reason") from err
+            raise ServiceError(err.msgid, "reason", err.code, err.params) from err
         raise
 
 
@@ -143,7 +144,7 @@ def consent_record(
         raise ServiceError(_("Choose the direction of the consent."), "direction")
     if actor.is_clinician:
         if direction != derive.CLINIC_TO_POLICE or not (
-            actor.clinic_id and Referral.objects.filter(case=case, clinic=actor.clinic).exists()
+            Referral.objects.filter(case=case, clinic__staff__user_id=actor.pk).exists()
         ):
             raise ServiceError(_("You may not record this consent."), "direction")
     else:
@@ -268,7 +269,7 @@ def referral_act(
     """A clinician's step on their clinic's referral (acknowledge … complete, halt)."""
     if action not in CLINIC_ACTIONS:
         raise ServiceError(_("Unknown action."), "action")
-    if not actor.is_clinician or actor.clinic_id != referral.clinic_id:
+    if not actor.is_clinician or clinic_id_of(actor) != referral.clinic_id:
         raise ServiceError(_("Only the clinic's staff can record this."), "action")
     _not_future(date)
     if date < referral.sent_on:
@@ -314,7 +315,7 @@ def referral_act(
 
 def referral_contact_answered(*, actor: User, referral: Referral, date: dt.date) -> None:
     """The clinic says it has contacted the police about their latest request."""
-    if not actor.is_clinician or actor.clinic_id != referral.clinic_id:
+    if not actor.is_clinician or clinic_id_of(actor) != referral.clinic_id:
         raise ServiceError(_("Only the clinic's staff can record this."), "action")
     _not_future(date)
     with transaction.atomic():

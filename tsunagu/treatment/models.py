@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,8 +25,8 @@ class ClinicQuerySet(models.QuerySet["Clinic"]):
             return self.none()
         if user.is_police and user.prefecture_id:
             return self.filter(prefecture_id=user.prefecture_id)
-        if user.is_clinician and user.clinic_id:
-            return self.filter(pk=user.clinic_id)
+        if user.is_clinician:
+            return self.filter(staff__user_id=user.pk)
         return self.none()
 
     def with_load(self, day: dt.date | None = None) -> ClinicQuerySet:
@@ -90,8 +91,8 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
             return self.none()
         if user.is_police and user.prefecture_id:
             return self.filter(case__prefecture_id=user.prefecture_id)
-        if user.is_clinician and user.clinic_id:
-            return self.filter(clinic_id=user.clinic_id)
+        if user.is_clinician:
+            return self.filter(clinic__staff__user_id=user.pk)
         return self.none()
 
 
@@ -258,3 +259,41 @@ class FollowUp(models.Model):
     def detail(self) -> str:
         """The event detail of this follow-up: "kind|due date"."""
         return f"{self.source_type}|{self.due_on.isoformat()}"
+
+
+class ClinicStaff(models.Model):
+    """A clinician's clinic: which cooperating clinic an account works at.
+
+    Declared here, not on the user, so that `core` names no other app; the
+    account service reaches it through `tsunagu.treatment.staff` (an affiliation
+    registered with `core.affiliations`). One clinic per account.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="clinic_staff",
+        verbose_name=_("user"),
+    )
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="staff", verbose_name=_("clinic")
+    )
+
+    class Meta:
+        verbose_name = _("clinic staff")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.clinic_id}"
+
+
+def clinic_id_of(user: Any) -> int | None:
+    """The pk of the clinic a clinician works at, or None (one query)."""
+    if not getattr(user, "pk", None):
+        return None
+    return ClinicStaff.objects.filter(user_id=user.pk).values_list("clinic_id", flat=True).first()
+
+
+def clinic_of(user: Any) -> Clinic | None:
+    """The clinic a clinician works at, or None."""
+    pk = clinic_id_of(user)
+    return Clinic.objects.filter(pk=pk).first() if pk is not None else None

@@ -7,11 +7,12 @@ pages are `treatment.directory_views`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms as djforms
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -307,7 +308,7 @@ def referral_list(request: AuthedRequest) -> HttpResponse:
         request,
         "treatment/referral_list.html",
         {
-            "rows": panels.referral_rows(page.object_list, request.user),
+            "rows": panels.referral_rows(cast(QuerySet[Referral], page.object_list), request.user),
             "page": page,
             "stage": stage,
             "stages": panels.FILTER_STAGES,

@@ -32,7 +32,10 @@ def _urls(case: Case) -> list[tuple[str, str, dict]]:
         (
             "post",
             reverse("cases:reveal", args=[case.pk, victim.pk]),
-            {f"reveal{victim.pk}-reason": "checking the address"},
+            {
+                f"reveal{victim.pk}-reason": "checking the address",
+                f"reveal{victim.pk}-reason_category": "contact",
+            },
         ),
         (
             "post",
@@ -213,12 +216,19 @@ def test_reveal_asks_a_reason_then_shows_fields_once_and_audits_without_plaintex
     assert_no_markers(refused.content, VICTIM_MARKERS)
     assert not AuditEvent.objects.filter(action="person.reveal").exists()
 
-    shown = client.post(url, {f"reveal{victim.pk}-reason": "Protective visit planned"})
+    shown = client.post(
+        url,
+        {
+            f"reveal{victim.pk}-reason": "Protective visit planned",
+            f"reveal{victim.pk}-reason_category": "contact",
+        },
+    )
     assert shown.status_code == 200
     assert VICTIM_ADDRESS in shown.content.decode()
     assert "no-store" in shown["Cache-Control"]
     event = AuditEvent.objects.get(action="person.reveal")
-    assert event.reason == "Protective visit planned" and event.actor == officer_tokyo
+    assert event.reason.endswith("Protective visit planned") and event.actor == officer_tokyo
+    assert event.reason.startswith("[contact]")
     stored = f"{event.detail} {event.reason} {event.object_id}"
     assert_no_markers(stored, VICTIM_MARKERS)
 

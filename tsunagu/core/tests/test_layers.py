@@ -13,10 +13,9 @@ import tsunagu
 
 ROOT = Path(tsunagu.__file__).parent
 LAYER = {"core": 0, "cases": 1, "treatment": 2, "interchange": 3, "reports": 3}
-# Edges waiting for their fix elsewhere: core names the clinic through the user's
-# relation (`User.clinic`) and its account form. Remove this once the relation is
-# declared by treatment.
-ALLOWED: set[tuple[str, str]] = {("core", "treatment")}
+# Edges waiting for their fix elsewhere (none: a clinician's clinic is declared by
+# treatment, `treatment.ClinicStaff`, and reaches core as an affiliation).
+ALLOWED: set[tuple[str, str]] = set()
 
 
 def _app_of(module: str) -> str | None:

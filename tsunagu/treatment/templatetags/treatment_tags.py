@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django import template
 from django.utils.functional import Promise
@@ -45,7 +46,7 @@ def _condition(detail: str) -> str:
     return f"{text} → {expiry.isoformat()}" if expiry else text
 
 
-def _coded(table: dict[str, Promise]) -> Callable[[str], str]:
+def _coded(table: Mapping[str, Any]) -> Callable[[str], str]:
     return lambda detail: str(table.get(detail, detail))
 
 

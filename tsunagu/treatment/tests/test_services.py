@@ -10,7 +10,7 @@ from tsunagu.cases.services import ServiceError
 from tsunagu.core.models import AuditEvent, User
 from tsunagu.testing.builders import D, accepted, advised, referred, started
 from tsunagu.treatment import directory, loop
-from tsunagu.treatment.models import Clinic, FollowUp, Referral
+from tsunagu.treatment.models import Clinic, FollowUp, Referral, clinic_of
 
 pytestmark = pytest.mark.django_db
 
@@ -232,7 +232,8 @@ def test_supervisor_creates_clinician_with_temporary_password(
         actor=supervisor_tokyo, clinic=clinic_tokyo, username="dr-kato", full_name="加藤 医師"
     )
     assert account.user.check_password(account.password)
-    assert account.user.clinic == clinic_tokyo
+    assert clinic_of(account.user) == clinic_tokyo
+    assert account.user.must_change_password
     assert account.password not in str(list(AuditEvent.objects.values_list("detail", flat=True)))
 
 
