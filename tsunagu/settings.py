@@ -112,6 +112,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tsunagu.core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -122,6 +123,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tsunagu.core.busy.BusyDatabaseMiddleware",
+    "tsunagu.core.replica.ReplicaMiddleware",
     "csp.middleware.CSPMiddleware",
     "tsunagu.core.middleware.LoginRequiredMiddleware",
     # Idle and absolute session timeouts, the second-factor gate, no-store.
@@ -153,11 +156,19 @@ TEMPLATES = [
     }
 ]
 
+# A write waits this long for a lock held by another writer (SQLite's busy handler
+# retries meanwhile; PostgreSQL's lock_timeout), then answers 503 with Retry-After.
+LOCK_WAIT_SECONDS = env_int("LOCK_WAIT", 5)
+BUSY_RETRY_AFTER = env_int("BUSY_RETRY_AFTER", 5)
+
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("TSUNAGU_DATABASE_URL must be a postgres:// URL")
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c lock_timeout={LOCK_WAIT_SECONDS * 1000}"
+    )
 else:
     DATABASES = {
         "default": {
@@ -167,13 +178,33 @@ else:
                 # IMMEDIATE: a write transaction takes the lock when it starts, so a
                 # check of the derived state and the write that follows cannot race.
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                "timeout": LOCK_WAIT_SECONDS,
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
                 ),
             },
         }
     }
+
+# A streaming read replica of the PostgreSQL primary: reports, statistics and
+# evaluation read from it (tsunagu.core.replica); everything else uses the primary.
+REPLICA_URL = env("REPLICA_URL")
+if REPLICA_URL:
+    if not DATABASE_URL:
+        raise ImproperlyConfigured("TSUNAGU_REPLICA_URL needs TSUNAGU_DATABASE_URL (PostgreSQL)")
+    DATABASES["replica"] = dj_database_url.parse(REPLICA_URL, conn_max_age=60)
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("TSUNAGU_REPLICA_URL must be a postgres:// URL")
+    # Tests never create a second database: the replica mirrors the primary.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["tsunagu.core.replica.ReplicaRouter"]
+REPLICA_PATHS = env_list("REPLICA_PATHS", "/reports/,/api/v1/reports/,/evaluation/")
+# Pages that list what the user has just done stay on the primary.
+REPLICA_EXCLUDED_PATHS = env_list("REPLICA_EXCLUDED_PATHS", "/reports/releases/")
+
+# Uploads waiting for confirmation: a folder all app hosts share (NFS or similar)
+# when several hosts serve behind one proxy.
+UPLOAD_DIR = Path(env("UPLOAD_DIR", str(DATA_DIR / "interchange-uploads"))).resolve()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
@@ -330,6 +361,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }
 
+# Largest file the import page and API accept, in MB.
+UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 200)
 # Working days a clinic has to acknowledge a referral before it shows as overdue.
 REFERRAL_ANSWER_DAYS = env_int("REFERRAL_ANSWER_DAYS", 5)
 # Public-release tables hide counts from 1 to this threshold.
