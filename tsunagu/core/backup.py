@@ -403,7 +403,7 @@ def _verify_decryption(report: RestoreReport) -> None:
             if not isinstance(fld, EncryptedTextField):
                 continue
             table, column = quote(model._meta.db_table), quote(fld.column)
-            ref = quote(model._meta.get_field(fld.bound_by).column)
+            ref = quote(fld.bound_by)  # the row ref binding the value (core/fields.py)
             with conn.cursor() as cursor:
                 cursor.execute(
                     f"SELECT {column}, {ref} FROM {table} WHERE {column} <> '' "  # noqa: S608
