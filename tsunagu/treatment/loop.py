@@ -1,5 +1,8 @@
 """Writes of the treatment loop: each a function under one transaction, audited in it.
 
+Advice, consent, referral and its steps, recurrence, conditions and follow-ups.
+The clinic directory (clinics and their staff) is `treatment.directory`.
+
 Every step is a timeline event recorded through `cases.services.event_record`,
 which checks it against the state derived at its date. The case row is locked
 first, so the loop's own checks (this referral is the current one, consent is
@@ -9,11 +12,8 @@ on file) and the event that follows cannot race with another user's write.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop as _
 
@@ -21,37 +21,30 @@ from tsunagu.cases import timeline
 from tsunagu.cases.models import Case, Event
 from tsunagu.cases.services import ServiceError, event_record
 from tsunagu.core.audit import audit
-from tsunagu.core.models import Region, Role, User
+from tsunagu.core.models import Region, User
 from tsunagu.treatment import derive, workdays
 from tsunagu.treatment.models import (
-    MAX_MONTHLY_CAPACITY,
     Advice,
     Clinic,
     FollowUp,
     FollowUpPolicy,
     Referral,
+    clinic_id_of,
 )
 
 __all__ = ["ServiceError"]
 
 # Refusals are English msgids (marked for the catalog, not translated here), like the
-# timeline's: pages translate them when they show them (views.refusal_text).
+# timeline's: pages translate them when they show them (cases.refusals).
 
 ADVICE_METHODS = ("in_person", "phone", "leaflet")
 # Also the API's answer for an unknown user name (the same answer: no enumeration).
 NOT_AN_OFFICER_HERE = _("Choose an officer of this prefecture.")
 CONSENT_METHODS = ("written", "verbal")
 RECURRENCE_SIGNS = ("contact_report", "warning", "prohibition_order", "arrest")
-CLINIC_ACTIONS = (
-    "acknowledge",
-    "schedule",
-    "not_needed",
-    "start",
-    "session",
-    "complete",
-    "halt",
-)
-_ACTION_EVENT = {
+# The clinician's steps on a referral and the event each records (the state
+# machine, `timeline.TRANSITIONS`, says when each is allowed).
+CLINIC_ACTIONS: dict[str, str] = {
     "acknowledge": "referral_acknowledged",
     "schedule": "appointment_scheduled",
     "not_needed": "assessed_not_needed",
@@ -126,7 +119,7 @@ def advice_respond(
         )
     except ServiceError as err:
         if err.field == "detail":
-            raise ServiceError(err.message, "reason") from err
+            raise ServiceError(err.msgid, "reason", err.code, err.params) from err
         raise
 
 
@@ -151,7 +144,7 @@ def consent_record(
         raise ServiceError(_("Choose the direction of the consent."), "direction")
     if actor.is_clinician:
         if direction != derive.CLINIC_TO_POLICE or not (
-            actor.clinic_id and Referral.objects.filter(case=case, clinic=actor.clinic).exists()
+            Referral.objects.filter(case=case, clinic__staff__user_id=actor.pk).exists()
         ):
             raise ServiceError(_("You may not record this consent."), "direction")
     else:
@@ -200,7 +193,7 @@ def referral_send(
             # The stage named in a refusal would tell the police what the withdrawn
             # clinic-to-police consent hides.
             hidden = timeline.consent_withdrawn_on(events, derive.CLINIC_TO_POLICE)
-            if hidden is not None and err.message.startswith("Not possible at the referral"):
+            if hidden is not None and err.code == timeline.STAGE_REFUSED:
                 raise ServiceError(
                     _(
                         "The clinic has not closed the current referral; its status is not "
@@ -219,10 +212,11 @@ def referral_send(
                     answer_due=workdays.answer_due(date),
                     summary=summary,
                     sent_by=actor,
-                    stage="sent",
                 )
         except IntegrityError as exc:
             raise ServiceError(_("This referral was already sent."), "clinic") from exc
+        referrals_refresh(case)
+        referral.refresh_from_db(fields=["stage", "police_stage", "is_current"])
         audit(
             actor=actor,
             action="referral.send",
@@ -234,23 +228,33 @@ def referral_send(
     return referral
 
 
-def referral_refresh(referral: Referral) -> derive.ReferralView:
-    """Store the referral's stage derived from the timeline (a cache for list filters).
+def referral_refresh(referral: Referral, events: list[timeline.Ev] | None = None) -> None:
+    """Store what the timeline derives for the referral (`derive.referral_stages`):
+    its stage, its stage as the police see it, whether it is the current one.
+    The one writer of that cache.
 
-    The services call it after each step; call it after events reach the timeline
-    another way (an import, a correction).
+    Runs on `cases.signals.timeline_changed` (every recorded event and correction)
+    and after an import that added events to the referral's case.
     """
-    view = derive.referral_view(
-        referral.case.timeline_events(),
-        referral.advised_on,
-        referral.sent_on,
-        referral.clinic.code,
+    if events is None:
+        events = referral.case.timeline_events()
+    cached = derive.referral_stages(
+        events, referral.advised_on, referral.sent_on, referral.clinic.code
     )
-    stage = view.stage
-    if referral.stage != stage:
-        Referral.objects.filter(pk=referral.pk).update(stage=stage)
-        referral.stage = stage
-    return view
+    if (referral.stage, referral.police_stage, referral.is_current) != cached:
+        Referral.objects.filter(pk=referral.pk).update(
+            stage=cached[0], police_stage=cached[1], is_current=cached[2]
+        )
+        referral.stage, referral.police_stage, referral.is_current = cached
+
+
+def referrals_refresh(case: Case, **_kwargs: object) -> None:
+    """Refresh the cache of every referral of the case (one read of its events)."""
+    referrals = list(Referral.objects.filter(case=case).select_related("clinic"))
+    if referrals:
+        events = case.timeline_events()
+        for referral in referrals:
+            referral_refresh(referral, events)
 
 
 def referral_act(
@@ -265,7 +269,7 @@ def referral_act(
     """A clinician's step on their clinic's referral (acknowledge … complete, halt)."""
     if action not in CLINIC_ACTIONS:
         raise ServiceError(_("Unknown action."), "action")
-    if not actor.is_clinician or actor.clinic_id != referral.clinic_id:
+    if not actor.is_clinician or clinic_id_of(actor) != referral.clinic_id:
         raise ServiceError(_("Only the clinic's staff can record this."), "action")
     _not_future(date)
     if date < referral.sent_on:
@@ -295,9 +299,9 @@ def referral_act(
         if current is None or current.advised_on != referral.advised_on:
             raise ServiceError(_("The date is outside this referral's advice episode."), "date")
         event = event_record(
-            actor=actor, case=case, date=date, type=_ACTION_EVENT[action], detail=detail
+            actor=actor, case=case, date=date, type=CLINIC_ACTIONS[action], detail=detail
         )
-        referral_refresh(referral)
+        referral.refresh_from_db(fields=["stage", "police_stage", "is_current"])
         audit(
             actor=actor,
             action=f"referral.{action}",
@@ -311,7 +315,7 @@ def referral_act(
 
 def referral_contact_answered(*, actor: User, referral: Referral, date: dt.date) -> None:
     """The clinic says it has contacted the police about their latest request."""
-    if not actor.is_clinician or actor.clinic_id != referral.clinic_id:
+    if not actor.is_clinician or clinic_id_of(actor) != referral.clinic_id:
         raise ServiceError(_("Only the clinic's staff can record this."), "action")
     _not_future(date)
     with transaction.atomic():
@@ -536,182 +540,3 @@ def followup_done(*, actor: User, followup: FollowUp, date: dt.date, outcome: st
             date=date.isoformat(),
         )
     return event
-
-
-# --- clinic directory ---------------------------------------------------------------
-
-CLINIC_FIELDS = (
-    "name",
-    "kind",
-    "specialties",
-    "address",
-    "contact_person",
-    "phone",
-    "languages",
-    "fee_notes",
-    "monthly_capacity",
-    "accepting",
-)
-
-
-def _supervisor_of(actor: User, prefecture_id: int | None) -> None:
-    if not actor.is_supervisor or actor.prefecture_id != prefecture_id:
-        raise ServiceError(_("Only the prefecture's supervisor can change its clinics."))
-
-
-def clinic_code_in_use(code: str) -> bool:
-    """Whether a referral or a timeline event refers to a clinic by this code.
-
-    Timeline events name the clinic by its code (`referral_sent`: the code;
-    `appointment_scheduled`: "code" or "code|date"), so once one does, the code
-    is the clinic's identity and can no longer change.
-    """
-    if Referral.objects.filter(clinic__code=code).exists():
-        return True
-    return Event.objects.filter(
-        Q(type="referral_sent", detail=code)
-        | Q(type="appointment_scheduled", detail=code)
-        | Q(type="appointment_scheduled", detail__startswith=f"{code}|")
-    ).exists()
-
-
-def clinic_save(
-    *,
-    actor: User,
-    clinic: Clinic,
-    stations: list[Region] | None = None,
-) -> Clinic:
-    """Create or update a clinic of the supervisor's prefecture."""
-    _supervisor_of(actor, clinic.prefecture_id)
-    clinic.code = clinic.code.strip()
-    if not clinic.code:
-        raise ServiceError(_("A clinic code is required."), "code")
-    if not clinic.name.strip():
-        raise ServiceError(_("A name is required."), "name")
-    for station in stations or []:
-        if station.parent_id != clinic.prefecture_id:
-            raise ServiceError(_("The station is not in this prefecture."), "nearest_stations")
-    if not 0 <= clinic.monthly_capacity <= MAX_MONTHLY_CAPACITY:
-        raise ServiceError(
-            _("The capacity must be between 0 and 10000 referrals a month."), "monthly_capacity"
-        )
-    created = clinic.pk is None
-    with transaction.atomic():
-        if not created:
-            stored = Clinic.objects.select_for_update().filter(pk=clinic.pk)
-            old_code = stored.values_list("code", flat=True).first()
-            if old_code is not None and old_code != clinic.code and clinic_code_in_use(old_code):
-                raise ServiceError(
-                    _(
-                        "The clinic code cannot be changed: referrals and timeline events "
-                        "refer to the clinic by it."
-                    ),
-                    "code",
-                )
-        if Clinic.objects.filter(code=clinic.code).exclude(pk=clinic.pk).exists():
-            raise ServiceError(_("This clinic code is already used."), "code")
-        clinic.save()
-        if stations is not None:
-            clinic.nearest_stations.set(stations)
-        audit(
-            actor=actor,
-            action="clinic.create" if created else "clinic.update",
-            obj=clinic,
-            prefecture=clinic.prefecture,
-            code=clinic.code,
-        )
-    return clinic
-
-
-def clinic_delete(*, actor: User, clinic: Clinic) -> None:
-    """Remove a clinic that never received a referral and has no accounts attached."""
-    _supervisor_of(actor, clinic.prefecture_id)
-    with transaction.atomic():
-        if Referral.objects.filter(clinic=clinic).exists():
-            raise ServiceError(
-                _("This clinic has referrals: mark it as not accepting instead."), "accepting"
-            )
-        if User.objects.filter(clinic=clinic).exists():
-            raise ServiceError(_("Detach the clinic's accounts first."), "user")
-        audit(
-            actor=actor,
-            action="clinic.delete",
-            obj=clinic,
-            prefecture=clinic.prefecture,
-            code=clinic.code,
-        )
-        clinic.delete()
-
-
-def clinic_attach(*, actor: User, clinic: Clinic, user: User) -> None:
-    """Attach an existing clinician account (without a clinic, or of this prefecture's)."""
-    _supervisor_of(actor, clinic.prefecture_id)
-    if not user.is_clinician:
-        raise ServiceError(_("Only clinician accounts can be attached to a clinic."), "user")
-    if user.clinic_id and user.clinic_id != clinic.pk:
-        other = Clinic.objects.get(pk=user.clinic_id)
-        if other.prefecture_id != clinic.prefecture_id:
-            raise ServiceError(_("This account belongs to another prefecture's clinic."), "user")
-    with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(clinic=clinic)
-        user.clinic = clinic
-        audit(
-            actor=actor,
-            action="clinic.attach",
-            obj=clinic,
-            prefecture=clinic.prefecture,
-            user=user.username,
-        )
-
-
-def clinic_detach(*, actor: User, clinic: Clinic, user: User) -> None:
-    _supervisor_of(actor, clinic.prefecture_id)
-    if user.clinic_id != clinic.pk:
-        raise ServiceError(_("This account is not attached to the clinic."), "user")
-    with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(clinic=None)
-        user.clinic = None
-        audit(
-            actor=actor,
-            action="clinic.detach",
-            obj=clinic,
-            prefecture=clinic.prefecture,
-            user=user.username,
-        )
-
-
-@dataclass
-class NewAccount:
-    user: User
-    password: str
-
-
-def clinic_create_clinician(
-    *, actor: User, clinic: Clinic, username: str, full_name: str = ""
-) -> NewAccount:
-    """Create a clinician account for the clinic with a temporary password (shown once)."""
-    _supervisor_of(actor, clinic.prefecture_id)
-    username = username.strip()
-    if not username:
-        raise ServiceError(_("A user name is required."), "username")
-    password = secrets.token_urlsafe(12)
-    last, _sep, first = full_name.strip().partition(" ")
-    with transaction.atomic():
-        if User.objects.filter(username=username).exists():
-            raise ServiceError(_("This user name is taken."), "username")
-        user = User.objects.create_user(
-            username,
-            password=password,
-            role=Role.CLINICIAN,
-            clinic=clinic,
-            last_name=last,
-            first_name=first,
-        )
-        audit(
-            actor=actor,
-            action="clinic.create_clinician",
-            obj=clinic,
-            prefecture=clinic.prefecture,
-            user=username,
-        )
-    return NewAccount(user, password)
