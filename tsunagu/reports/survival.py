@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 
-
 TIMES = (182, 365, 730)
 Z95 = 1.959963984540054  # the 97.5 % normal quantile
 
