@@ -67,6 +67,11 @@ def load(env: dict[str, str], data: Path, marker: Path) -> None:
     t = time.perf_counter()
     run([str(BIN / "tsunagu"), "migrate", "--no-input", "-v0"], env)
     run([str(BIN / "tsunagu"), "import", str(data)], env)
+    if env.get("TSUNAGU_DATABASE_URL"):
+        # Planner statistics, as autovacuum gathers them some time after an import:
+        # without them PostgreSQL plans the event scan blind and took minutes.
+        url = env["TSUNAGU_DATABASE_URL"]
+        subprocess.run(["psql", url, "-qc", "ANALYZE"], check=True)
     marker.write_text("imported\n")
     print(f"  loaded in {time.perf_counter() - t:.0f} s")
 
