@@ -107,7 +107,12 @@ def check(acked: set[str]) -> dict[str, Any]:
                 undecryptable += 1
         except Exception:  # noqa: BLE001 - any failure to decrypt counts
             undecryptable += 1
+    from tsunagu.core import audit
+
+    verify = getattr(audit, "verify", None)
+    problem = verify() if verify is not None else None
     return {
+        "audit_chain_problem": str(problem) if problem is not None else "",
         "cases": len(refs),
         "acked": len(acked),
         "lost": lost,
