@@ -116,7 +116,7 @@ class Officer(Person):
             if response.status_code == 302:
                 _acked["writes"] += 1
                 response.success()
-            elif response.status_code == 200:  # refused with a message (e.g. case closed)
+            elif response.status_code in (200, 400):  # refused with a message (e.g. closed)
                 _acked["refused"] += 1
                 response.success()
             else:

@@ -131,21 +131,23 @@ def _chain_head(alias: str) -> Any:
 
 
 def _with_copy_alias(path: Path) -> str:
-    """A temporary connection alias on an SQLite file (the backup copy or restored db)."""
+    """A temporary connection alias on an SQLite file (the backup copy)."""
+    _drop_copy_alias()
     base = dict(connections.settings[DEFAULT_DB_ALIAS])
     base.update(NAME=str(path))
     base["OPTIONS"] = {k: v for k, v in base.get("OPTIONS", {}).items() if k != "init_command"}
     connections.settings[COPY_ALIAS] = base
-    if hasattr(connections._connections, COPY_ALIAS):  # a stale handle from an earlier call
-        connections[COPY_ALIAS].close()
-        delattr(connections._connections, COPY_ALIAS)
     return COPY_ALIAS
 
 
 def _drop_copy_alias() -> None:
-    if hasattr(connections._connections, COPY_ALIAS):
+    if COPY_ALIAS not in connections.settings:
+        return
+    try:
         connections[COPY_ALIAS].close()
-        delattr(connections._connections, COPY_ALIAS)
+        del connections[COPY_ALIAS]
+    except AttributeError:  # never opened
+        pass
     connections.settings.pop(COPY_ALIAS, None)
 
 

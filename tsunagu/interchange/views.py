@@ -52,7 +52,7 @@ def _prefecture(request: AuthedRequest) -> Region:
 
 
 def _uploads() -> Path:
-    path = Path(settings.DATA_DIR) / "interchange-uploads"
+    path = Path(settings.UPLOAD_DIR)  # shared by every app host (TSUNAGU_UPLOAD_DIR)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -80,8 +81,8 @@ def test_serve_health_static_busy_log_and_graceful_stop(tmp_path: Path):
             _sign_in(session, "ops-officer", "ops-password-123456")
             listed = session.get(f"{BASE}/cases/", params={"ref": SECRET_QUERY}, timeout=30)
             assert listed.status_code == 200
-            csrf = {"X-CSRFToken": session.cookies["csrftoken"], "Referer": f"{BASE}/"}
-            case = {
+            csrf = {"X-CSRFToken": str(session.cookies["csrftoken"]), "Referer": f"{BASE}/"}
+            case: dict[str, Any] = {
                 "ref": "S-1",
                 "opened_on": "2020-01-06",
                 "relationship": "stranger",
