@@ -59,7 +59,8 @@ def test_serve_health_static_busy_log_and_graceful_stop(tmp_path: Path):
             _wait_up(server)
             # Not migrated yet: unhealthy, and says nothing else.
             sick = requests.get(f"{BASE}/healthz", timeout=30)
-            assert sick.status_code == 503 and sick.json() == {"status": "unavailable"}
+            assert sick.json() == {"status": "unavailable"}, log.name
+            assert sick.status_code == 503
             run(env, "migrate", "--no-input")
             python(
                 env,
