@@ -127,6 +127,7 @@ def test_reports_read_from_the_replica_and_say_as_of_when(primary_and_replica, t
         "TSUNAGU_AUDIT_KEYS": AUDIT_KEYS,
         "TSUNAGU_DATABASE_URL": primary,
         "TSUNAGU_REPLICA_URL": replica,
+        "TSUNAGU_REQUIRE_MFA": "0",  # force_login only; the second factor has its own tests
     }
     run(env, "migrate", "--no-input")
     check = python(env, "-m", "tsunagu.core.tests.opsprocs", "replicacheck")
