@@ -20,9 +20,8 @@ import psycopg
 from django.db import connection
 
 TSUNAGU = str(Path(sys.executable).parent / "tsunagu")
-KEYS = "k1:" + base64.b64encode(b"o" * 32).decode()
-# The audit chain's key is escrowed like the encryption keys: source and restore share it.
-AUDIT_KEYS = "a1:" + base64.b64encode(b"a" * 32).decode()
+KEYS = "20261202-0a0b0c0d:" + base64.b64encode(b"o" * 32).decode()
+AUDIT_KEYS = "20261202-0e0f1011:" + base64.b64encode(b"a" * 32).decode()
 
 
 def pg_admin_url() -> str | None:
