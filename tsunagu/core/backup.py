@@ -37,7 +37,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.loader import MigrationLoader
 
 from tsunagu.core import audit, crypto
-from tsunagu.core.fields import EncryptedTextField
+from tsunagu.core.fields import EncryptedTextField, bound_aad
 from tsunagu.core.replica import reading_from
 
 MANIFEST = "manifest.json"
@@ -127,7 +127,7 @@ def _chain_head(alias: str) -> Any:
         return None
     with reading_from(alias):
         value = head()
-    return value if isinstance(value, str | int | float | type(None)) else str(value)
+    return value if isinstance(value, str | int | float | dict | type(None)) else str(value)
 
 
 def _with_copy_alias(path: Path) -> str:
@@ -387,8 +387,8 @@ def _verify_audit(report: RestoreReport, manifest: dict[str, Any]) -> None:
     if verify_chain is None or getattr(audit, "chain_head", None) is None:
         report.add("audit chain", True, "not available in this version (no hash chain)")
         return
-    result = verify_chain()
-    ok = bool(result if not isinstance(result, tuple) else result[0])
+    result = verify_chain()  # None when the chain holds, else the first bad place
+    ok = result is None
     head = _chain_head(DEFAULT_DB_ALIAS)
     same = head == manifest.get("audit_chain_head")
     report.add("audit chain", ok and same, f"verified: {ok}; head matches the manifest: {same}")
@@ -403,16 +403,17 @@ def _verify_decryption(report: RestoreReport) -> None:
             if not isinstance(fld, EncryptedTextField):
                 continue
             table, column = quote(model._meta.db_table), quote(fld.column)
+            ref = quote(fld.bound_by)  # the row ref binding the value (core/fields.py)
             with conn.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT {column} FROM {table} WHERE {column} <> '' "  # noqa: S608
+                    f"SELECT {column}, {ref} FROM {table} WHERE {column} <> '' "  # noqa: S608
                     f"ORDER BY {quote(model._meta.pk.column)} DESC LIMIT {DECRYPT_SAMPLE}"
                 )
-                values = [row[0] for row in cursor.fetchall()]
-            for value in values:
+                values = cursor.fetchall()
+            for value, row_ref in values:
                 tried += 1
                 try:
-                    crypto.decrypt(value)
+                    crypto.decrypt(value, bound_aad(model._meta.db_table, fld.column, row_ref))
                 except Exception:  # noqa: BLE001 - any failure is a failed check
                     failed += 1
     report.add(
