@@ -14,6 +14,7 @@ def test_supervisor_uploads_previews_and_confirms_an_import(
     page, supervisor_tokyo, tmp_path, screenshot_dir, settings
 ):
     settings.DATA_DIR = tmp_path / "data"
+    settings.UPLOAD_DIR = tmp_path / "data" / "interchange-uploads"
     tokyo = write_set(
         tmp_path / "in",
         [c for c in CASES if c[1] == "13"],
