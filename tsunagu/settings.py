@@ -363,6 +363,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }
 
+# Largest file the import page and API accept, in MB.
+UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 200)
 # Working days a clinic has to acknowledge a referral before it shows as overdue.
 REFERRAL_ANSWER_DAYS = env_int("REFERRAL_ANSWER_DAYS", 5)
 # Public-release tables hide counts from 1 to this threshold.

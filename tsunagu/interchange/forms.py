@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tsunagu.core import stepup
+from tsunagu.interchange import uploads
 
 
 class UploadForm(forms.Form):
@@ -28,8 +29,17 @@ class UploadForm(forms.Form):
         ],
     )
 
+    own_only = forms.BooleanField(
+        label=_("Import only the rows of my prefecture (skip the rows of others)"),
+        required=False,
+    )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for name in ("cases_file", "events_file", "workbook"):
+            refusal = uploads.too_large(data[name]) if data.get(name) else None
+            if refusal:
+                self.add_error(name, refusal)
         cases, events, book = data.get("cases_file"), data.get("events_file"), data.get("workbook")
         if book:
             if cases or events:
@@ -46,6 +56,7 @@ class UploadForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     token = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+    create_stations = forms.BooleanField(label=_("Create these police stations"), required=False)
 
 
 class ExportForm(forms.Form):

@@ -7,7 +7,6 @@ prefecture, analysts every prefecture (de-identified), anyone else gets 404.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -22,6 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from tsunagu.cases.models import Case
+from tsunagu.core import spreadsheet
 from tsunagu.core.access import AuthedRequest
 from tsunagu.core.models import User
 from tsunagu.reports import annual, charts, exports, programme
@@ -409,7 +409,7 @@ def episodes(request: AuthedRequest) -> HttpResponse:
 
 def _episodes_csv(user: User, rows: list[programme.EpisodeRow], names: dict[str, str]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = spreadsheet.csv_writer(out)
     writer.writerow(
         [
             "case_ref" if user.is_police else "pseudonym",

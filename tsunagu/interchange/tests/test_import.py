@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 
 import pytest
@@ -189,6 +190,21 @@ def test_command_dry_run_prints_counts(tmp_path, capsys):
     assert Case.objects.count() == 0
 
 
+def test_unknown_station_is_a_bad_row_unless_its_creation_is_chosen(tmp_path):
+    cases = [("T-1", "13", "月島", "2016-05-10", "partner_or_ex")]
+    events = [("T-1", "13", "2016-05-10", "consultation", "")]
+    write_set(tmp_path, cases, events)
+    summary = import_files(tmp_path)
+    assert [(e.line, e.column) for e in summary.errors] == [(2, "station")]
+    assert "月島" in summary.errors[0].message
+    with pytest.raises(CommandError, match="1 bad row"):
+        call_command("import", str(tmp_path), stdout=io.StringIO())
+    assert not Region.objects.filter(name_ja="月島").exists()
+    assert Case.objects.count() == 0
+    call_command("import", str(tmp_path), "--create-stations", stdout=io.StringIO())
+    assert Case.objects.get().station == Region.objects.get(name_ja="月島")
+
+
 def test_unknown_station_is_created_and_listed_unknown_clinic_listed(tmp_path):
     cases = [("T-1", "13", "月島", "2016-05-10", "partner_or_ex")]
     events = [
@@ -197,7 +213,7 @@ def test_unknown_station_is_created_and_listed_unknown_clinic_listed(tmp_path):
         ("T-1", "13", "2016-05-15", "appointment_scheduled", "13-C999"),
     ]
     write_set(tmp_path, cases, events)
-    summary = import_files(tmp_path)
+    summary = import_files(tmp_path, create_stations=True)
     assert summary.stations_created == ["13 月島"]
     assert summary.unknown_clinics == ["13-C999"]
     station = Region.objects.get(name_ja="月島")
@@ -324,3 +340,28 @@ def test_nul_characters_are_bad_rows_and_malformed_csv_is_refused(tmp_path):
     )
     with pytest.raises(fmt.FormatError, match="events.csv"):
         import_files(tmp_path)
+
+
+def test_files_are_read_before_the_write_transaction_and_tables_analysed(tmp_path, monkeypatch):
+    """On SQLite the write transaction holds the database's write lock: the files are
+    parsed (both passes) before it, and only the writes happen inside it."""
+    from django.db import connection
+
+    write_set(tmp_path, CASES, EVENTS)
+    outside = len(connection.savepoint_ids)
+    reads: list[bool] = []
+    original = fmt.Table.rows
+
+    def rows(self):
+        reads.append(len(connection.savepoint_ids) == outside)
+        yield from original(self)
+
+    monkeypatch.setattr(fmt.Table, "rows", rows)
+    summary = import_files(tmp_path)
+    assert summary.ok and summary.cases_created == 3
+    assert len(reads) == 3 and all(reads)  # cases twice, events once: none inside
+    assert summary.write_seconds > 0 and set(summary.write_steps) >= {"cases", "events"}
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")
+            assert {"cases_case", "cases_event"} <= {r[0] for r in cursor.fetchall()}
