@@ -14,7 +14,7 @@ from django.utils import timezone
 from tsunagu.core import services
 from tsunagu.core.models import AuditEvent, PendingAccountChange, Region, Role, User
 from tsunagu.core.second_factor import remove_second_factors
-from tsunagu.testing import assert_no_markers, client_for
+from tsunagu.testing import assert_no_markers, client_for, mark_session_verified
 from tsunagu.testing.builders import PASSWORD, VICTIM_MARKERS
 
 CHOSEN = "admin-chosen-password-42"
@@ -35,6 +35,7 @@ def _change(result: services.AccountResult) -> PendingAccountChange:
 def _login(username: str, password: str) -> Client:
     client = Client()
     client.post(reverse("core:login"), {"username": username, "password": password})
+    mark_session_verified(client)  # the second factor, as force_login does in tests
     return client
 
 

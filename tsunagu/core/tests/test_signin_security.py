@@ -467,7 +467,7 @@ def test_host_prefixed_cookies_under_https():
     assert out == ["__Host-sessionid", "__Host-csrftoken"]
 
 
-def test_the_password_rules_are_stated_before_a_failure(db, admin_user, officer_tokyo):
-    page = client_for(admin_user).get(reverse("core:user_password", args=[officer_tokyo.pk]))
+def test_the_password_rules_are_stated_before_a_failure(db, officer_tokyo):
+    page = client_for(officer_tokyo).get(reverse("core:own_password"))
     body = page.content.decode()
-    assert 'id="password-rules"' in body and "12" in body
+    assert 'id="password-rules"' in body and "12文字以上" in body and "P@ssw0rd" in body
