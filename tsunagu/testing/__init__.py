@@ -109,7 +109,7 @@ def publish_doc(source: Any, name: str) -> None:
 
     if os.environ.get("TSUNAGU_UPDATE_DOCS") != "1":
         return
-    docs = Path(__file__).resolve().parent.parent / "docs"
+    docs = Path(__file__).resolve().parent.parent.parent / "docs"
     docs.mkdir(exist_ok=True)
     shutil.copy(source, docs / name)
 
