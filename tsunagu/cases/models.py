@@ -88,7 +88,15 @@ class Case(models.Model):
                 fields=["prefecture", "ref"], name="case_ref_unique_in_prefecture"
             )
         ]
-        indexes = [models.Index(fields=["prefecture", "is_open", "opened_on"])]
+        indexes = [
+            models.Index(fields=["prefecture", "is_open", "opened_on"]),
+            # The case list's order, and the officer home page's open cases by latest measure.
+            models.Index(fields=["prefecture", "-opened_on", "-id"], name="case_list_order"),
+            models.Index(
+                fields=["prefecture", "is_open", "-latest_measure_on", "-opened_on", "-id"],
+                name="case_open_by_latest_measure",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.ref

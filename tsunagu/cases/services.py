@@ -76,6 +76,15 @@ def _refresh_referrals(case: Case) -> None:
         referral_refresh(referral)
 
 
+def _refresh_home_marks(case: Case, type: str) -> None:
+    """The home page's follow-up sources and condition breaches are a cache of the
+    timeline too (imported here for the same reason as the referrals)."""
+    from tsunagu.treatment.home_marks import MARK_TYPES, refresh_case
+
+    if type in MARK_TYPES:
+        refresh_case(case.pk, case.timeline_events())
+
+
 def _check_person(data: PersonData) -> None:
     if data.role not in Person.Role.values:
         raise ServiceError("Unknown role.", "role")
@@ -180,6 +189,7 @@ def event_record(
             raise ServiceError("This event is already on the timeline.", "type") from exc
         _refresh_summary(locked)
         _refresh_referrals(locked)
+        _refresh_home_marks(locked, type)
         audit(
             actor=actor,
             action=f"event.{type}",

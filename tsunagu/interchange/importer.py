@@ -787,6 +787,7 @@ class Importer:
             self._update_cases()
             self._insert_events(now)
             self._refresh_referrals()
+            self._refresh_home_marks()
             audit(
                 actor=self.actor,
                 action="interchange.import",
@@ -983,6 +984,13 @@ class Importer:
             referrals = Referral.objects.filter(case_id__in=ids[start : start + EVENT_BATCH])
             for referral in referrals.select_related("case", "clinic"):
                 referral_refresh(referral)
+
+    def _refresh_home_marks(self) -> None:
+        """The home page's follow-up sources and condition breaches: a cache of the
+        timeline, rewritten for every touched case."""
+        from tsunagu.treatment.home_marks import refresh_cases
+
+        refresh_cases(int(self.case_db[idx]) for idx in np.flatnonzero(self.touched).tolist())
 
     def _insert_events(self, now: dt.datetime) -> None:
         ops = connection.ops
