@@ -82,7 +82,7 @@ def _refresh_home_marks(case: Case, type: str) -> None:
     from tsunagu.treatment.home_marks import MARK_TYPES, refresh_case
 
     if type in MARK_TYPES:
-        refresh_case(case.pk, case.timeline_events())
+        refresh_case(case.pk, case.prefecture_id, case.timeline_events())
 
 
 def _check_person(data: PersonData) -> None:

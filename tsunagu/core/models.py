@@ -211,6 +211,8 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("audit event")
+        # The audit log's order within a prefecture (or none: the account events).
+        indexes = [models.Index(fields=["prefecture", "-at", "-id"], name="audit_log_order")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

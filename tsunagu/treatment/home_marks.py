@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from tsunagu.cases import timeline
-from tsunagu.cases.models import Event
+from tsunagu.cases.models import Case, Event
 from tsunagu.treatment import derive
 from tsunagu.treatment.models import ConditionBreach, FollowUpSource
 
@@ -62,12 +62,13 @@ def marks_of(events: Iterable[Ev]) -> tuple[list[Source], list[Breach]]:
 
 
 def _rows(
-    case_id: int, sources: Sequence[Source], breaches: Sequence[Breach]
+    case_id: int, prefecture_id: int, sources: Sequence[Source], breaches: Sequence[Breach]
 ) -> tuple[list[FollowUpSource], list[ConditionBreach]]:
     return (
         [
             FollowUpSource(
                 case_id=case_id,
+                prefecture_id=prefecture_id,
                 trigger=s.trigger,
                 source_type=s.source_type,
                 source_date=s.source_date,
@@ -77,6 +78,7 @@ def _rows(
         [
             ConditionBreach(
                 case_id=case_id,
+                prefecture_id=prefecture_id,
                 event_id=b.event_id,
                 date=b.date,
                 kind=b.condition.kind,
@@ -89,7 +91,9 @@ def _rows(
     )
 
 
-def refresh_case(case_id: int, events: Sequence[Ev], new_type: str = "") -> None:
+def refresh_case(
+    case_id: int, prefecture_id: int, events: Sequence[Ev], new_type: str = ""
+) -> None:
     """Rewrite one case's marks from its events (all of them, in timeline order).
 
     `new_type` is the type just recorded: a type that can change no mark (a
@@ -98,7 +102,7 @@ def refresh_case(case_id: int, events: Sequence[Ev], new_type: str = "") -> None
     if new_type and new_type not in MARK_TYPES:
         return
     sources, breaches = marks_of(events)
-    source_rows, breach_rows = _rows(case_id, sources, breaches)
+    source_rows, breach_rows = _rows(case_id, prefecture_id, sources, breaches)
     with transaction.atomic():
         FollowUpSource.objects.filter(case_id=case_id).delete()
         ConditionBreach.objects.filter(case_id=case_id).delete()
@@ -115,6 +119,7 @@ def refresh_cases(case_ids: Iterable[int]) -> None:
     for start in range(0, len(ids), CASE_BATCH):
         batch = ids[start : start + CASE_BATCH]
         by_case: dict[int, list[Ev]] = {case_id: [] for case_id in batch}
+        prefecture_of = dict(Case.objects.filter(pk__in=batch).values_list("pk", "prefecture_id"))
         with_condition = set(
             Event.objects.filter(case_id__in=batch, type="condition_set").values_list(
                 "case_id", flat=True
@@ -136,7 +141,7 @@ def refresh_cases(case_ids: Iterable[int]) -> None:
             if not evs:
                 continue
             sources, breaches = marks_of(evs)
-            s_rows, b_rows = _rows(case_id, sources, breaches)
+            s_rows, b_rows = _rows(case_id, prefecture_of[case_id], sources, breaches)
             source_rows += s_rows
             breach_rows += b_rows
         with transaction.atomic():

@@ -262,6 +262,8 @@ class FollowUpSource(models.Model):
     """
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    # The case's prefecture, copied so that one index serves "this prefecture, lately".
+    prefecture = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
     trigger = models.CharField(max_length=16)
     source_type = models.CharField(max_length=40)
     source_date = models.DateField()
@@ -270,7 +272,7 @@ class FollowUpSource(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "trigger"], name="followup_source_once")
         ]
-        indexes = [models.Index(fields=["source_date"], name="followup_source_date")]
+        indexes = [models.Index(fields=["prefecture", "source_date"], name="followup_source_date")]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.trigger} {self.source_type} {self.source_date}"
@@ -285,6 +287,7 @@ class ConditionBreach(models.Model):
     """
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    prefecture = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
     event = models.ForeignKey("cases.Event", on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
     kind = models.CharField(max_length=32)
@@ -293,7 +296,7 @@ class ConditionBreach(models.Model):
     ended_on = models.DateField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["date"], name="condition_breach_date")]
+        indexes = [models.Index(fields=["prefecture", "date"], name="condition_breach_date")]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.date} {self.kind}"

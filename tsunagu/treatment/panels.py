@@ -216,6 +216,12 @@ class DueProposal:
     proposal: derive.Proposal
 
 
+def _home_prefecture(user: User) -> int:
+    """The prefecture whose marks the user may read: the rule of `Case.visible_to`
+    (police of the case's prefecture), on the prefecture copied into the marks."""
+    return user.prefecture_id if user.is_police and user.prefecture_id else 0
+
+
 def proposals_due(user: User, today: dt.date) -> list[DueProposal]:
     """Proposed follow-ups not yet planned, due within a week (or overdue).
 
@@ -225,15 +231,14 @@ def proposals_due(user: User, today: dt.date) -> list[DueProposal]:
     service), so the cost follows the cases with a recent trigger, not the events.
     """
     intervals = services.intervals_for(user.prefecture_id)
-    cases = Case.objects.visible_to(user)
-    if not user.is_supervisor:
-        cases = cases.filter(Q(station_id=user.region_id or 0) | Q(created_by=user))
     horizon = today + dt.timedelta(days=7)
     sources = FollowUpSource.objects.filter(
-        case__in=cases,
+        prefecture_id=_home_prefecture(user),
         source_date__gte=today - dt.timedelta(days=365),
         source_date__lte=horizon,
     ).select_related("case")
+    if not user.is_supervisor:
+        sources = sources.filter(Q(case__station_id=user.region_id or 0) | Q(case__created_by=user))
     by_case: dict[int, list[timeline.Ev]] = defaultdict(list)
     case_map: dict[int, Case] = {}
     for s in sources:
@@ -268,7 +273,7 @@ def condition_flags(user: User, today: dt.date) -> list[ConditionFlag]:
     latest 100), read from `ConditionBreach`, kept by the event service."""
     since = today - dt.timedelta(days=BREACH_WINDOW_DAYS)
     rows = (
-        ConditionBreach.objects.filter(case__in=Case.objects.visible_to(user), date__gte=since)
+        ConditionBreach.objects.filter(prefecture_id=_home_prefecture(user), date__gte=since)
         .select_related("case", "event")
         .order_by("-date", "-event_id")[:100]
     )

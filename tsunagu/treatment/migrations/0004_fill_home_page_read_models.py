@@ -24,15 +24,20 @@ def fill_home_marks(apps: Any, schema_editor: Any) -> None:
     )
     types = (*TRIGGER_TYPES, "correction")
     extra = (*CONDITION_TYPES, *derive.CONTACT_REPORT_TYPES)
+    Case = apps.get_model("cases", "Case")
     by_case: dict[int, list[Any]] = {}
 
     def flush() -> None:
         sources, breaches = [], []
+        prefecture_of = dict(
+            Case.objects.filter(pk__in=list(by_case)).values_list("pk", "prefecture_id")
+        )
         for case_id, evs in by_case.items():
             found, broken = marks_of(evs)
             sources += [
                 FollowUpSource(
                     case_id=case_id,
+                    prefecture_id=prefecture_of[case_id],
                     trigger=s.trigger,
                     source_type=s.source_type,
                     source_date=s.source_date,
@@ -42,6 +47,7 @@ def fill_home_marks(apps: Any, schema_editor: Any) -> None:
             breaches += [
                 ConditionBreach(
                     case_id=case_id,
+                    prefecture_id=prefecture_of[case_id],
                     event_id=b.event_id,
                     date=b.date,
                     kind=b.condition.kind,
