@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db import OperationalError
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from tsunagu.cases.api import router as cases_router
 from tsunagu.core.api import router as core_router
+from tsunagu.core.busy import busy_json, is_busy
 from tsunagu.interchange.api import router as interchange_router
 from tsunagu.reports.api import router as reports_router
 from tsunagu.treatment.api import router as treatment_router
@@ -25,3 +28,11 @@ api.add_router("/cases", cases_router)
 api.add_router("/treatment", treatment_router)
 api.add_router("/interchange", interchange_router)
 api.add_router("/reports", reports_router)
+
+
+@api.exception_handler(OperationalError)
+def database_busy(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    """A lock wait that ran out answers 503 + Retry-After (nothing saved), not 500."""
+    if is_busy(exc):
+        return busy_json()
+    raise exc

@@ -18,6 +18,7 @@ from django.db import connection
 from tsunagu.cases import services
 from tsunagu.cases.models import Case
 from tsunagu.core.models import Region, Role, User
+from tsunagu.testing import install_test_login
 from tsunagu.testing.builders import (
     OFFENDER_NAME,
     PASSWORD,
@@ -26,7 +27,10 @@ from tsunagu.testing.builders import (
     VICTIM_PHONE,
     VICTIM_WORKPLACE,
 )
-from tsunagu.treatment.models import Clinic
+from tsunagu.treatment.models import Clinic, ClinicStaff
+
+# force_login signs a test client in with both factors (tsunagu.testing).
+install_test_login()
 
 
 @pytest.fixture(autouse=True)
@@ -45,9 +49,11 @@ def _audit_triggers_allow_flush(request: pytest.FixtureRequest) -> Iterator[None
         return
     request.getfixturevalue("transactional_db")
     yield
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
             cursor.execute("DROP TRIGGER IF EXISTS audit_no_delete")
+        else:  # the flush is a TRUNCATE, which a statement trigger refuses
+            cursor.execute("ALTER TABLE core_auditevent DISABLE TRIGGER audit_no_truncate")
 
 
 @pytest.fixture(autouse=True)
@@ -67,12 +73,14 @@ def _audit_triggers_present(request: pytest.FixtureRequest) -> None:
         from django.apps import apps
 
         import_module("tsunagu.core.migrations.0003_load_japan_regions_and_codes").load(apps, None)
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
             cursor.execute(
                 "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON core_auditevent "
                 "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
             )
+        else:
+            cursor.execute("ALTER TABLE core_auditevent ENABLE TRIGGER audit_no_truncate")
 
 
 @pytest.fixture
@@ -87,6 +95,12 @@ def osaka(db: Any) -> Region:
 
 def _user(username: str, role: str, region: Region | None = None, **extra: Any) -> User:
     user = User.objects.create_user(username, password=PASSWORD, role=role, region=region, **extra)
+    return user
+
+
+def _clinician(username: str, clinic: Clinic) -> User:
+    user = _user(username, Role.CLINICIAN)
+    ClinicStaff.objects.create(user=user, clinic=clinic)
     return user
 
 
@@ -124,12 +138,12 @@ def clinic_osaka(osaka: Region) -> Clinic:
 
 @pytest.fixture
 def clinician_tokyo(clinic_tokyo: Clinic) -> User:
-    return _user("clinician-tokyo", Role.CLINICIAN, None, clinic=clinic_tokyo)
+    return _clinician("clinician-tokyo", clinic_tokyo)
 
 
 @pytest.fixture
 def clinician_osaka(clinic_osaka: Clinic) -> User:
-    return _user("clinician-osaka", Role.CLINICIAN, None, clinic=clinic_osaka)
+    return _clinician("clinician-osaka", clinic_osaka)
 
 
 @pytest.fixture

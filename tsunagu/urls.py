@@ -14,4 +14,5 @@ urlpatterns = [
     path("interchange/", include("tsunagu.interchange.urls")),
     path("reports/", include("tsunagu.reports.urls")),
     path("api/v1/", api.urls),
+    path("webauthn/", include("tsunagu.core.webauthn_urls")),
 ]

@@ -14,14 +14,15 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema
-from ninja.errors import ValidationError
 from ninja.responses import Status
 from pydantic import field_validator
 
-from tsunagu.cases import labels, messages, services, timeline
+from tsunagu.cases import labels, refusals, services
 from tsunagu.cases.filters import CaseFilterForm
 from tsunagu.cases.models import Case, Event, Person
+from tsunagu.cases.police import police_case
 from tsunagu.core.access import get_for_user
 from tsunagu.core.models import Region
 
@@ -39,13 +40,7 @@ def _user(request: HttpRequest) -> Any:
     return user
 
 
-def _invalid(field: str | None, message: str, where: str = "body") -> ValidationError:
-    loc = [where, field] if field else [where]
-    return ValidationError([{"loc": loc, "msg": message, "type": "value_error"}])
-
-
-def _service_error(err: services.ServiceError) -> ValidationError:
-    return _invalid(err.field, messages.translate(err.message))
+_invalid = refusals.unprocessable
 
 
 class In(Schema):
@@ -55,7 +50,7 @@ class In(Schema):
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
         if isinstance(value, str) and "\x00" in value:
-            raise ValueError(messages.translate("Text cannot contain NUL characters."))
+            raise ValueError(gettext("Text cannot contain NUL characters."))
         return value
 
 
@@ -194,26 +189,21 @@ def _detail(case: Case) -> dict[str, Any]:
         )
         .get(pk=case.pk)
     )
-    all_events = list(case.events.all())
-    evs = [e.as_ev() for e in all_events]
-    kept = {ev.key for ev in timeline.effective(evs)}
-    # After a clinic-to-police consent withdrawal the police see none of the clinic's status.
-    hidden = timeline.hidden_from_police(evs)
-    events = [e for e in all_events if e.pk not in hidden]
+    view = police_case(case.events.all())
     return {
         **_summary(case),
         "people": [_person(p) for p in case.people.all()],
         "events": [
             {
-                "id": e.pk,
-                "date": e.date,
-                "type": e.type,
-                "label": labels.event_label(e.type),
-                "detail": e.detail,
-                "voided": e.type != "correction" and e.pk not in kept,
-                "recorded_by": e.recorded_by.username if e.recorded_by else None,
+                "id": row.event.pk,
+                "date": row.event.date,
+                "type": row.event.type,
+                "label": row.label,
+                "detail": row.event.detail,
+                "voided": row.voided,
+                "recorded_by": row.event.recorded_by.username if row.event.recorded_by else None,
             }
-            for e in events
+            for row in view.rows
         ],
     }
 
@@ -256,16 +246,14 @@ def cases_open(request: HttpRequest, payload: CaseOpenIn) -> Status[dict[str, An
     user = _user(request)
     prefecture = user.prefecture
     if payload.prefecture and payload.prefecture != prefecture.code:
-        raise _invalid(
-            "prefecture", messages.translate("You can open cases only in your own prefecture.")
-        )
+        raise _invalid("prefecture", gettext("You can open cases only in your own prefecture."))
     station = None
     if payload.station:
         station = Region.objects.filter(
             code=payload.station, kind=Region.Kind.STATION, parent=prefecture
         ).first()
         if station is None:
-            raise _invalid("station", messages.translate("The station is not in this prefecture."))
+            raise _invalid("station", gettext("The station is not in this prefecture."))
     people = []
     if payload.offender:
         people.append(services.PersonData(role="offender", **payload.offender.dict()))
@@ -282,7 +270,7 @@ def cases_open(request: HttpRequest, payload: CaseOpenIn) -> Status[dict[str, An
             detail=payload.note,
         )
     except services.ServiceError as err:
-        raise _service_error(err) from err
+        raise refusals.as_422(err) from err
     return Status(201, _detail(case))
 
 
@@ -298,7 +286,7 @@ def cases_event_record(
             actor=user, case=case, date=payload.date, type=payload.type, detail=payload.detail
         )
     except services.ServiceError as err:
-        raise _service_error(err) from err
+        raise refusals.as_422(err) from err
     return Status(201, _event(event, user))
 
 
@@ -313,7 +301,7 @@ def cases_event_correct(
     try:
         correction = services.event_correct(actor=user, event=event, reason=payload.reason)
     except services.ServiceError as err:
-        raise _service_error(err) from err
+        raise refusals.as_422(err) from err
     return Status(201, _event(correction, user))
 
 

@@ -5,3 +5,12 @@ class CasesConfig(AppConfig):
     name = "tsunagu.cases"
     label = "cases"
     verbose_name = "Case registry"
+
+    def ready(self) -> None:
+        """Plug the registry into core's pages, which never import it."""
+        from tsunagu.cases import labels, views
+        from tsunagu.core import views as core_views
+
+        if views.officer_home not in core_views.POLICE_HOME:
+            core_views.POLICE_HOME.append(views.officer_home)
+        core_views.ACTION_PREFIX_LABELS["event"] = labels.event_label

@@ -24,14 +24,7 @@ STATUS_CHOICES = [("", _("All")), ("open", _("Open")), ("closed", _("Closed"))]
 
 
 # The measures the "had a measure" filter knows: those the annual statistics count.
-MEASURE_FILTER_KINDS = (
-    "warning",
-    "prohibition_order",
-    "emergency_order",
-    "arrest",
-    "assistance",
-    "treatment_advised",
-)
+MEASURE_FILTER_KINDS = timeline.COUNTED_MEASURES
 # Arrest kinds; an arrest whose detail is none of the known kinds counts as "other",
 # as in the annual statistics.
 KNOWN_ARREST_KINDS = tuple(k for k in timeline.ARREST_KINDS if k != "other")

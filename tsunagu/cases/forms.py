@@ -1,7 +1,7 @@
 """Forms of the case pages. They check input; the services check the rules.
 
 A `ServiceError` raised by a service is put back on the form with
-`add_service_error`, next to the field it names, in the user's language.
+`cases.refusals.add_to_form`, next to the field it names, in the user's language.
 """
 
 from __future__ import annotations
@@ -13,17 +13,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tsunagu.cases import labels, messages, services, timeline
+from tsunagu.cases import labels, services, timeline
 from tsunagu.cases.filters import DateInput, relationship_choices
 from tsunagu.cases.models import Person
+from tsunagu.core import stepup
 from tsunagu.core.models import Code, Region
-
-
-def add_service_error(form: forms.Form, err: services.ServiceError, aliases: Any = None) -> None:
-    """Show a service's refusal next to the field it names (or above the form)."""
-    field = (aliases or {}).get(err.field, err.field)
-    text = messages.translate(err.message)
-    form.add_error(field if field in form.fields else None, text)
 
 
 def _not_future(day: dt.date | None) -> dt.date | None:
@@ -211,12 +205,19 @@ class CorrectForm(forms.Form):
 class RevealForm(forms.Form):
     """Reveal a victim's protected fields: the reason is written to the audit log."""
 
+    reason_category = stepup.category_field()
     reason = forms.CharField(
         label=_("Reason for revealing"),
         min_length=5,
         max_length=500,
         help_text=_("Written to the audit log with your name."),
     )
+
+    def clean_reason(self) -> str:
+        problem = stepup.validate_reason(self.cleaned_data["reason"])
+        if problem:
+            raise forms.ValidationError(problem)
+        return str(self.cleaned_data["reason"])
 
 
 class AsOfForm(forms.Form):

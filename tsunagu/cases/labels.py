@@ -8,6 +8,7 @@ export and report says the same thing. Import from here; never re-spell them.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -106,12 +107,21 @@ def event_label(event_type: str) -> str:
     return str(label) if label is not None else event_type
 
 
+# Readers of the details the apps built on the registry write (the treatment loop's
+# advice method, appointment, condition…), by event type: each app registers its
+# own when it starts (`AppConfig.ready`), so this module never imports it.
+DETAIL_READERS: dict[str, Callable[[str], str]] = {}
+
+
 def detail_label(event_type: str, detail: str) -> str:
     """The translated detail of a coded event (an arrest kind…), else the detail as is.
 
     Corrections are not handled here: their detail is structured, see
     `correction_summary`.
     """
+    reader = DETAIL_READERS.get(event_type)
+    if reader is not None:
+        return reader(detail)
     coded = _CODED_DETAILS.get(event_type)
     if coded is not None and detail in coded:
         return str(coded[detail])

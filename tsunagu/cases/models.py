@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tsunagu.cases import timeline
-from tsunagu.core.fields import EncryptedTextField
+from tsunagu.core.fields import EncryptedTextField, new_ref
 from tsunagu.core.models import Region, User
 
 RELATIONSHIPS = (
@@ -32,6 +32,19 @@ class CaseQuerySet(models.QuerySet["Case"]):
         if user.is_police and user.prefecture_id:
             return self.filter(prefecture_id=user.prefecture_id)
         return self.none()
+
+    def retention_due(self, cutoff: Any) -> CaseQuerySet:
+        """Closed cases last closed before `cutoff`, not yet anonymised (core/retention.py)."""
+        closed = (
+            Event.objects.filter(case=models.OuterRef("pk"), type="case_closed")
+            .order_by("-date")
+            .values("date")[:1]
+        )
+        return (
+            self.filter(is_open=False, anonymised_at__isnull=True)
+            .annotate(closed_on=models.Subquery(closed))
+            .filter(closed_on__lt=cutoff)
+        )
 
     def for_statistics(self, user: Any) -> CaseQuerySet:
         """Cases counted in reports: the prefecture's for police, all for analysts.
@@ -56,6 +69,8 @@ class Case(models.Model):
     services so that lists can filter 250k cases without reading every timeline.
     """
 
+    AUDIT_READS = True  # opening one (page or API) is audited: core/access_audit.py
+    RETENTION_ANCHOR = True  # anonymised when closed long ago: core/retention.py
     prefecture = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="cases", verbose_name=_("prefecture")
     )
@@ -77,6 +92,7 @@ class Case(models.Model):
     is_open = models.BooleanField(_("open"), default=True)
     latest_measure = models.CharField(_("latest measure"), max_length=32, blank=True)
     latest_measure_on = models.DateField(_("latest measure on"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -133,11 +149,14 @@ class Person(models.Model):
     address = EncryptedTextField(_("address"), blank=True)
     phone = EncryptedTextField(_("phone"), blank=True)
     workplace = EncryptedTextField(_("workplace"), blank=True)
+    # Binds the encrypted fields to this row (core/fields.py); random, never shown.
+    key_ref = models.CharField(max_length=32, default=new_ref, editable=False)
 
     objects = PersonQuerySet.as_manager()
 
     # Fields that stay masked until revealed, for a victim.
     PROTECTED_FIELDS = ("name", "address", "phone", "workplace")
+    RETENTION_CLEAR, RETENTION_LINK = PROTECTED_FIELDS, "case"  # core/retention.py
 
     class Meta:
         ordering = ["case_id", "role", "id"]

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tsunagu.cases import timeline
+from tsunagu.cases import signals, timeline
 from tsunagu.cases.models import RELATIONSHIPS, SEXES, Case, Event, Person
 from tsunagu.core.audit import audit
 from tsunagu.core.models import Code, Region, User
@@ -25,13 +25,17 @@ STATUS_EVENTS = ("case_closed", "case_reopened")
 POLICE_RECORDABLE = timeline.MEASURES + STATUS_EVENTS
 
 
-class ServiceError(ValueError):
-    """A write refused for a reason the user can act on. `field` names the input."""
+class ServiceError(timeline.Refusal):
+    """A write refused by a service (`timeline.Refusal` with no field by default)."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        code: str = "refused",
+        params: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, field, code, params)
 
 
 @dataclass
@@ -64,25 +68,6 @@ def _check_text(text: str, field: str) -> None:
     # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database.
     if "\x00" in text:
         raise ServiceError("Text cannot contain NUL characters.", field)
-
-
-def _refresh_referrals(case: Case) -> None:
-    """Referral stages are a cache of the timeline too: keep them in step with any
-    event, a correction included (imported here to keep the apps' imports one-way)."""
-    from tsunagu.treatment.models import Referral
-    from tsunagu.treatment.services import referral_refresh
-
-    for referral in Referral.objects.filter(case=case).select_related("case", "clinic"):
-        referral_refresh(referral)
-
-
-def _refresh_home_marks(case: Case, type: str) -> None:
-    """The home page's follow-up sources and condition breaches are a cache of the
-    timeline too (imported here for the same reason as the referrals)."""
-    from tsunagu.treatment.home_marks import MARK_TYPES, refresh_case
-
-    if type in MARK_TYPES:
-        refresh_case(case.pk, case.prefecture_id, case.timeline_events())
 
 
 def _check_person(data: PersonData) -> None:
@@ -174,7 +159,9 @@ def event_record(
         try:
             timeline.check_new_event(events, timeline.Ev(date, type, detail), timezone.localdate())
         except timeline.Refusal as refusal:
-            raise ServiceError(refusal.message, refusal.field) from refusal
+            raise ServiceError(
+                refusal.msgid, refusal.field, refusal.code, refusal.params
+            ) from refusal
         try:
             with transaction.atomic():
                 event = Event.objects.create(
@@ -188,8 +175,7 @@ def event_record(
         except IntegrityError as exc:
             raise ServiceError("This event is already on the timeline.", "type") from exc
         _refresh_summary(locked)
-        _refresh_referrals(locked)
-        _refresh_home_marks(locked, type)
+        signals.timeline_changed.send(sender=Case, case=locked)
         audit(
             actor=actor,
             action=f"event.{type}",

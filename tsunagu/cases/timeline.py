@@ -13,9 +13,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-# Event types of the interchange format, in the order that breaks ties between
-# events of one date (DESIGN §3, §4). The system's own types are slotted in
-# without changing the relative order of these.
+
+def gettext_noop(message: str) -> str:
+    """Marks a label for the message catalogue (makemessages finds it); the pages
+    translate it. This module stays pure: it never translates."""
+    return message
+
+
+# Event types of the interchange format (DESIGN §3), in the order that breaks ties
+# between events of one date (DESIGN §4). Events of one date that this list does
+# not order (two of one type, or a type outside it) keep their recorded order.
 INTERCHANGE_TYPES: tuple[str, ...] = (
     "consultation",
     "warning",
@@ -34,6 +41,9 @@ INTERCHANGE_TYPES: tuple[str, ...] = (
     "recurrence",
 )
 
+# Every event type the timeline knows. The index is the `rank` stored with each event
+# row so that the database reads a case's events close to timeline order; the
+# order itself is `ordered` below.
 EVENT_ORDER: tuple[str, ...] = (
     "consultation",
     "warning",
@@ -94,7 +104,14 @@ REJECTION_REASONS = ("sees_no_need", "blames_victim", "cost", "time", "distrust"
 ARREST_KINDS = ("stalking", "order_violation", "other")
 RECURRENCE_KINDS = ("same_victim", "new_victim")
 
+# The leaves of the programme report's tree (DESIGN §4), and the branches above them.
 LEAVES = ("completed", "continuing", "halted", "scheduled", "not_needed", "rejected", "undecided")
+RECEIVED_LEAVES = ("completed", "continuing", "halted")
+ACCEPTED_LEAVES = (*RECEIVED_LEAVES, "scheduled", "not_needed")
+NOT_FINISHED_LEAVES = ("continuing", "halted")
+# The measures the annual statistics count (DESIGN §5), which the case list's
+# "had a measure" filter knows too: the police measures but consultations, and advice.
+COUNTED_MEASURES = (*(m for m in MEASURES if m != "consultation"), "treatment_advised")
 
 
 class Ev(NamedTuple):
@@ -106,17 +123,42 @@ class Ev(NamedTuple):
     key: int = 0
 
 
-_rank = TYPE_RANK.get
-_UNKNOWN_RANK = len(EVENT_ORDER)
+_LISTED_RANK: dict[str, int] = {t: i for i, t in enumerate(INTERCHANGE_TYPES)}
 
 
-def sort_key(ev: Ev) -> tuple[dt.date, int, int]:
-    # Indexes rather than attribute names: this runs for every event of a report.
-    return (ev[0], _rank(ev[1], _UNKNOWN_RANK), ev[3])
+def _record_key(ev: Ev) -> tuple[dt.date, int]:
+    return (ev[0], ev[3])
 
 
 def ordered(events: Iterable[Ev]) -> list[Ev]:
-    return sorted(events, key=sort_key)
+    """The events in timeline order (DESIGN §4).
+
+    By date; on one date, in the order they were recorded (`key`: the row id, or
+    the input order when the keys are equal), except that the events of the
+    interchange's listed types take the places those types hold among them in
+    the order of `INTERCHANGE_TYPES`. So `advice_rejected` follows
+    `advice_accepted` of the same date whatever was recorded first, while a
+    closure, a reopening and a second closure of one date stay in that order.
+    """
+    evs = sorted(events, key=_record_key)
+    n = len(evs)
+    if n < 2:
+        return evs
+    listed = _LISTED_RANK
+    start = 0
+    while start < n:
+        day = evs[start][0]
+        end = start + 1
+        while end < n and evs[end][0] == day:
+            end += 1
+        if end - start > 1:
+            slots = [i for i in range(start, end) if evs[i][1] in listed]
+            if len(slots) > 1:
+                moved = sorted((evs[i] for i in slots), key=lambda ev: listed[ev[1]])
+                for i, ev in zip(slots, moved, strict=True):
+                    evs[i] = ev
+        start = end
+    return evs
 
 
 # --- corrections -------------------------------------------------------------
@@ -168,8 +210,7 @@ def effective(events: Iterable[Ev], as_of: dt.date | None = None) -> list[Ev]:
         kept = [ev for ev in evs if ev.type != "correction"]
     else:
         kept = [ev for ev in evs if ev.date <= as_of and ev.type != "correction"]
-    kept.sort(key=sort_key)
-    return kept
+    return ordered(kept)
 
 
 # --- advice episodes and the report's classification ------------------------------
@@ -216,14 +257,17 @@ class Classification:
     rejection_reason: str | None
     recurred: bool
 
-    @property
-    def finished(self) -> bool:
-        return self.leaf in ("completed",)
-
 
 _TREATMENT = frozenset(("treatment_started", "treatment_completed", "treatment_halted"))
 _ANSWERS = frozenset(
     ("advice_accepted", "advice_rejected", "appointment_scheduled", "assessed_not_needed")
+)
+# The event types `classify` reads: other events never decide a leaf.
+CLASSIFYING_TYPES: tuple[str, ...] = (
+    "treatment_advised",
+    *sorted(_ANSWERS, key=EVENT_ORDER.index),
+    *sorted(_TREATMENT, key=EVENT_ORDER.index),
+    "recurrence",
 )
 _TREATMENT_LEAF = {
     "treatment_started": "continuing",  # a restart after a halt continues
@@ -273,40 +317,52 @@ def classify(episode: Episode) -> Classification:
 
 # --- referral stage -------------------------------------------------------------
 
-REFERRAL_STAGES = (
-    "none",
-    "sent",
-    "acknowledged",
-    "scheduled",
-    "assessed_not_needed",
-    "in_treatment",
-    "completed",
-    "halted",
-)
-
-_STAGE_AFTER: dict[str, str] = {
-    "referral_sent": "sent",
-    "referral_acknowledged": "acknowledged",
-    "appointment_scheduled": "scheduled",
-    "assessed_not_needed": "assessed_not_needed",
-    "treatment_started": "in_treatment",
-    "session_attended": "in_treatment",
-    "treatment_completed": "completed",
-    "treatment_halted": "halted",
+# The referral's state machine: its stages (with their labels, English msgids that
+# the pages translate) and, below, the events that move it and the stages each may
+# follow. Everything that offers, accepts, labels, filters or counts a step derives
+# from these tables.
+STAGE_LABELS: dict[str, str] = {
+    "none": gettext_noop("Not referred"),
+    "sent": gettext_noop("Sent, awaiting the clinic's answer"),
+    "acknowledged": gettext_noop("Acknowledged"),
+    "scheduled": gettext_noop("Appointment scheduled"),
+    "assessed_not_needed": gettext_noop("Assessed: no treatment needed"),
+    "in_treatment": gettext_noop("In treatment"),
+    "completed": gettext_noop("Treatment completed"),
+    "halted": gettext_noop("Treatment halted"),
 }
+# What the police see instead of the stage while the clinic-to-police consent is withdrawn.
+STAGE_HIDDEN = "consent_withdrawn"
+HIDDEN_LABEL = gettext_noop("Consent withdrawn")
+STAGE_REFUSED = "referral_stage"
 
-# Which stages each clinic-side event may follow. An imported history may start
-# at `scheduled`, so scheduling is also allowed with no referral on record.
-_ALLOWED_FROM: dict[str, tuple[str, ...]] = {
-    "referral_sent": ("none", "halted", "assessed_not_needed", "completed"),
-    "referral_acknowledged": ("sent",),
-    "appointment_scheduled": ("none", "sent", "acknowledged", "scheduled", "halted"),
-    "assessed_not_needed": ("scheduled",),
-    "treatment_started": ("scheduled", "halted"),
-    "session_attended": ("in_treatment",),
-    "treatment_completed": ("in_treatment",),
-    "treatment_halted": ("in_treatment",),
+# Each event that moves a referral: the stage it leads to, and the stages it may
+# follow. An imported history may start at `scheduled`, so scheduling is also
+# allowed with no referral on record.
+TRANSITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "referral_sent": ("sent", ("none", "halted", "assessed_not_needed", "completed")),
+    "referral_acknowledged": ("acknowledged", ("sent",)),
+    "appointment_scheduled": (
+        "scheduled",
+        ("none", "sent", "acknowledged", "scheduled", "halted"),
+    ),
+    "assessed_not_needed": ("assessed_not_needed", ("scheduled",)),
+    "treatment_started": ("in_treatment", ("scheduled", "halted")),
+    "session_attended": ("in_treatment", ("in_treatment",)),
+    "treatment_completed": ("completed", ("in_treatment",)),
+    "treatment_halted": ("halted", ("in_treatment",)),
 }
+# Stages at which the clinic still has something to do.
+OPEN_STAGES = ("sent", "acknowledged", "scheduled", "in_treatment")
+
+
+def allowed_events(stage: str) -> tuple[str, ...]:
+    """The events that may follow a referral at this stage, in table order."""
+    return tuple(t for t, (_to, after) in TRANSITIONS.items() if stage in after)
+
+
+def stage_is_open(stage: str) -> bool:
+    return stage in OPEN_STAGES
 
 
 def referral_stage(episode: Episode | None) -> str:
@@ -315,19 +371,10 @@ def referral_stage(episode: Episode | None) -> str:
     if episode is None:
         return stage
     for ev in episode.events:
-        stage = _STAGE_AFTER.get(ev.type, stage)
+        move = TRANSITIONS.get(ev.type)
+        if move is not None:
+            stage = move[0]
     return stage
-
-
-def referral_clinic(episode: Episode | None) -> str:
-    """The clinic code of the episode's latest referral or appointment ("" if none)."""
-    code = ""
-    if episode is None:
-        return code
-    for ev in episode.events:
-        if ev.type in ("referral_sent", "appointment_scheduled") and ev.detail:
-            code = ev.detail.split("|", 1)[0]
-    return code
 
 
 # --- consents -------------------------------------------------------------------
@@ -464,12 +511,27 @@ def treatment_phase(events: Iterable[Ev], day: dt.date) -> str:
 
 
 class Refusal(ValueError):
-    """A new event that the derived state forbids. `field` names the form field."""
+    """A write refused for a reason the user can act on.
 
-    def __init__(self, message: str, field: str = "type") -> None:
-        super().__init__(message)
-        self.message = message
+    `message` is an English msgid (this module is pure and never translates);
+    `params` are put into it, each itself a msgid (a stage label, for example);
+    `field` names the input; `code` names the rule, so callers branch on the code,
+    never on the text. `cases.refusals` turns one into a form error or a 422.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        field: str | None = "type",
+        code: str = "refused",
+        params: dict[str, str] | None = None,
+    ) -> None:
+        self.msgid = message
+        self.params = params or {}
+        self.message = message % self.params if self.params else message
+        super().__init__(self.message)
         self.field = field
+        self.code = code
 
 
 def check_new_event(events: Sequence[Ev], new: Ev, today: dt.date) -> None:
@@ -490,6 +552,10 @@ def check_new_event(events: Sequence[Ev], new: Ev, today: dt.date) -> None:
     if current and new.date < current[0].date:
         raise Refusal("The date is before the case was opened.", field="date")
     state = case_state(current, as_of=new.date)
+    # A new event of a date goes after the events recorded for that date: one that
+    # would change nothing in the derived state is refused.
+    if new.type == "case_closed" and not state.is_open:
+        raise Refusal("The case is already closed on that date.", field="date")
     if not state.is_open and new.type != "case_reopened":
         raise Refusal("The case is closed on that date; reopen it first.", field="date")
     if new.type == "case_reopened" and state.is_open:
@@ -510,16 +576,20 @@ def check_new_event(events: Sequence[Ev], new: Ev, today: dt.date) -> None:
         if not new.type.endswith("_withdrawn") and holds:
             raise Refusal("This consent is already on file.")
     episode = state.current_episode
-    if new.type in RESPONSES or new.type in _ALLOWED_FROM:
+    if new.type in RESPONSES or new.type in TRANSITIONS:
         if episode is None:
             raise Refusal("There is no treatment advice on or before that date.", field="date")
     if new.type == "advice_undecided" and episode is not None:
         if any(ev.type in ("advice_accepted", "advice_rejected") for ev in episode.events):
             raise Refusal("The offender has already answered; record accepted or rejected.")
-    if new.type in _ALLOWED_FROM:
+    if new.type in TRANSITIONS:
         stage = referral_stage(episode)
-        if stage not in _ALLOWED_FROM[new.type]:
-            raise Refusal(f"Not possible at the referral's stage on that date ({stage}).")
+        if new.type not in allowed_events(stage):
+            raise Refusal(
+                "Not possible at the referral's stage on that date (%(stage)s).",
+                code=STAGE_REFUSED,
+                params={"stage": STAGE_LABELS[stage]},
+            )
         if new.type == "referral_sent":
             assert episode is not None
             if classify(episode).leaf in ("rejected", "undecided"):

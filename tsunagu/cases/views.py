@@ -21,12 +21,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from tsunagu.cases import forms, labels, services, timeline
+from tsunagu.cases import forms, labels, pages, refusals, services, timeline
 from tsunagu.cases.filters import CaseFilterForm, relationship_choices
 from tsunagu.cases.models import Case, Event, Person
+from tsunagu.cases.police import police_case
+from tsunagu.core import stepup
 from tsunagu.core.access import AuthedRequest, get_for_user
-from tsunagu.treatment import panels
-from tsunagu.treatment.templatetags.treatment_tags import detail_label as treatment_detail_label
 
 PAGE_SIZE = 50
 MASK = "●●●●"
@@ -62,7 +62,7 @@ def officer_home(request: AuthedRequest) -> HttpResponse:
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     context: dict[str, Any] = {"page": page, "rows": _rows(page.object_list)}
-    context.update(panels.officer_home_context(request))
+    context.update(pages.home_panels(request))
     return render(request, "cases/home.html", context)
 
 
@@ -90,34 +90,19 @@ def case_list(request: AuthedRequest) -> HttpResponse:
 
 
 def _timeline_rows(case: Case, correct_forms: dict[int, Any]) -> list[dict[str, Any]]:
-    """The case's events in timeline order, marked voided, corrections explained."""
-    events = list(case.events.all())
-    evs = [e.as_ev() for e in events]
-    kept = {ev.key for ev in timeline.effective(evs)}
-    # After a clinic-to-police consent withdrawal the police see none of the clinic's status.
-    hidden = timeline.hidden_from_police(evs)
-    rows = []
-    # The prefetch reads the events in timeline order (date, rank, id).
-    for event in events:
-        if event.pk in hidden:
-            continue
-        is_correction = event.type == "correction"
-        rows.append(
-            {
-                "event": event,
-                "label": labels.event_label(event.type),
-                "detail": (
-                    labels.correction_summary(event.detail)
-                    if is_correction
-                    else treatment_detail_label(event)
-                ),
-                "voided": not is_correction and event.pk not in kept,
-                "correctable": not is_correction and event.pk in kept,
-                "correct_form": correct_forms.get(event.pk)
-                or forms.CorrectForm(prefix=f"correct{event.pk}"),
-            }
-        )
-    return rows
+    """The police's timeline rows (`cases.police`), each with its correction form."""
+    return [
+        {
+            "event": row.event,
+            "label": row.label,
+            "detail": row.detail,
+            "voided": row.voided,
+            "correctable": row.correctable,
+            "correct_form": correct_forms.get(row.event.pk)
+            or forms.CorrectForm(prefix=f"correct{row.event.pk}"),
+        }
+        for row in police_case(case.events.all()).rows
+    ]
 
 
 def _detail_context(request: AuthedRequest, case: Case, **extra: Any) -> dict[str, Any]:
@@ -153,7 +138,7 @@ def _detail_context(request: AuthedRequest, case: Case, **extra: Any) -> dict[st
         }
         for p in context["victims"]
     ]
-    context.update(panels.case_panel_context(request, case))
+    context.update(pages.case_panels(request, case))
     return context
 
 
@@ -185,9 +170,7 @@ def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if as_of_form.is_bound and as_of_form.is_valid() and as_of_form.cleaned_data["as_of"]:
         as_of = as_of_form.cleaned_data["as_of"]
         # The police view: no clinic status reported after a consent withdrawal.
-        state = timeline.case_state(
-            timeline.police_view(e.as_ev() for e in case.events.all()), as_of
-        )
+        state = police_case(case.events.all()).state(as_of)
         extra["as_of"] = as_of
         extra["as_of_state"] = {
             "is_open": state.is_open,
@@ -216,7 +199,7 @@ def event_record(request: AuthedRequest, pk: int) -> HttpResponse:
                 detail=form.detail(),
             )
         except services.ServiceError as err:
-            forms.add_service_error(form, err, {"detail": form.detail_field()})
+            refusals.add_to_form(form, err, {"detail": form.detail_field()})
         else:
             flash.success(request, _("The measure was recorded."))
             return redirect(reverse("cases:detail", args=[case.pk]) + "#timeline")
@@ -240,7 +223,7 @@ def case_status(request: AuthedRequest, pk: int) -> HttpResponse:
                 detail=form.cleaned_data["note"],
             )
         except services.ServiceError as err:
-            forms.add_service_error(form, err, {"detail": "note", "type": "date"})
+            refusals.add_to_form(form, err, {"detail": "note", "type": "date"})
         else:
             flash.success(request, _("The case status was recorded."))
             return redirect(reverse("cases:detail", args=[case.pk]) + "#timeline")
@@ -261,7 +244,7 @@ def event_correct(request: AuthedRequest, pk: int, event_pk: int) -> HttpRespons
                 actor=request.user, event=event, reason=form.cleaned_data["reason"]
             )
         except services.ServiceError as err:
-            forms.add_service_error(form, err, {"type": "reason"})
+            refusals.add_to_form(form, err, {"type": "reason"})
         else:
             flash.success(request, _("The event was corrected."))
             return redirect(reverse("cases:detail", args=[case.pk]) + "#timeline")
@@ -275,16 +258,26 @@ def victim_reveal(request: AuthedRequest, pk: int, person_pk: int) -> HttpRespon
     """Show a victim's protected fields once, after a reason; the service audits it."""
     case = _get_case(request, pk)
     person = get_for_user(Person, request.user, person_pk, case=case, role=Person.Role.VICTIM)
+    # Step-up (core.stepup): a second factor within 5 minutes, else back here after it.
+    blocked = stepup.guard(
+        request, reverse("cases:detail", args=[case.pk]) + f"#victim-{person.pk}"
+    )
+    if blocked:
+        return blocked
     form = forms.RevealForm(request.POST, prefix=f"reveal{person.pk}")
     status = 400
     extra: dict[str, Any] = {"reveal_forms": {person.pk: form}}
-    if form.is_valid():
+    over_limit = stepup.limit_error(request.user) if form.is_valid() else None
+    if over_limit:
+        form.add_error(None, over_limit)
+    elif form.is_valid():
         try:
-            fields = services.victim_reveal(
-                actor=request.user, person=person, reason=form.cleaned_data["reason"]
+            reason = stepup.reason_text(
+                form.cleaned_data["reason_category"], form.cleaned_data["reason"]
             )
+            fields = services.victim_reveal(actor=request.user, person=person, reason=reason)
         except services.ServiceError as err:
-            forms.add_service_error(form, err)
+            refusals.add_to_form(form, err)
         else:
             status = 200
             extra = {"revealed": {person.pk: fields}}
@@ -344,7 +337,7 @@ def case_open(request: AuthedRequest) -> HttpResponse:
                 detail=form.cleaned_data["note"],
             )
         except services.ServiceError as err:
-            forms.add_service_error(form, err, {"detail": "note"})
+            refusals.add_to_form(form, err, {"detail": "note"})
         else:
             flash.success(request, _("The case was opened."))
             return redirect("cases:detail", case.pk)
@@ -364,7 +357,7 @@ def person_add(request: AuthedRequest, pk: int) -> HttpResponse:
                 data=form.person_data(form.cleaned_data["role"]),
             )
         except services.ServiceError as err:
-            forms.add_service_error(form, err)
+            refusals.add_to_form(form, err)
         else:
             flash.success(request, _("The person was added."))
             return redirect("cases:detail", case.pk)

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
+from tsunagu.core import affiliations
+from tsunagu.core.access_audit import record_read
 from tsunagu.core.models import Role, User
 
 M = TypeVar("M", bound=models.Model)
@@ -26,6 +28,7 @@ def get_for_user(model: type[M], user: Any, pk: Any, **lookups: Any) -> M:
         obj: M = queryset.get(pk=pk, **lookups)
     except (model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]
         raise Http404 from exc
+    record_read(obj)  # audits opening a case or referral (GET; models with AUDIT_READS)
     return obj
 
 
@@ -34,11 +37,8 @@ def prefecture_users(user: Any) -> QuerySet[User]:
 
     Police users (officers, supervisors) whose region is the prefecture or one of
     its stations, and clinicians of the clinics the supervisor may see
-    (`Clinic.objects.visible_to`). Region and clinic are joined, so a page of any
-    length costs one query.
+    (declared by the treatment app as an affiliation, `core.affiliations`).
     """
-    from tsunagu.treatment.models import Clinic
-
     if not (getattr(user, "is_authenticated", False) and user.is_supervisor):
         return User.objects.none()
     prefecture_id = user.prefecture_id
@@ -47,5 +47,6 @@ def prefecture_users(user: Any) -> QuerySet[User]:
     police = Q(role__in=(Role.OFFICER, Role.SUPERVISOR)) & (
         Q(region_id=prefecture_id) | Q(region__parent_id=prefecture_id)
     )
-    clinicians = Q(role=Role.CLINICIAN, clinic__in=Clinic.objects.visible_to(user).values("pk"))
-    return User.objects.filter(police | clinicians).select_related("region", "clinic")
+    for affiliation in affiliations.all_affiliations():
+        police |= affiliation.users_q(user)
+    return User.objects.filter(police).select_related("region")

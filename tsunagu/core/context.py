@@ -1,4 +1,5 @@
-"""Template context: the navigation the signed-in user's role may use."""
+"""Template context: the navigation the signed-in user's role may use, and the
+places (a clinician's clinic) named in the page header."""
 
 from __future__ import annotations
 
@@ -6,9 +7,20 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from tsunagu.core import affiliations
+
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_role": None}
-    return {"nav_role": user.role}
+
+    def places() -> list[Any]:
+        # Only for roles that have a declared place, so other pages pay no query.
+        return [
+            value
+            for a in affiliations.all_affiliations()
+            if a.role == user.role and (value := a.of(user)) is not None
+        ]
+
+    return {"nav_role": user.role, "nav_places": places}

@@ -8,8 +8,8 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from tsunagu.core import affiliations
 from tsunagu.core.models import Region, Role, User
-from tsunagu.treatment.models import Clinic
 
 
 class DateInput(forms.DateInput):
@@ -40,48 +40,56 @@ class RegionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{obj.code} {obj.name}"
 
 
-class ClinicChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.code} {obj.name}"
-
-
 class UserForm(forms.ModelForm):  # type: ignore[type-arg]
-    """An account's role and where it belongs; checked for consistency."""
+    """An account's role and where it belongs; checked for consistency.
+
+    Places declared by other apps (a clinician's clinic) are added as fields
+    from `core.affiliations`, so this form names no other app.
+    """
 
     class Meta:
         model = User
-        fields = ["username", "last_name", "first_name", "role", "region", "clinic", "is_active"]
-        field_classes = {"region": RegionChoiceField, "clinic": ClinicChoiceField}
+        fields = ["username", "last_name", "first_name", "role", "region", "is_active"]
+        field_classes = {"region": RegionChoiceField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         region = self.fields["region"]
         assert isinstance(region, forms.ModelChoiceField)
         region.queryset = Region.objects.order_by("code")
-        clinic = self.fields["clinic"]
-        assert isinstance(clinic, forms.ModelChoiceField)
-        clinic.queryset = Clinic.objects.select_related("prefecture").order_by("code")
         self.fields["role"].required = True
+        for affiliation in affiliations.all_affiliations():
+            self.fields[affiliation.name] = affiliation.form_field()
+            if self.instance.pk:
+                self.initial[affiliation.name] = affiliation.of(self.instance)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        role, region, clinic = data.get("role"), data.get("region"), data.get("clinic")
+        role, region = data.get("role"), data.get("region")
+        places = {a.name: (a, data.get(a.name)) for a in affiliations.all_affiliations()}
+        for name, (affiliation, value) in places.items():
+            if role == affiliation.role and value is None:
+                self.add_error(name, _("A clinician belongs to a clinic."))
+            elif role != affiliation.role and value is not None:
+                self.add_error(name, _("Only clinicians belong to a clinic."))
         if role in (Role.OFFICER, Role.SUPERVISOR):
             if region is None or region.kind == Region.Kind.NATION:
                 self.add_error("region", _("Police users belong to a prefecture or a station."))
-            if clinic is not None:
-                self.add_error("clinic", _("Only clinicians belong to a clinic."))
         elif role == Role.CLINICIAN:
-            if clinic is None:
-                self.add_error("clinic", _("A clinician belongs to a clinic."))
             if region is not None:
                 self.add_error("region", _("A clinician belongs to a clinic, not a region."))
         elif role in (Role.ANALYST, Role.ADMIN):
-            if clinic is not None:
-                self.add_error("clinic", _("Only clinicians belong to a clinic."))
             if region is not None and region.kind != Region.Kind.NATION:
                 self.add_error("region", _("Analysts and administrators work nationally."))
         return data
+
+
+class UserCreateForm(UserForm):
+    """A new account. No password: a temporary one is generated and shown once to
+    whoever approves the account, so the administrator never knows a working one."""
+
+    class Meta(UserForm.Meta):
+        fields = ["username", "last_name", "first_name", "role", "region"]
 
 
 class PasswordForm(forms.Form):
@@ -107,17 +115,25 @@ class PasswordForm(forms.Form):
         return two
 
 
-class UserCreateForm(UserForm):
-    """A new account: the user form and a first password."""
+class OwnPasswordForm(PasswordForm):
+    """The signed-in user's new password: the current one first, then the new one
+    twice. It must differ from the current (a temporary password is replaced)."""
 
-    password1 = PasswordForm.base_fields["password1"]
-    password2 = PasswordForm.base_fields["password2"]
+    field_order = ["current", "password1", "password2"]
 
-    def clean_password2(self) -> str:
-        one, two = self.cleaned_data.get("password1"), self.cleaned_data.get("password2", "")
-        if one and one != two:
-            raise forms.ValidationError(_("The two passwords differ."))
-        password_validation.validate_password(
-            two, User(username=self.cleaned_data.get("username", ""))
-        )
-        return two
+    current = forms.CharField(
+        label=_("Current password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def clean_current(self) -> str:
+        current: str = self.cleaned_data.get("current", "")
+        if self.user is None or not self.user.check_password(current):
+            raise forms.ValidationError(_("The current password is not correct."))
+        return current
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("current") and data.get("current") == data.get("password2"):
+            self.add_error("password2", _("Choose a password different from the current one."))
+        return data

@@ -3,29 +3,27 @@
 The same as the supervisor's pages, for a prefecture's own scripts: check a
 file set (a dry run), import it, download the export. Supervisors only, their
 prefecture only (anyone else: 404). Bad input answers 422 with the field named
-in `loc`; bad rows answer 422 with every row error.
+in `loc`; bad rows answer 422 with the first 1,000 row errors and their count.
 """
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import File, Router, Schema
+from ninja import File, Form, Router, Schema
 from ninja.errors import ValidationError
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from tsunagu.core.models import Region, User
-from tsunagu.interchange import format as fmt
+from tsunagu.interchange import uploads
+from tsunagu.interchange.downloads import package_download
 from tsunagu.interchange.exporter import export
 from tsunagu.interchange.importer import Importer, ImportSummary
-from tsunagu.interchange.views import READ_ERRORS, package_download, save_upload
 
 router = Router(tags=["interchange"])
 
@@ -37,9 +35,17 @@ class RowErrorOut(Schema):
     reason: str
 
 
+class ProblemOut(Schema):
+    reason: str
+    count: int
+
+
 class SummaryOut(Schema):
     ok: bool
     dry_run: bool
+    error_count: int
+    rows_skipped: int
+    problems: list[ProblemOut]
     cases_created: int
     cases_unchanged: int
     people_created: int
@@ -66,6 +72,11 @@ def _out(summary: ImportSummary) -> dict[str, Any]:
     return {
         "ok": summary.ok,
         "dry_run": summary.dry_run,
+        "error_count": summary.error_count,
+        "rows_skipped": summary.rows_skipped,
+        "problems": [
+            {"reason": first.message, "count": count} for first, count, _ in summary.problems()
+        ],
         **summary.counts(),
         "stations_created": summary.stations_created,
         "unknown_clinics": summary.unknown_clinics,
@@ -81,36 +92,45 @@ def _run(
     cases: UploadedFile | None,
     events: UploadedFile | None,
     workbook: UploadedFile | None,
+    *,
     dry_run: bool,
+    create_stations: bool,
+    own_only: bool,
 ) -> ImportSummary:
     user, prefecture = _supervisor(request)
     if workbook is None and (cases is None or events is None):
         raise _invalid(
             "cases" if cases is None else "events", "Give cases and events, or workbook."
         )
-    folder = Path(tempfile.mkdtemp(dir=Path(settings.DATA_DIR)))
+    for name, upload in (("cases", cases), ("events", events), ("workbook", workbook)):
+        refusal = uploads.too_large(upload) if upload is not None else None
+        if refusal:
+            raise _invalid(name, refusal)
+    uploads.purge()
+    _, folder = uploads.stage(
+        user.pk,
+        workbook=workbook,
+        cases=None if workbook is not None else cases,
+        events=None if workbook is not None else events,
+    )
     try:
-        if workbook is not None:
-            target = folder / "workbook.xlsx"
-            save_upload(workbook, target)
-            tables = (
-                fmt.Table(fmt.CASES_SHEET, target, sheet=fmt.CASES_SHEET),
-                fmt.Table(fmt.EVENTS_SHEET, target, sheet=fmt.EVENTS_SHEET),
-                [target],
-            )
-        else:
-            assert cases is not None and events is not None
-            save_upload(cases, folder / fmt.CASES_FILE)
-            save_upload(events, folder / fmt.EVENTS_FILE)
-            tables = fmt.open_pair(folder / fmt.CASES_FILE, folder / fmt.EVENTS_FILE)
+        tables = uploads.tables(folder)
         importer = Importer(
-            tables[0], tables[1], files=tables[2], actor=user, scope={prefecture.code}
+            tables[0],
+            tables[1],
+            files=tables[2],
+            actor=user,
+            scope={prefecture.code},
+            own_only=own_only,
+            create_stations=create_stations,
         )
         return importer.run(dry_run=dry_run)
-    except READ_ERRORS as exc:
-        raise _invalid("workbook" if workbook is not None else "cases", str(exc)) from exc
+    except uploads.READ_ERRORS as exc:
+        raise _invalid(
+            "workbook" if workbook is not None else "cases", uploads.read_error_message(exc)
+        ) from exc
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        uploads.discard(folder)
 
 
 @router.post("/check", response=SummaryOut)
@@ -119,9 +139,24 @@ def interchange_check(
     cases: UploadedFile | None = File(None),  # noqa: B008 (ninja's way to declare a file)
     events: UploadedFile | None = File(None),  # noqa: B008
     workbook: UploadedFile | None = File(None),  # noqa: B008
+    create_stations: bool = Form(False),  # noqa: B008
+    own_only: bool = Form(False),  # noqa: B008
 ) -> dict[str, Any]:
-    """A dry run: what the files would create, and every bad row. Writes nothing."""
-    return _out(_run(request, cases, events, workbook, dry_run=True))
+    """A dry run: what the files would create, and the bad rows. Writes nothing.
+
+    An unknown police station is a bad row unless `create_stations` is true;
+    with `own_only`, rows of other prefectures are skipped instead of refused."""
+    return _out(
+        _run(
+            request,
+            cases,
+            events,
+            workbook,
+            dry_run=True,
+            create_stations=create_stations,
+            own_only=own_only,
+        )
+    )
 
 
 @router.post("/import", response={200: SummaryOut, 422: SummaryOut})
@@ -130,9 +165,19 @@ def interchange_import(
     cases: UploadedFile | None = File(None),  # noqa: B008
     events: UploadedFile | None = File(None),  # noqa: B008
     workbook: UploadedFile | None = File(None),  # noqa: B008
+    create_stations: bool = Form(False),  # noqa: B008
+    own_only: bool = Form(False),  # noqa: B008
 ) -> Status[dict[str, Any]]:
     """Import the files into the supervisor's prefecture: all or nothing, audited."""
-    summary = _run(request, cases, events, workbook, dry_run=False)
+    summary = _run(
+        request,
+        cases,
+        events,
+        workbook,
+        dry_run=False,
+        create_stations=create_stations,
+        own_only=own_only,
+    )
     return Status(200 if summary.ok else 422, _out(summary))
 
 
@@ -145,7 +190,7 @@ def interchange_export(request: HttpRequest, format: str = "csv") -> HttpRespons
             [{"loc": ["query", "format"], "msg": "Use csv or xlsx.", "type": "value_error"}]
         )
     name = f"tsunagu-{prefecture.code}-{timezone.localdate():%Y%m%d}"
-    with tempfile.TemporaryDirectory(dir=Path(settings.DATA_DIR)) as tmp:
+    with tempfile.TemporaryDirectory(dir=uploads.root()) as tmp:
         target = Path(tmp) / (f"{name}.xlsx" if format == "xlsx" else name)
         summary = export(target, user=user, file_format=format)
         payload, filename, content_type = package_download(summary.files, name, format)

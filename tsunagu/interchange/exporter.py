@@ -34,6 +34,7 @@ from tsunagu.cases import timeline
 from tsunagu.cases.models import Case, Event, Person
 from tsunagu.core.audit import audit
 from tsunagu.core.models import Region, User
+from tsunagu.core.spreadsheet import write_only_row
 from tsunagu.interchange import format as fmt
 
 CHUNK = 2000
@@ -105,11 +106,11 @@ class _XlsxBook:
 
     def sheet(self, name: str, columns: Sequence[str]) -> _Sink:
         ws = self.book.create_sheet(name)
-        ws.append(list(columns))
+        ws.append(write_only_row(ws, columns))
 
         class Sheet:
             def write(self, row: Sequence[str]) -> None:
-                ws.append(list(row))
+                ws.append(write_only_row(ws, row))
 
             def close(self) -> None:
                 pass

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from tsunagu.core.spreadsheet import csv_escape, csv_unescape_row
+
 CASE_COLUMNS: tuple[str, ...] = (
     "case_ref",
     "prefecture",
@@ -190,7 +192,7 @@ class Table:
             reader = csv.reader(fh)
             try:
                 for row in reader:
-                    yield reader.line_num, row
+                    yield reader.line_num, csv_unescape_row(row)
             except csv.Error as exc:
                 raise FormatError(f"{self.name}: line {reader.line_num}: {exc}") from exc
 
@@ -203,14 +205,61 @@ class Table:
                 yield line, row
 
 
+# A workbook is refused before parsing when it would unpack to more than this, or
+# when a part is compressed more than MAX_RATIO times (a "zip bomb"): real sheets
+# of this format compress 5 to 20 times.
+XLSX_MAX_UNCOMPRESSED = 4 * 1024**3
+XLSX_MAX_RATIO = 100
+XLSX_MAX_PARTS = 1000
+
+
+def check_workbook(path: Path) -> None:
+    """Refuse a workbook that is not a zip, or would unpack too large, before parsing."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise FormatError("the workbook is not a valid .xlsx file") from exc
+    if len(infos) > XLSX_MAX_PARTS:
+        raise FormatError("the workbook has too many parts to be a spreadsheet")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > 1024 * 1024 and info.file_size > XLSX_MAX_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise FormatError(
+                "the workbook is compressed more than any spreadsheet is (refused unread)"
+            )
+    if total > XLSX_MAX_UNCOMPRESSED:
+        raise FormatError("the workbook would unpack to more than 4 GB (refused unread)")
+
+
 def _xlsx_rows(path: Path, sheet: str) -> Iterator[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, read_only=True, data_only=True)
+    check_workbook(path)
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # any damage in the zip or its XML
+        raise FormatError("the workbook cannot be read (damaged or not an .xlsx file)") from exc
     try:
         if sheet not in wb.sheetnames:
             raise FormatError(f"the workbook has no sheet named {sheet!r}")
-        for line, values in enumerate(wb[sheet].iter_rows(values_only=True), start=1):
+        rows = wb[sheet].iter_rows(values_only=True)
+        line = 0
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                break
+            except Exception as exc:  # a truncated or malformed sheet
+                raise FormatError(
+                    f"sheet {sheet!r}: the workbook is damaged after row {line}"
+                ) from exc
+            line += 1
             yield line, [cell_text(v) for v in values]
     finally:
         wb.close()
@@ -273,7 +322,11 @@ def normalise_prefecture(text: str) -> str:
 
 
 class CsvSink:
-    """A CSV file in UTF-8 with a BOM (so Excel on a Japanese desktop reads it)."""
+    """A CSV file in UTF-8 with a BOM (so Excel on a Japanese desktop reads it).
+
+    Cells that a spreadsheet would read as a formula are escaped (see
+    `tsunagu.core.spreadsheet`); `Table` reverses it on import.
+    """
 
     def __init__(self, path: Path, columns: Sequence[str]) -> None:
         self._fh: IO[str] = path.open("w", encoding="utf-8-sig", newline="")
@@ -281,10 +334,11 @@ class CsvSink:
         self._writer.writerow(columns)
 
     def write(self, row: Sequence[str]) -> None:
-        self._writer.writerow(row)
+        self._writer.writerow([csv_escape(cell) for cell in row])
 
     def writerows(self, rows: Any) -> None:
-        self._writer.writerows(rows)
+        for row in rows:
+            self.write(row)
 
     def close(self) -> None:
         self._fh.close()

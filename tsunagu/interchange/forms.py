@@ -7,6 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tsunagu.core import stepup
+from tsunagu.interchange import uploads
+
 
 class UploadForm(forms.Form):
     """Either the two CSV files or one XLSX workbook."""
@@ -26,8 +29,17 @@ class UploadForm(forms.Form):
         ],
     )
 
+    own_only = forms.BooleanField(
+        label=_("Import only the rows of my prefecture (skip the rows of others)"),
+        required=False,
+    )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for name in ("cases_file", "events_file", "workbook"):
+            refusal = uploads.too_large(data[name]) if data.get(name) else None
+            if refusal:
+                self.add_error(name, refusal)
         cases, events, book = data.get("cases_file"), data.get("events_file"), data.get("workbook")
         if book:
             if cases or events:
@@ -44,6 +56,7 @@ class UploadForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     token = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+    create_stations = forms.BooleanField(label=_("Create these police stations"), required=False)
 
 
 class ExportForm(forms.Form):
@@ -55,6 +68,7 @@ class ExportForm(forms.Form):
     include_personal = forms.BooleanField(
         label=_("Include personal columns (names, victim address and phone)"), required=False
     )
+    reason_category = stepup.category_field(required=False)
     reason = forms.CharField(
         label=_("Reason (required for personal columns; written to the audit log)"),
         required=False,
@@ -68,4 +82,11 @@ class ExportForm(forms.Form):
             self.add_error(
                 "reason", _("Give the reason for exporting personal data (at least 5 characters).")
             )
+        elif data.get("include_personal"):
+            # Step-up rules (core.stepup): a purpose and a real reason.
+            problem = stepup.validate_reason(data.get("reason") or "")
+            if problem:
+                self.add_error("reason", problem)
+            if not data.get("reason_category"):
+                self.add_error("reason_category", stepup.PURPOSE_MISSING)
         return data

@@ -4,7 +4,8 @@ About 20,000–23,000 cases a year (the NPA's consultation counts), each with a
 timeline of consultations, assistance, follow-ups, warnings, orders and
 arrests at the published rates, and advice episodes rising from about 300 in
 2016 (April–December) to about 3,300 in 2024, with acceptance, treatment and
-recurrence rates in the ranges the NPA published (FACTS.md). Deterministic
+the time to a first recurrence drawn from a documented hazard model with known
+hazard ratios (`synth.HazardModel`, docs/evaluation.md). Deterministic
 for a seed. Written row by row: nothing is held but the current case.
 
 Personal columns are empty, or fictitious names and addresses with
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,8 +53,8 @@ ARREST_RATE: dict[int, float] = {2016: 0.034, 2017: 0.040, 2018: 0.045, 2019: 0.
 # arrest with no consultation first, so about 22,000 a year.
 CASE_FACTOR = 1.07
 WARNING_RATE = 0.16
-RECURRENCE_TREATED = 0.10
-RECURRENCE_OTHER = 0.12
+# Recurrences later than this after advice are past any set's end: not drawn.
+MAX_FOLLOW_UP_DAYS = 20 * 366
 REASONS = (
     ("sees_no_need", 0.58),
     ("blames_victim", 0.15),
@@ -147,13 +149,14 @@ def generate(
                     "",
                     f"080-{randint(0, 9999):04d}-{randint(0, 9999):04d}",
                 )
+            relationship = choices(rel_values, cum_weights=rel_cum)[0]
             cases_out.write(
                 (
                     case.ref,
                     pref,
                     rng.choice(stations[pref]),
                     opened.isoformat(),
-                    choices(rel_values, cum_weights=rel_cum)[0],
+                    relationship,
                     off_sex,
                     str(randint(18, 75)),
                     names[0],
@@ -171,7 +174,17 @@ def generate(
             case.add(opened, "consultation")
             _history(case, rng, opened, order_rate, arrest_rate, year)
             if rand() < advised_share:
-                _advice(case, rng, opened, advice_from, accept, receive, reason_values, reason_cum)
+                _advice(
+                    case,
+                    rng,
+                    opened,
+                    advice_from,
+                    accept,
+                    receive,
+                    reason_values,
+                    reason_cum,
+                    relationship in synth.PARTNER_RELATIONSHIPS,
+                )
             rows = [e for e in case.events if e[2] <= last_day.isoformat()]
             events_out.writerows(rows)
             summary.cases += 1
@@ -232,8 +245,10 @@ def _advice(
     receive: float,
     reason_values: list[str],
     reason_cum: list[float],
+    partner: bool,
 ) -> None:
-    """One advice episode, its answer and, when accepted, the referral's course."""
+    """One advice episode, its answer, when accepted the referral's course, and the
+    first recurrence drawn from `synth.HazardModel` (docs/evaluation.md)."""
     rand, randint = rng.random, rng.randint
     advised = max(opened + dt.timedelta(days=randint(5, 60)), advice_from)
     if not any(e[3] == "warning" for e in case.events):
@@ -241,8 +256,8 @@ def _advice(
     case.add(advised, "treatment_advised")
     answered = advised + dt.timedelta(days=randint(0, 10))
     draw = rand()
-    recurrence_rate = RECURRENCE_OTHER
-    last = answered
+    group = "undecided"
+    before = {e[3] for e in case.events if e[2] <= advised.isoformat()}
     if draw < receive or draw < accept:
         case.add(answered, "advice_accepted")
         case.add(answered, "consent_police_to_clinic")
@@ -253,9 +268,9 @@ def _advice(
         scheduled = sent + dt.timedelta(days=randint(5, 15))
         case.add(scheduled, "appointment_scheduled", clinic)
         seen = scheduled + dt.timedelta(days=randint(3, 20))
-        last = seen
+        group = "accepted_not_received"
         if draw < receive:
-            recurrence_rate = RECURRENCE_TREATED
+            group = "received"
             case.add(seen, "consent_clinic_to_police")
             case.add(seen, "treatment_started")
             day = seen
@@ -264,19 +279,28 @@ def _advice(
                 case.add(day, "session_attended")
             outcome = rand()
             if outcome < 0.35:
-                last = day + dt.timedelta(days=randint(7, 60))
-                case.add(last, "treatment_completed")
+                case.add(day + dt.timedelta(days=randint(7, 60)), "treatment_completed")
             elif outcome < 0.65:
-                last = day + dt.timedelta(days=randint(7, 60))
-                case.add(last, "treatment_halted", rng.choice(("stopped_attending", "moved", "")))
-            else:
-                last = day
+                case.add(
+                    day + dt.timedelta(days=randint(7, 60)),
+                    "treatment_halted",
+                    rng.choice(("stopped_attending", "moved", "")),
+                )
         elif rand() < 0.6:
             case.add(seen, "assessed_not_needed")
     elif rand() < 0.97:
         reason = rng.choices(reason_values, cum_weights=reason_cum)[0]
         case.add(answered, "advice_rejected", reason)
-    if rand() < recurrence_rate:
-        day = last + dt.timedelta(days=randint(10, 400))
+        group = "rejected"
+    hr = synth.HazardModel.hazard_ratio(
+        group,
+        partner,
+        prior_order=bool(before & {"prohibition_order", "emergency_order"}),
+        prior_arrest="arrest" in before,
+    )
+    days = synth.HazardModel.draw_days(rng, hr)
+    if days < MAX_FOLLOW_UP_DAYS:
+        # Strictly after the advice date: a recurrence on it would not count.
+        day = advised + dt.timedelta(days=max(1, math.ceil(days)))
         case.add(day, "recurrence", "same_victim" if rand() < 0.8 else "new_victim")
         case.add(day, "warning")

@@ -10,6 +10,12 @@ Around them, a consultation history at 1:10 scale: about 2,274 cases opened in
 2016 in all 47 prefectures (a tenth of the 22,737 consultations of 2016), with
 warnings, orders, arrests and assistance in FACTS.md proportions. Some events
 fall in early 2017 (after the as-of date), so the report's as-of filter matters.
+
+Follow-up for the evaluation (DESIGN §5): an episode without a recurrence in 2016
+gets its first recurrence, if any, from the generator's hazard model
+(`synth.HazardModel`, docs/evaluation.md) conditional on none by 2016-12-31, up
+to FOLLOW_UP_END. These are drawn with a second random stream after everything
+else, so the 2016 rows, and the §4 figures as of 2016-12-31, stay as they were.
 Personal columns are left empty: the set holds no names at all.
 
 Run `python -m tsunagu.interchange.npa2016 data/npa-2016` to rewrite the files;
@@ -19,6 +25,7 @@ the figures are checked with `timeline.episodes`/`classify` before writing.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 import sys
 from collections import Counter
@@ -61,6 +68,17 @@ RECURRENCES: dict[str, int] = {"continuing": 3, "halted": 2, "rejected": 12, "no
 CLINICS: dict[str, tuple[str, ...]] = {"13": ("13-C001", "13-C002")}
 
 RECEIVED = ("completed", "continuing", "halted")
+# Recurrences are drawn up to this date (the evaluation's follow-up).
+FOLLOW_UP_END = dt.date(2025, 12, 31)
+GROUP_OF_LEAF = {
+    "completed": "received",
+    "continuing": "received",
+    "halted": "received",
+    "scheduled": "accepted_not_received",
+    "not_needed": "accepted_not_received",
+    "rejected": "rejected",
+    "undecided": "undecided",
+}
 
 
 def _clinic(rng: random.Random, pref: str) -> str:
@@ -110,6 +128,8 @@ class _Builder:
         self.cases: list[synth.CaseRow] = []
         self.events: list[synth.EventRow] = []
         self.numbers: Counter[str] = Counter()
+        # (ref, pref, advised on, leaf, recurred in 2016) of each advised case.
+        self.advised: list[tuple[str, str, dt.date, str, bool]] = []
 
     def case(self, pref: str, opened: dt.date) -> str:
         rng = self.rng
@@ -172,6 +192,7 @@ def _advised_case(b: _Builder, pref: str, leaf: str, reason: str, recurs: bool, 
     if rng.random() < 0.3:
         b.event(ref, pref, synth.between(rng, opened, advised), "assistance")
     b.event(ref, pref, advised, "treatment_advised")
+    b.advised.append((ref, pref, advised, leaf, recurs))
     answered = advised + dt.timedelta(days=rng.randint(0, 7))
     last = answered
     if leaf == "rejected":
@@ -268,7 +289,33 @@ def build(seed: int = SEED) -> tuple[list[synth.CaseRow], list[synth.EventRow]]:
     weights = [synth.POPULATION[p] for p in synth.PREFECTURES]
     for _ in range(CASES_OPENED_2016 - opened_2016):
         _history_case(b, rng.choices(synth.PREFECTURES, weights)[0])
+    _follow_up(b, random.Random(seed + 1))  # noqa: S311
     return b.cases, b.events
+
+
+def _follow_up(b: _Builder, rng: random.Random) -> None:
+    """First recurrences after 2016 of the episodes that had none in 2016."""
+    relationship = {(row[1], row[0]): row[4] for row in b.cases}
+    before: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for ref, pref, iso, type_, _ in b.events:
+        before.setdefault((pref, ref), []).append((iso, type_))
+    for ref, pref, advised, leaf, recurred in b.advised:
+        if recurred:
+            continue
+        prior = {t for iso, t in before[(pref, ref)] if iso <= advised.isoformat()}
+        hr = synth.HazardModel.hazard_ratio(
+            GROUP_OF_LEAF[leaf],
+            relationship[(pref, ref)] in synth.PARTNER_RELATIONSHIPS,
+            prior_order=bool(prior & {"prohibition_order", "emergency_order"}),
+            prior_arrest="arrest" in prior,
+        )
+        followed = (AS_OF - advised).days
+        days = synth.HazardModel.draw_days(rng, hr, after=followed)
+        if days > (FOLLOW_UP_END - advised).days:
+            continue
+        day = advised + dt.timedelta(days=max(followed + 1, math.ceil(days)))
+        b.event(ref, pref, day, "recurrence", rng.choice(("same_victim",) * 4 + ("new_victim",)))
+        b.event(ref, pref, day, "warning")
 
 
 def figures(

@@ -27,33 +27,17 @@ from tsunagu.core.models import Code
 from tsunagu.reports.tables import Table
 
 # The measure columns of the annual tables; arrests are split by kind.
-MEASURE_KINDS: tuple[str, ...] = (
-    "warning",
-    "prohibition_order",
-    "emergency_order",
-    "arrest_stalking",
-    "arrest_order_violation",
-    "arrest_other",
-    "assistance",
+MEASURE_KINDS: tuple[str, ...] = tuple(
+    kind
+    for measure in timeline.COUNTED_MEASURES
+    if measure != "treatment_advised"
+    for kind in (
+        [f"arrest_{k}" for k in timeline.ARREST_KINDS] if measure == "arrest" else [measure]
+    )
 )
-COUNTED_TYPES = (
-    "warning",
-    "prohibition_order",
-    "emergency_order",
-    "arrest",
-    "assistance",
-    "treatment_advised",
-)
+COUNTED_TYPES = timeline.COUNTED_MEASURES
 # Columns of the year-on-year table.
-YEAR_COLUMNS: tuple[str, ...] = (
-    "consultations",
-    "warning",
-    "prohibition_order",
-    "emergency_order",
-    "arrest",
-    "assistance",
-    "treatment_advised",
-)
+YEAR_COLUMNS: tuple[str, ...] = ("consultations", *timeline.COUNTED_MEASURES)
 
 AGE_BANDS: tuple[str, ...] = (
     "under_20",

@@ -16,7 +16,7 @@ from ninja.errors import ValidationError
 
 from tsunagu.cases.models import Case
 from tsunagu.core.models import Region, User
-from tsunagu.reports import annual, programme
+from tsunagu.reports import annual, evaluation, evaluation_data, programme
 from tsunagu.reports.forms import bounds_errors, period_errors
 
 router = Router(tags=["reports"])
@@ -155,3 +155,23 @@ def annual_statistics(request: HttpRequest, q: Query[AnnualQuery]) -> dict[str, 
         Case.objects.for_statistics(user), q.year, q.fiscal, _prefectures(user, q.prefecture)
     )
     return stats.as_json()
+
+
+class EvaluationQuery(ProgrammeQuery):
+    landmark: int = evaluation.DEFAULT_LANDMARK
+    outcome: str = "recurrence"
+
+
+@router.get("/evaluation", response=dict[str, Any])
+def evaluation_report(request: HttpRequest, q: Query[EvaluationQuery]) -> dict[str, Any]:
+    """Does treatment go with less recurrence? The JSON of DESIGN §5."""
+    user = _reporting_user(request)
+    if not 0 <= q.landmark <= evaluation.MAX_LANDMARK:
+        raise _invalid("landmark", f"Give 0 to {evaluation.MAX_LANDMARK} days.")
+    if q.outcome not in evaluation.OUTCOME_KINDS:
+        raise _invalid("outcome", "Give recurrence or any_measure.")
+    p = _params(user, q)
+    params = evaluation.Params.make(
+        p.date_from, p.date_to, p.as_of, p.prefectures, q.landmark, q.outcome
+    )
+    return evaluation_data.compute(Case.objects.for_statistics(user), params).as_json()

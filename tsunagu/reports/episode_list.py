@@ -6,12 +6,12 @@ prefecture, dates and states, nothing personal.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from typing import Any
 
 from tsunagu.cases.models import Case
+from tsunagu.core import spreadsheet
 from tsunagu.core.models import User
 from tsunagu.reports import exports, programme
 from tsunagu.reports.labels import REASON_LABELS, figure_label
@@ -62,7 +62,7 @@ def description(selector: programme.Drill, names: dict[str, str]) -> str:
 
 def episodes_csv(user: User, rows: Sequence[programme.EpisodeRow]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = spreadsheet.csv_writer(out)
     writer.writerow(
         [
             "case_ref" if user.is_police else "pseudonym",

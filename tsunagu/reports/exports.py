@@ -6,7 +6,6 @@ tables, never cases: nothing personal can reach a file from here.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -20,6 +19,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from tsunagu.cases import timeline
+from tsunagu.core import spreadsheet
 from tsunagu.core.models import Region
 from tsunagu.reports import charts
 from tsunagu.reports.labels import (
@@ -74,7 +75,7 @@ def programme_rows(report: Report) -> list[list[Any]]:
 
 def programme_csv(report: Report) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = spreadsheet.csv_writer(out)
     writer.writerow(["period_from", "period_to", "as_of"])
     writer.writerow(
         [
@@ -91,15 +92,7 @@ def programme_csv(report: Report) -> str:
 
 def by_prefecture_table(report: Report, names: dict[str, str]) -> Table:
     """The by-prefecture leaves as a table with margins (for a public release)."""
-    leaves = (
-        "completed",
-        "continuing",
-        "halted",
-        "scheduled",
-        "not_needed",
-        "rejected",
-        "undecided",
-    )
+    leaves = timeline.LEAVES
     return Table(
         key="programme_by_prefecture",
         title=_("Advice episodes by prefecture"),
@@ -115,7 +108,7 @@ def by_prefecture_table(report: Report, names: dict[str, str]) -> Table:
 
 def table_csv(tables: Sequence[Table]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = spreadsheet.csv_writer(out)
     for i, table in enumerate(tables):
         if i:
             writer.writerow([])
@@ -146,6 +139,7 @@ def _widths(ws: Any, first: int = 24, rest: int = 12) -> None:
 
 
 def _save(wb: Workbook) -> bytes:
+    spreadsheet.text_cells(wb)  # no string cell can be read as a formula
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

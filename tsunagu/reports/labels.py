@@ -10,6 +10,7 @@ from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
 from tsunagu.cases.labels import REJECTION_REASON_LABELS
+from tsunagu.cases.timeline import LEAVES
 
 FIGURE_LABELS: dict[str, Promise] = {
     "advised": pgettext_lazy("programme", "Advised"),
@@ -43,18 +44,7 @@ SUMMARY_ROWS: tuple[tuple[str, int], ...] = (
     ("undecided", 1),
 )
 # The columns of the by-prefecture table.
-PREFECTURE_COLUMNS: tuple[str, ...] = (
-    "advised",
-    "accepted",
-    "received",
-    "completed",
-    "continuing",
-    "halted",
-    "scheduled",
-    "not_needed",
-    "rejected",
-    "undecided",
-)
+PREFECTURE_COLUMNS: tuple[str, ...] = ("advised", "accepted", "received", *LEAVES)
 
 
 def figure_label(key: str) -> str:

@@ -25,21 +25,9 @@ from tsunagu.cases import timeline
 from tsunagu.cases.models import Case, Event
 from tsunagu.core.models import Region
 
-# The event types that can change an episode's classification (plus corrections,
-# which may void one of them). Other events belong to episodes but never decide
-# a leaf, so they are not read.
-CLASSIFYING_TYPES: tuple[str, ...] = (
-    "treatment_advised",
-    "advice_accepted",
-    "advice_rejected",
-    "appointment_scheduled",
-    "assessed_not_needed",
-    "treatment_started",
-    "treatment_completed",
-    "treatment_halted",
-    "recurrence",
-)
-RELEVANT_TYPES = (*CLASSIFYING_TYPES, "correction")
+# The event types that can change an episode's classification (read with the
+# corrections, which may void one of them). Other events never decide a leaf.
+CLASSIFYING_TYPES = timeline.CLASSIFYING_TYPES
 # The consent events that decide what the police may see of the clinic's status
 # (DESIGN §2): read for a police drill-down only.
 POLICE_CONSENT_TYPES = ("consent_clinic_to_police", "consent_clinic_to_police_withdrawn")
@@ -60,9 +48,9 @@ RECURRENCE_KEYS = (
 # Figures a number can stand for, each a set of leaves (drill-down filters).
 FIGURES: dict[str, tuple[str, ...]] = {
     "advised": LEAVES,
-    "accepted": ("completed", "continuing", "halted", "not_needed", "scheduled"),
-    "received": ("completed", "continuing", "halted"),
-    "not_finished": ("continuing", "halted"),
+    "accepted": timeline.ACCEPTED_LEAVES,
+    "received": timeline.RECEIVED_LEAVES,
+    "not_finished": timeline.NOT_FINISHED_LEAVES,
     **{leaf: (leaf,) for leaf in LEAVES},
 }
 # Figures shown as a share of the episodes advised.
@@ -162,7 +150,7 @@ def _row(
         elif ev.type == "recurrence" and ev.date > episode.advised_on and recurrence_on is None:
             recurrence_on = ev.date
         if (
-            (c.leaf in ("completed", "halted", "continuing") and ev.type.startswith("treatment_"))
+            (c.leaf in timeline.RECEIVED_LEAVES and ev.type.startswith("treatment_"))
             or (c.leaf == "not_needed" and ev.type == "assessed_not_needed")
             or (c.leaf == "scheduled" and ev.type == "appointment_scheduled")
             or (c.leaf == "rejected" and ev.type == "advice_rejected")

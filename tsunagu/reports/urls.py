@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from tsunagu.reports import views
+from tsunagu.reports import evaluation_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -12,4 +12,7 @@ urlpatterns = [
     path("annual/", views.annual_report, name="annual"),
     path("annual/download/", views.annual_download, name="annual_download"),
     path("releases/", views.releases, name="releases"),
+    path("evaluation/", evaluation_views.evaluation_report, name="evaluation"),
+    path("evaluation/download/", evaluation_views.evaluation_download, name="evaluation_download"),
+    path("evaluation/episodes/", evaluation_views.evaluation_episodes, name="evaluation_episodes"),
 ]

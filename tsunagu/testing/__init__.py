@@ -17,13 +17,64 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def client_for(user: Any) -> Any:
-    """A Django test client signed in as `user` (no password hashing)."""
+def client_for(user: Any, *, second_factor: bool = True) -> Any:
+    """A Django test client signed in as `user` (no password hashing).
+
+    The session counts as having passed the second factor just now (so the
+    step-up for reveals is fresh too), unless `second_factor=False`.
+    """
     from django.test import Client
 
     client = Client()
-    client.force_login(user)
+    if second_factor:
+        client.force_login(user)
+    else:
+        password_only_login(client, user)
     return client
+
+
+_ORIGINAL_FORCE_LOGIN: Any = None
+
+
+def mark_session_verified(client: Any) -> None:
+    """Mark a test client's session as second-factor verified now."""
+    import time
+
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from tsunagu.core.security import VERIFIED_AT
+
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = "tests.forced/0"
+    session[VERIFIED_AT] = int(time.time())
+    session.save()
+
+
+def password_only_login(client: Any, user: Any) -> None:
+    """Sign a test client in with the password step only (no second factor yet)."""
+    install_test_login()
+    _ORIGINAL_FORCE_LOGIN(client, user)
+
+
+def install_test_login() -> None:
+    """In tests, `Client.force_login` signs in with both factors.
+
+    `force_login` already skips the password; it skips the second factor the
+    same way, so every app's tests keep working with TSUNAGU_REQUIRE_MFA on.
+    Tests of the second factor itself use `password_only_login` or the forms.
+    """
+    global _ORIGINAL_FORCE_LOGIN
+    from django.test import Client
+
+    if _ORIGINAL_FORCE_LOGIN is not None:
+        return
+    _ORIGINAL_FORCE_LOGIN = Client.force_login
+
+    def force_login(self: Any, user: Any, backend: str | None = None) -> None:
+        _ORIGINAL_FORCE_LOGIN(self, user, backend)
+        mark_session_verified(self)
+
+    Client.force_login = force_login  # type: ignore[method-assign]
 
 
 ACCESS_TESTED: set[str] = set()
@@ -63,12 +114,38 @@ def publish_doc(source: Any, name: str) -> None:
     shutil.copy(source, docs / name)
 
 
+def totp_code(device: Any) -> str:
+    """The current code of a TOTP device, as the user's app would show it."""
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+
+def enrol_totp(user: Any) -> Any:
+    """Give `user` a confirmed authenticator (TOTP device) and return it."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
 def browser_login(page: Any, username: str, password: str | None = None) -> None:
-    """Sign in through the login form in a Playwright page."""
+    """Sign in through the login form in a Playwright page, then the second factor.
+
+    The user gets a new authenticator (TOTP device) and the code is computed
+    here, as the app on a phone would.
+    """
+    from tsunagu.core.models import User
     from tsunagu.testing.builders import PASSWORD
 
     page.goto("/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password or PASSWORD)
     page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    if "/mfa/" not in page.url:
+        return
+    user = User.objects.get(username=username)
+    device = enrol_totp(user)
+    page.fill("#id_code", totp_code(device))
+    page.click("main form button[type=submit]")
     page.wait_for_load_state()

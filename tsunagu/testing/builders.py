@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from tsunagu.cases import timeline
 from tsunagu.cases.models import Case, Event
 from tsunagu.core.models import Region, User
-from tsunagu.treatment import services
+from tsunagu.treatment import loop
 from tsunagu.treatment.models import Clinic, Referral
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 (test users only)
@@ -37,14 +37,14 @@ JUNE_2 = D(2016, 6, 2)
 
 
 def advised(officer: User, case: Case, on: dt.date = JUNE_1) -> None:
-    services.advice_record(actor=officer, case=case, date=on, method="in_person")
+    loop.advice_record(actor=officer, case=case, date=on, method="in_person")
 
 
 def accepted(officer: User, case: Case, on: dt.date = JUNE_1) -> None:
     advised(officer, case, on)
-    services.advice_respond(actor=officer, case=case, date=on, response="accepted")
+    loop.advice_respond(actor=officer, case=case, date=on, response="accepted")
     for direction in ("police_to_clinic", "clinic_to_police"):
-        services.consent_record(
+        loop.consent_record(
             actor=officer, case=case, date=on, direction=direction, given=True, method="written"
         )
 
@@ -58,23 +58,21 @@ def referred(
 ) -> Referral:
     case = make_case(officer, **kwargs)
     accepted(officer, case, D(2016, 6, 1))
-    return services.referral_send(
+    return loop.referral_send(
         actor=officer, case=case, clinic=clinic, date=on, summary="本人は受診に同意。平日夜希望。"
     )
 
 
 def started(clinician: User, referral: Referral) -> None:
-    services.referral_act(
-        actor=clinician, referral=referral, action="acknowledge", date=D(2016, 6, 3)
-    )
-    services.referral_act(
+    loop.referral_act(actor=clinician, referral=referral, action="acknowledge", date=D(2016, 6, 3))
+    loop.referral_act(
         actor=clinician,
         referral=referral,
         action="schedule",
         date=D(2016, 6, 3),
         appointment_on=D(2016, 6, 10),
     )
-    services.referral_act(actor=clinician, referral=referral, action="start", date=D(2016, 6, 10))
+    loop.referral_act(actor=clinician, referral=referral, action="start", date=D(2016, 6, 10))
 
 
 # --- bare timelines for the reports ---------------------------------------------------

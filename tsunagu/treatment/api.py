@@ -8,20 +8,23 @@ police are shown passes through `derive.police_view`, as on the pages.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema
-from ninja.errors import ValidationError
 from ninja.responses import Status
 from pydantic import field_validator
 
-from tsunagu.cases import timeline
+from tsunagu.cases import refusals, timeline
 from tsunagu.cases.models import Case
+from tsunagu.cases.services import ServiceError
 from tsunagu.core.access import get_for_user
 from tsunagu.core.models import Region, User
-from tsunagu.treatment import derive, panels, services
+from tsunagu.treatment import derive, directory, loop, panels
 from tsunagu.treatment.models import (
     FEE_NOTES_MAX_LENGTH,
     MAX_MONTHLY_CAPACITY,
@@ -29,8 +32,6 @@ from tsunagu.treatment.models import (
     Clinic,
     Referral,
 )
-from tsunagu.treatment.services import ServiceError
-from tsunagu.treatment.views import refusal_text
 
 router = Router(tags=["treatment"])
 
@@ -41,20 +42,7 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _Unprocessable(field: str, message: str) -> ValidationError:  # noqa: N802
-    """422 naming the field, in the shape of ninja's own validation errors."""
-    return ValidationError([{"loc": ["body", field], "msg": message, "type": "refused"}])
-
-
-def _refused(err: ServiceError) -> ValidationError:
-    return _Unprocessable(err.field or "__all__", refusal_text(err.message))
-
-
-def _run(func: Any, **kwargs: Any) -> Any:
-    try:
-        return func(**kwargs)
-    except ServiceError as err:
-        raise _refused(err) from err
+_run = refusals.run
 
 
 # --- schemas ------------------------------------------------------------------------
@@ -142,6 +130,15 @@ class ReferralOut(Schema):
     police_ask_contact: bool
     offender: OffenderOut | None
     events: list[EventOut]
+    # The clinician's possible next steps (`loop.CLINIC_ACTIONS`); none for the police.
+    actions: list[str]
+
+
+class ReferralPage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[ReferralOut]
 
 
 class ActionIn(TextIn):
@@ -243,6 +240,7 @@ def _referral_out(row: panels.ReferralRow, user: User) -> dict[str, Any]:
         "summary": referral.summary,
         "consents": row.consents,
         "police_ask_contact": row.contact_flag if clinician else False,
+        "actions": panels.clinic_actions(row) if clinician else [],
         "offender": (
             {"name": offender.name, "phone": offender.phone, "address": offender.address}
             if offender
@@ -299,13 +297,15 @@ def treatment_clinic(request: HttpRequest, clinic_id: int) -> dict[str, Any]:
 def _stations(user: User, codes: list[str]) -> list[Region]:
     stations = list(Region.objects.filter(code__in=codes, parent_id=user.prefecture_id))
     if len(stations) != len(set(codes)):
-        raise _Unprocessable("nearest_stations", "Unknown station of this prefecture.")
+        raise refusals.unprocessable(
+            "nearest_stations", gettext("Unknown station of this prefecture.")
+        )
     return stations
 
 
 def _clinic_fill(clinic: Clinic, payload: ClinicIn) -> None:
-    # The bounds are the schema's; a code change is refused by services.clinic_save.
-    for name in ("code", *services.CLINIC_FIELDS):
+    # The bounds are the schema's; a code change is refused by directory.clinic_save.
+    for name in ("code", *directory.CLINIC_FIELDS):
         setattr(clinic, name, getattr(payload, name))
 
 
@@ -316,7 +316,7 @@ def treatment_clinic_create(request: HttpRequest, payload: ClinicIn) -> Status[d
     clinic = Clinic(prefecture=user.prefecture)
     _clinic_fill(clinic, payload)
     stations = _stations(user, payload.nearest_stations)
-    _run(services.clinic_save, actor=user, clinic=clinic, stations=stations)
+    _run(directory.clinic_save, actor=user, clinic=clinic, stations=stations)
     return Status(201, _clinic_out(Clinic.objects.with_load().get(pk=clinic.pk)))
 
 
@@ -329,18 +329,22 @@ def treatment_clinic_update(
     clinic = get_for_user(Clinic, user, clinic_id)
     _clinic_fill(clinic, payload)
     stations = _stations(user, payload.nearest_stations)
-    _run(services.clinic_save, actor=user, clinic=clinic, stations=stations)
+    _run(directory.clinic_save, actor=user, clinic=clinic, stations=stations)
     return _clinic_out(Clinic.objects.with_load().get(pk=clinic.pk))
 
 
 # --- referrals ----------------------------------------------------------------------
 
 
-@router.get("/referrals", response=list[ReferralOut])
+REFERRALS_PER_PAGE = 50
+
+
+@router.get("/referrals", response=ReferralPage)
 def treatment_referrals(
-    request: HttpRequest, stage: str = "", clinic: str = ""
-) -> list[dict[str, Any]]:
-    """Referrals in scope: the clinic's for a clinician, the prefecture's for police.
+    request: HttpRequest, stage: str = "", clinic: str = "", page: int = 1
+) -> dict[str, Any]:
+    """Referrals in scope: the clinic's for a clinician, the prefecture's for police,
+    50 a page with the total (`count`).
 
     Filtered as the page is: `stage` ("open", "overdue" or a stage), `clinic` (an id).
     """
@@ -348,13 +352,25 @@ def treatment_referrals(
     if not (user.is_police or user.is_clinician):
         raise Http404  # analysts and admins have no referrals to see
     if clinic and panels.clinic_filter_id(clinic) is None:
-        raise ValidationError(
-            [{"loc": ["query", "clinic"], "msg": "Not a clinic id.", "type": "value_error"}]
-        )
-    rows = panels.filter_referrals(
+        raise refusals.unprocessable("clinic", gettext("Not a clinic id."), "query")
+    if stage and stage not in ("open", "overdue", *panels.FILTER_STAGES):
+        raise refusals.unprocessable("stage", gettext("Unknown stage."), "query")
+    matching = panels.filter_referrals(
         Referral.objects.visible_to(user), user, stage=stage, clinic=clinic
     )
-    return [_referral_out(r, user) for r in rows]
+    paginator = Paginator(matching, REFERRALS_PER_PAGE)
+    if not 1 <= page <= max(paginator.num_pages, 1):
+        raise refusals.unprocessable("page", gettext("No such page."), "query")
+    current = paginator.page(page)
+    return {
+        "count": paginator.count,
+        "page": current.number,
+        "pages": paginator.num_pages,
+        "results": [
+            _referral_out(r, user)
+            for r in panels.referral_rows(cast(QuerySet[Referral], current.object_list), user)
+        ],
+    }
 
 
 @router.get("/referrals/{referral_id}", response=ReferralOut)
@@ -379,7 +395,7 @@ def treatment_referral_action(
         raise Http404
     referral = get_for_user(Referral, user, referral_id)
     _run(
-        services.referral_act,
+        loop.referral_act,
         actor=user,
         referral=referral,
         action=action,
@@ -443,10 +459,10 @@ def treatment_advise(
         if found is None:
             # The same refusal as for an existing user who is not an officer here,
             # so the answer does not tell which user names exist.
-            raise _refused(ServiceError(services.NOT_AN_OFFICER_HERE, "advised_by"))
+            raise refusals.as_422(ServiceError(loop.NOT_AN_OFFICER_HERE, "advised_by"))
         advised_by = found
     _run(
-        services.advice_record,
+        loop.advice_record,
         actor=user,
         case=case,
         date=payload.date,
@@ -462,7 +478,7 @@ def treatment_respond(
 ) -> Status[dict[str, Any]]:
     user, case = _case(request, case_id)
     _run(
-        services.advice_respond,
+        loop.advice_respond,
         actor=user,
         case=case,
         date=payload.date,
@@ -478,7 +494,7 @@ def treatment_consent(
 ) -> Status[dict[str, Any]]:
     user, case = _case(request, case_id)
     _run(
-        services.consent_record,
+        loop.consent_record,
         actor=user,
         case=case,
         date=payload.date,
@@ -497,9 +513,9 @@ def treatment_refer(
     user, case = _case(request, case_id)
     clinic = Clinic.objects.visible_to(user).filter(code=payload.clinic).first()
     if clinic is None:
-        raise _Unprocessable("clinic", "Unknown clinic of this prefecture.")
+        raise refusals.unprocessable("clinic", gettext("Unknown clinic of this prefecture."))
     referral = _run(
-        services.referral_send,
+        loop.referral_send,
         actor=user,
         case=case,
         clinic=clinic,
@@ -515,7 +531,7 @@ def treatment_recurrence(
 ) -> Status[dict[str, Any]]:
     user, case = _case(request, case_id)
     _run(
-        services.recurrence_record,
+        loop.recurrence_record,
         actor=user,
         case=case,
         date=payload.date,
@@ -550,7 +566,7 @@ def treatment_referral_consent(
     """The clinic records the offender's consent to inform the police, or its withdrawal."""
     user, referral = _clinician_referral(request, referral_id)
     _run(
-        services.consent_record,
+        loop.consent_record,
         actor=user,
         case=referral.case,
         date=payload.date,
@@ -567,7 +583,7 @@ def treatment_referral_contacted(
 ) -> dict[str, Any]:
     """The clinic has contacted the police: clears "the police ask you to contact them"."""
     user, referral = _clinician_referral(request, referral_id)
-    _run(services.referral_contact_answered, actor=user, referral=referral, date=payload.date)
+    _run(loop.referral_contact_answered, actor=user, referral=referral, date=payload.date)
     return _referral_out(panels.referral_row(referral, user), user)
 
 
@@ -577,5 +593,5 @@ def treatment_contact_request(
 ) -> Status[dict[str, Any]]:
     """Ask the clinic of the open referral to contact the police (no details given)."""
     user, case = _case(request, case_id)
-    _run(services.contact_request, actor=user, case=case, date=payload.date)
+    _run(loop.contact_request, actor=user, case=case, date=payload.date)
     return Status(201, treatment_case(request, case_id))

@@ -17,8 +17,8 @@ from django.utils import timezone
 from tsunagu.cases.models import Case
 from tsunagu.cases.services import PersonData, case_open, event_record
 from tsunagu.core.models import Region, User
-from tsunagu.treatment import services
-from tsunagu.treatment.models import Clinic, Referral
+from tsunagu.treatment import loop
+from tsunagu.treatment.models import Clinic, ClinicStaff, Referral
 
 SELF_PAY = "自費診療（初診 5,000〜8,000円程度、以後1回 3,000〜5,000円）。"
 SUBSIDY = "都の補助制度により初回から3回までの診療費は本人負担なし。"
@@ -145,9 +145,10 @@ def load(stdout: TextIO) -> None:
     with transaction.atomic():
         clinics = _clinics()
     clinician = User.objects.filter(username="clinician-tokyo").first()
-    if clinician is not None and clinician.clinic_id != clinics["13-C001"].pk:
-        User.objects.filter(pk=clinician.pk).update(clinic=clinics["13-C001"])
-        clinician.refresh_from_db()
+    if clinician is not None:
+        ClinicStaff.objects.update_or_create(
+            user=clinician, defaults={"clinic": clinics["13-C001"]}
+        )
     officer = User.objects.filter(username="officer-tokyo").first()
     if officer is None or clinician is None:
         stdout.write("Treatment demo: demo users missing, no demo cases.\n")
@@ -189,10 +190,10 @@ def _cases(officer: User, clinician: User, clinic: Clinic, other: Clinic) -> int
         return today - dt.timedelta(days=days)
 
     def accept(case: Case, day: dt.date) -> None:
-        services.advice_record(actor=officer, case=case, date=day, method="in_person")
-        services.advice_respond(actor=officer, case=case, date=day, response="accepted")
+        loop.advice_record(actor=officer, case=case, date=day, method="in_person")
+        loop.advice_respond(actor=officer, case=case, date=day, response="accepted")
         for direction in ("police_to_clinic", "clinic_to_police"):
-            services.consent_record(
+            loop.consent_record(
                 actor=officer,
                 case=case,
                 date=day,
@@ -202,12 +203,10 @@ def _cases(officer: User, clinician: User, clinic: Clinic, other: Clinic) -> int
             )
 
     def refer(case: Case, day: dt.date, to: Clinic = clinic) -> Referral:
-        return services.referral_send(
-            actor=officer, case=case, clinic=to, date=day, summary=SUMMARY
-        )
+        return loop.referral_send(actor=officer, case=case, clinic=to, date=day, summary=SUMMARY)
 
     def act(referral: Referral, action: str, day: dt.date, **kw: Any) -> None:
-        services.referral_act(
+        loop.referral_act(
             actor=clinician,
             referral=referral,
             action=action,
@@ -224,8 +223,8 @@ def _cases(officer: User, clinician: User, clinic: Clinic, other: Clinic) -> int
 
     def undecided(case: Case) -> None:
         warning(case, ago(35))
-        services.advice_record(actor=officer, case=case, date=ago(14), method="leaflet")
-        services.advice_respond(actor=officer, case=case, date=ago(14), response="undecided")
+        loop.advice_record(actor=officer, case=case, date=ago(14), method="leaflet")
+        loop.advice_respond(actor=officer, case=case, date=ago(14), response="undecided")
 
     def overdue(case: Case) -> None:
         warning(case, ago(45))
@@ -246,7 +245,7 @@ def _cases(officer: User, clinician: User, clinic: Clinic, other: Clinic) -> int
         act(r, "start", ago(62))
         for days in (55, 48, 41):
             act(r, "session", ago(days))
-        services.followup_plan(
+        loop.followup_plan(
             actor=officer,
             case=case,
             source_type="treatment_started",
@@ -267,7 +266,7 @@ def _cases(officer: User, clinician: User, clinic: Clinic, other: Clinic) -> int
     def halted_and_recurred(case: Case) -> None:
         warning(case, ago(200))
         accept(case, ago(180))
-        referral = refer(case, ago(178), other)
+        refer(case, ago(178), other)
         # The other clinic has no demo account: its events come as an import would bring them.
         event_record(
             actor=officer,
@@ -284,28 +283,27 @@ def _cases(officer: User, clinician: User, clinic: Clinic, other: Clinic) -> int
             type="treatment_halted",
             detail="stopped_attending",
         )
-        services.referral_refresh(referral)
-        services.recurrence_record(
+        loop.recurrence_record(
             actor=officer, case=case, date=ago(20), victim="same_victim", sign="warning"
         )
 
     def rejected(case: Case) -> None:
         warning(case, ago(60))
-        services.advice_record(actor=officer, case=case, date=ago(50), method="in_person")
-        services.advice_respond(
+        loop.advice_record(actor=officer, case=case, date=ago(50), method="in_person")
+        loop.advice_respond(
             actor=officer, case=case, date=ago(50), response="rejected", reason="blames_victim"
         )
 
     def order_breach(case: Case) -> None:
         event_record(actor=officer, case=case, date=ago(100), type="prohibition_order")
-        services.condition_set(
+        loop.condition_set(
             actor=officer,
             case=case,
             date=ago(100),
             kind="prohibition_order",
             expires_on=ago(100) + dt.timedelta(days=365),
         )
-        services.recurrence_record(
+        loop.recurrence_record(
             actor=officer, case=case, date=ago(5), victim="same_victim", sign="contact_report"
         )
 
@@ -313,7 +311,7 @@ def _cases(officer: User, clinician: User, clinic: Clinic, other: Clinic) -> int
         accept(case, ago(60))
         r = refer(case, ago(58))
         act(r, "acknowledge", ago(57))
-        services.consent_record(
+        loop.consent_record(
             actor=officer, case=case, date=ago(50), direction="clinic_to_police", given=False
         )
         act(r, "schedule", ago(50), appointment_on=ago(45))

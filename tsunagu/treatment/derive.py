@@ -81,7 +81,7 @@ class ReferralView:
 
     @property
     def is_open(self) -> bool:
-        return self.stage in ("sent", "acknowledged", "scheduled", "in_treatment")
+        return timeline.stage_is_open(self.stage)
 
 
 def referral_view(
@@ -112,6 +112,27 @@ def referral_view(
         contact_requested_on=requested[-1] if requested else None,
         is_current=current,
     )
+
+
+def police_stage(
+    events: Sequence[Ev], advised_on: dt.date, sent_on: dt.date, clinic: str
+) -> tuple[str, ReferralView]:
+    """The referral as the police see it: "consent_withdrawn" while the
+    clinic-to-police consent stands withdrawn, else the stage from the events they
+    may see (`police_view`), and that view."""
+    view = referral_view(police_view(events), advised_on, sent_on, clinic)
+    if timeline.consent_withdrawn_on(events, CLINIC_TO_POLICE) is not None:
+        return timeline.STAGE_HIDDEN, view
+    return view.stage, view
+
+
+def referral_stages(
+    events: Sequence[Ev], advised_on: dt.date, sent_on: dt.date, clinic: str
+) -> tuple[str, str, bool]:
+    """What `Referral` caches: the stage, the stage shown to the police, current or not."""
+    view = referral_view(events, advised_on, sent_on, clinic)
+    shown, _police = police_stage(events, advised_on, sent_on, clinic)
+    return view.stage, shown, view.is_current
 
 
 def contact_requests(events: Sequence[Ev], segment: Iterable[Ev]) -> list[dt.date]:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from tsunagu.cases.labels import ARREST_KIND_LABELS, RECURRENCE_KIND_LABELS, REJECTION_REASON_LABELS
 from tsunagu.cases.models import Case
 from tsunagu.core.models import Code, Region, Role, User
-from tsunagu.treatment import derive, services
+from tsunagu.treatment import derive, directory
 from tsunagu.treatment.models import (
     FEE_NOTES_MAX_LENGTH,
     MAX_MONTHLY_CAPACITY,
@@ -55,6 +55,16 @@ HALT_REASON_LABELS = {
     "moved": _("Moved away"),
     "detained": _("Detained"),
     "other": _("Other"),
+}
+# The clinician's steps on a referral (`loop.CLINIC_ACTIONS`), as their buttons say them.
+CLINIC_ACTION_LABELS = {
+    "acknowledge": _("Acknowledge the referral"),
+    "schedule": _("Set the appointment"),
+    "not_needed": _("Assessed: no treatment needed"),
+    "start": _("Treatment started"),
+    "session": _("Session attended"),
+    "complete": _("Treatment completed"),
+    "halt": _("Treatment halted"),
 }
 
 
@@ -282,8 +292,8 @@ class ClinicForm(forms.ModelForm):
         notes.max_length = FEE_NOTES_MAX_LENGTH
         notes.validators.append(validators.MaxLengthValidator(FEE_NOTES_MAX_LENGTH))
         notes.widget.attrs["maxlength"] = str(FEE_NOTES_MAX_LENGTH)
-        if self.instance.pk and services.clinic_code_in_use(self.instance.code):
-            # Referrals and timeline events name the clinic by its code (services.clinic_save).
+        if self.instance.pk and directory.clinic_code_in_use(self.instance.code):
+            # Referrals and timeline events name the clinic by its code (directory.clinic_save).
             self.fields["code"].widget.attrs["readonly"] = "readonly"
             self.fields["code"].help_text = _(
                 "Referrals refer to the clinic by this code: it can no longer change."
@@ -299,8 +309,11 @@ class AttachForm(forms.Form):
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = (
             User.objects.filter(role=Role.CLINICIAN, is_active=True)
-            .filter(Q(clinic__isnull=True) | Q(clinic__prefecture_id=clinic.prefecture_id))
-            .exclude(clinic=clinic)
+            .filter(
+                Q(clinic_staff__isnull=True)
+                | Q(clinic_staff__clinic__prefecture_id=clinic.prefecture_id)
+            )
+            .exclude(clinic_staff__clinic=clinic)
             .order_by("username")
         )
 

@@ -3,8 +3,8 @@
 Both are caches of the timeline, shaped for the home page's two questions
 ("which follow-ups are due?", "which contact reports broke a condition lately?"),
 so the page reads a few indexed rows instead of a year of events. They are
-rewritten per case by `refresh_case`, which the event service calls in the same
-transaction as every event it records; an import and the data migration fill
+rewritten per case by `marks_refresh`, on the registry's `timeline_changed`
+signal, in the same transaction as every event it records; an import and the data migration fill
 them in bulk with `refresh_cases`. The pure rules stay in `derive`:
 `marks_of(events)` is what both writers store, and the tests compare the tables
 with a recount from the events.
@@ -108,6 +108,12 @@ def refresh_case(
         ConditionBreach.objects.filter(case_id=case_id).delete()
         FollowUpSource.objects.bulk_create(source_rows)
         ConditionBreach.objects.bulk_create(breach_rows)
+
+
+def marks_refresh(case: Case, **_kwargs: object) -> None:
+    """Rewrite the case's marks (on `cases.signals.timeline_changed`, in the writing
+    transaction, after every recorded event and correction)."""
+    refresh_case(case.pk, case.prefecture_id, case.timeline_events())
 
 
 def refresh_cases(case_ids: Iterable[int]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,8 +25,8 @@ class ClinicQuerySet(models.QuerySet["Clinic"]):
             return self.none()
         if user.is_police and user.prefecture_id:
             return self.filter(prefecture_id=user.prefecture_id)
-        if user.is_clinician and user.clinic_id:
-            return self.filter(pk=user.clinic_id)
+        if user.is_clinician:
+            return self.filter(staff__user_id=user.pk)
         return self.none()
 
     def with_load(self, day: dt.date | None = None) -> ClinicQuerySet:
@@ -39,10 +40,6 @@ class ClinicQuerySet(models.QuerySet["Clinic"]):
                 filter=models.Q(referrals__sent_on__gte=start, referrals__sent_on__lt=end),
             )
         )
-
-    def with_room(self) -> ClinicQuerySet:
-        """Accepting clinics whose load this month is under capacity (needs with_load)."""
-        return self.filter(accepting=True, load__lt=models.F("monthly_capacity"))  # type: ignore[misc]
 
 
 class Clinic(models.Model):
@@ -94,8 +91,8 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
             return self.none()
         if user.is_police and user.prefecture_id:
             return self.filter(case__prefecture_id=user.prefecture_id)
-        if user.is_clinician and user.clinic_id:
-            return self.filter(clinic_id=user.clinic_id)
+        if user.is_clinician:
+            return self.filter(clinic__staff__user_id=user.pk)
         return self.none()
 
 
@@ -105,10 +102,15 @@ class Referral(models.Model):
     The timeline holds the referral's history (`referral_sent` and the clinic's
     events); this row holds what the timeline's short details cannot: the summary
     the officer wrote for the clinic and who sent it. It is the object clinicians
-    are scoped by. `stage` is a cache of the stage derived from the timeline, kept
-    by the services for list filters; pages derive the stage from the events.
+    are scoped by.
+
+    `stage`, `police_stage` and `is_current` are a cache of what the timeline
+    derives (`derive.referral_stages`), written only by `loop.referral_refresh`, so
+    that lists filter and count in SQL; a page derives the same from the events.
     """
 
+    AUDIT_READS = True  # opening one (page or API) is audited: core/access_audit.py
+    RETENTION_CLEAR, RETENTION_LINK = ("summary",), "case"  # free text: core/retention.py
     case = models.ForeignKey(
         "cases.Case", on_delete=models.PROTECT, related_name="referrals", verbose_name=_("case")
     )
@@ -123,13 +125,16 @@ class Referral(models.Model):
         User, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("sent by")
     )
     stage = models.CharField(_("stage"), max_length=32, default="sent")
+    # The stage as the police see it: "consent_withdrawn" while the clinic-to-police
+    # consent stands withdrawn, else the stage from the events they may see.
+    police_stage = models.CharField(_("stage shown to the police"), max_length=32, default="sent")
+    # Not replaced by a later referral or a later advice episode.
+    is_current = models.BooleanField(default=True)
     # The clinic answered the police's latest request to contact them on this date.
     contact_answered_on = models.DateField(_("contacted the police on"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ReferralQuerySet.as_manager()
-
-    OPEN_STAGES = ("sent", "acknowledged", "scheduled", "in_treatment")
 
     class Meta:
         ordering = ["-sent_on", "-id"]
@@ -139,7 +144,11 @@ class Referral(models.Model):
                 fields=["case", "clinic", "sent_on"], name="referral_unique_per_day"
             )
         ]
-        indexes = [models.Index(fields=["clinic", "stage"]), models.Index(fields=["stage"])]
+        indexes = [
+            models.Index(fields=["clinic", "stage"]),
+            models.Index(fields=["stage"]),
+            models.Index(fields=["police_stage"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.clinic.code} {self.sent_on}"
@@ -215,6 +224,8 @@ class FollowUp(models.Model):
     `followup_done` event is recorded (same transaction).
     """
 
+    RETENTION_CLEAR, RETENTION_LINK = ("outcome",), "case"  # free text: core/retention.py
+
     case = models.ForeignKey(
         "cases.Case", on_delete=models.CASCADE, related_name="followups", verbose_name=_("case")
     )
@@ -248,6 +259,44 @@ class FollowUp(models.Model):
     def detail(self) -> str:
         """The event detail of this follow-up: "kind|due date"."""
         return f"{self.source_type}|{self.due_on.isoformat()}"
+
+
+class ClinicStaff(models.Model):
+    """A clinician's clinic: which cooperating clinic an account works at.
+
+    Declared here, not on the user, so that `core` names no other app; the
+    account service reaches it through `tsunagu.treatment.staff` (an affiliation
+    registered with `core.affiliations`). One clinic per account.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="clinic_staff",
+        verbose_name=_("user"),
+    )
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="staff", verbose_name=_("clinic")
+    )
+
+    class Meta:
+        verbose_name = _("clinic staff")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.clinic_id}"
+
+
+def clinic_id_of(user: Any) -> int | None:
+    """The pk of the clinic a clinician works at, or None (one query)."""
+    if not getattr(user, "pk", None):
+        return None
+    return ClinicStaff.objects.filter(user_id=user.pk).values_list("clinic_id", flat=True).first()
+
+
+def clinic_of(user: Any) -> Clinic | None:
+    """The clinic a clinician works at, or None."""
+    pk = clinic_id_of(user)
+    return Clinic.objects.filter(pk=pk).first() if pk is not None else None
 
 
 # --- read models of the officer's home page (kept by `treatment.home_marks`) ----------

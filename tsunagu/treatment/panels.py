@@ -22,7 +22,7 @@ from tsunagu.cases import timeline
 from tsunagu.cases.models import Case, Person
 from tsunagu.core.access import AuthedRequest
 from tsunagu.core.models import User
-from tsunagu.treatment import derive, forms, services
+from tsunagu.treatment import derive, forms, loop
 from tsunagu.treatment.models import (
     Advice,
     Clinic,
@@ -85,14 +85,20 @@ def referral_queryset(queryset: QuerySet[Referral]) -> QuerySet[Referral]:
 
 
 def referral_row(referral: Referral, user: User, today: dt.date | None = None) -> ReferralRow:
+    """The one read model of a referral, as its viewer may see it: the clinician
+    the whole referral, the police what `derive.police_stage` leaves them."""
     today = today or timezone.localdate()
     events = [ev.as_ev() for ev in referral.case.events.all()]
     withdrawn: dt.date | None = None
-    shown = events
-    if not user.is_clinician:
-        shown = derive.police_view(events)
+    if user.is_clinician:
+        view = derive.referral_view(
+            events, referral.advised_on, referral.sent_on, referral.clinic.code
+        )
+    else:
+        _shown, view = derive.police_stage(
+            events, referral.advised_on, referral.sent_on, referral.clinic.code
+        )
         withdrawn = timeline.consent_withdrawn_on(events, derive.CLINIC_TO_POLICE)
-    view = derive.referral_view(shown, referral.advised_on, referral.sent_on, referral.clinic.code)
     overdue = (
         withdrawn is None
         and view.stage == "sent"
@@ -127,9 +133,10 @@ def referral_rows(queryset: QuerySet[Referral], user: User) -> list[ReferralRow]
     return [referral_row(r, user, today) for r in referral_queryset(queryset)]
 
 
-REFERRAL_LIST_LIMIT = 200
 # The largest id a clinic can have (a 64-bit primary key): beyond it a query overflows.
 _MAX_ID = 2**63 - 1
+# The stages a list can be filtered by, as the viewer sees them, besides "open" and "overdue".
+FILTER_STAGES = (*timeline.STAGE_LABELS, timeline.STAGE_HIDDEN)
 
 
 def clinic_filter_id(text: str) -> int | None:
@@ -143,24 +150,44 @@ def clinic_filter_id(text: str) -> int | None:
 
 def filter_referrals(
     queryset: QuerySet[Referral], user: User, stage: str = "", clinic: str = ""
-) -> list[ReferralRow]:
-    """The one filter of referral lists, shared by the page and the API.
+) -> QuerySet[Referral]:
+    """The one filter of referral lists, shared by the page and the API, in SQL.
 
     `stage`: "open", "overdue", or a stage as the viewer sees it ("sent", …,
-    "consent_withdrawn"); `clinic`: a clinic id (a value that cannot be one is
-    ignored here; the API refuses it first).
+    "consent_withdrawn" for the police); `clinic`: a clinic id (a value that
+    cannot be one is ignored here; the API refuses it first). The stages are the
+    cache `loop.referral_refresh` keeps, so a filter finds referrals of any age.
     """
     clinic_id = clinic_filter_id(clinic)
     if clinic_id is not None:
         queryset = queryset.filter(clinic_id=clinic_id)
-    rows = referral_rows(queryset[:REFERRAL_LIST_LIMIT], user)
+    column = "stage" if user.is_clinician else "police_stage"
     if stage == "overdue":
-        return [r for r in rows if r.overdue]
+        return queryset.filter(
+            **{column: "sent"}, is_current=True, answer_due__lt=timezone.localdate()
+        )
     if stage == "open":
-        return [r for r in rows if r.view.is_open and not r.consent_withdrawn_on]
+        return queryset.filter(**{f"{column}__in": timeline.OPEN_STAGES})
     if stage:
-        return [r for r in rows if r.stage == stage]
-    return rows
+        return queryset.filter(**{column: stage})
+    return queryset
+
+
+def clinic_actions(row: ReferralRow) -> list[str]:
+    """The clinician's possible next steps on a referral: the actions whose event
+    the state machine allows at its stage (none once it is replaced)."""
+    if not row.view.is_current:
+        return []
+    allowed = timeline.allowed_events(row.view.stage)
+    return [action for action, event in loop.CLINIC_ACTIONS.items() if event in allowed]
+
+
+def can_refer(current: timeline.Episode | None) -> bool:
+    """Whether the police may send the current episode's offender to a clinic now:
+    the offender has not refused and the state machine allows a new referral."""
+    if current is None or timeline.classify(current).leaf in ("rejected", "undecided"):
+        return False
+    return "referral_sent" in timeline.allowed_events(timeline.referral_stage(current))
 
 
 def clinic_suggestions(case: Case) -> list[Clinic]:
@@ -195,8 +222,8 @@ def officer_home_context(request: AuthedRequest) -> dict[str, Any]:
     if not user.is_supervisor:
         followups = followups.filter(Q(planned_by=user) | Q(case__station_id=user.region_id or 0))
     followups_list = list(followups[:100])
-    candidates = Referral.objects.visible_to(user).filter(stage="sent", answer_due__lt=today)
-    overdue = [row for row in referral_rows(candidates[:100], user) if row.overdue]
+    candidates = filter_referrals(Referral.objects.visible_to(user), user, stage="overdue")
+    overdue = referral_rows(candidates[:100], user)
     return {
         "treatment_today": today,
         "followups_overdue": [f for f in followups_list if f.due_on < today],
@@ -230,7 +257,7 @@ def proposals_due(user: User, today: dt.date) -> list[DueProposal]:
     `FollowUpSource` (the latest trigger event of each case, kept by the event
     service), so the cost follows the cases with a recent trigger, not the events.
     """
-    intervals = services.intervals_for(user.prefecture_id)
+    intervals = loop.intervals_for(user.prefecture_id)
     horizon = today + dt.timedelta(days=7)
     sources = FollowUpSource.objects.filter(
         prefecture_id=_home_prefecture(user),
@@ -332,16 +359,12 @@ def case_panel_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
     leaf = timeline.classify(current).leaf if current else ""
     stage = timeline.referral_stage(current)
     consent_police = timeline.consent(all_events, derive.POLICE_TO_CLINIC)
-    can_refer = bool(
-        current
-        and leaf not in ("rejected", "undecided")
-        and stage in ("none", "halted", "assessed_not_needed", "completed")
-    )
-    suggestions = clinic_suggestions(case) if can_refer else []
+    referable = can_refer(current)
+    suggestions = clinic_suggestions(case) if referable else []
     planned = list(FollowUp.objects.filter(case=case))
     proposals = derive.followup_proposals(
         events,
-        services.intervals_for(case.prefecture_id),
+        loop.intervals_for(case.prefecture_id),
         [(f.source_type, f.source_date, f.offset_days) for f in planned],
     )
     conditions = derive.conditions(events)
@@ -352,7 +375,7 @@ def case_panel_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
         "current_episode": current,
         "current_leaf": leaf,
         "current_stage": stage,
-        "can_refer": can_refer,
+        "can_refer": referable,
         "consents": consent_rows(all_events),
         "consent_police_to_clinic": consent_police,
         "suggestions": suggestions,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from tsunagu.treatment import views
+from tsunagu.treatment import directory_views, views
 
 app_name = "treatment"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -12,12 +12,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("referrals/<int:pk>/contacted/", views.referral_contacted, name="referral_contacted"),
     path("referrals/<int:pk>/consent/", views.referral_consent, name="referral_consent"),
     path("referrals/<int:pk>/<slug:action>/", views.referral_act, name="referral_act"),
-    path("clinics/", views.clinic_list, name="clinics"),
-    path("clinics/new/", views.clinic_new, name="clinic_new"),
-    path("clinics/<int:pk>/", views.clinic_detail, name="clinic"),
-    path("clinics/<int:pk>/edit/", views.clinic_edit, name="clinic_edit"),
-    path("clinics/<int:pk>/staff/", views.clinic_staff, name="clinic_staff"),
-    path("clinics/<int:pk>/delete/", views.clinic_delete, name="clinic_delete"),
+    path("clinics/", directory_views.clinic_list, name="clinics"),
+    path("clinics/new/", directory_views.clinic_new, name="clinic_new"),
+    path("clinics/<int:pk>/", directory_views.clinic_detail, name="clinic"),
+    path("clinics/<int:pk>/edit/", directory_views.clinic_edit, name="clinic_edit"),
+    path("clinics/<int:pk>/staff/", directory_views.clinic_staff, name="clinic_staff"),
+    path("clinics/<int:pk>/delete/", directory_views.clinic_delete, name="clinic_delete"),
     path("intervals/", views.intervals, name="intervals"),
     path("cases/<int:pk>/advise/", views.advise, name="advise"),
     path("cases/<int:pk>/respond/", views.respond, name="respond"),

@@ -1,15 +1,18 @@
-"""Pages of the treatment loop: the clinician's portal, referrals, the clinic
-directory, follow-up intervals, and the case-panel forms (which answer with a
-redirect to the case page, or the form with its errors).
+"""Pages of the treatment loop: the clinician's portal, referrals, follow-up
+intervals, and the case-panel forms (which answer with a
+redirect to the case page, or the form with its errors). The clinic directory's
+pages are `treatment.directory_views`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms as djforms
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,24 +21,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from tsunagu.cases.messages import translate as translate_message
+from tsunagu.cases import refusals
 from tsunagu.cases.models import Case
+from tsunagu.cases.services import ServiceError
 from tsunagu.core.access import AuthedRequest, get_for_user
-from tsunagu.core.models import User
-from tsunagu.treatment import forms, panels, services
+from tsunagu.treatment import forms, loop, panels
 from tsunagu.treatment.models import Clinic, FollowUp, Referral
-from tsunagu.treatment.services import ServiceError
-
-
-def refusal_text(message: str) -> str:
-    """A service's refusal in the user's language (one catalogue for the timeline's
-    refusals: tsunagu.cases.messages)."""
-    return translate_message(message)
-
-
-def _apply_error(form: djforms.BaseForm, err: ServiceError) -> None:
-    field = err.field if err.field in form.fields else None
-    form.add_error(field, refusal_text(err.message))
 
 
 def _case_action(
@@ -54,7 +45,7 @@ def _case_action(
             try:
                 run(case, form.cleaned_data)
             except ServiceError as err:
-                _apply_error(form, err)
+                refusals.add_to_form(form, err)
             else:
                 messages.success(request, str(done))
                 return redirect(reverse("cases:detail", args=[case.pk]) + "#treatment")
@@ -76,7 +67,7 @@ def _plain(form_class: type[djforms.Form]) -> Callable[..., djforms.Form]:
 @require_http_methods(["GET", "POST"])
 def advise(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(case: Case, data: dict[str, Any]) -> None:
-        services.advice_record(
+        loop.advice_record(
             actor=request.user,
             case=case,
             date=data["date"],
@@ -97,7 +88,7 @@ def advise(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def respond(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(case: Case, data: dict[str, Any]) -> None:
-        services.advice_respond(
+        loop.advice_respond(
             actor=request.user,
             case=case,
             date=data["date"],
@@ -118,7 +109,7 @@ def respond(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def consent(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(case: Case, data: dict[str, Any]) -> None:
-        services.consent_record(
+        loop.consent_record(
             actor=request.user,
             case=case,
             date=data["date"],
@@ -141,7 +132,7 @@ def refer(request: AuthedRequest, pk: int) -> HttpResponse:
     form = forms.ReferralForm(request.POST if request.method == "POST" else None, clinics=clinics)
     if request.method == "POST" and form.is_valid():
         try:
-            services.referral_send(
+            loop.referral_send(
                 actor=request.user,
                 case=case,
                 clinic=form.cleaned_data["clinic"],
@@ -149,7 +140,7 @@ def refer(request: AuthedRequest, pk: int) -> HttpResponse:
                 summary=form.cleaned_data["summary"],
             )
         except ServiceError as err:
-            _apply_error(form, err)
+            refusals.add_to_form(form, err)
         else:
             messages.success(request, gettext("The referral was sent."))
             return redirect(reverse("cases:detail", args=[case.pk]) + "#treatment")
@@ -164,7 +155,7 @@ def refer(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def recurrence(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(case: Case, data: dict[str, Any]) -> None:
-        services.recurrence_record(
+        loop.recurrence_record(
             actor=request.user,
             case=case,
             date=data["date"],
@@ -186,7 +177,7 @@ def recurrence(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact_request(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(case: Case, data: dict[str, Any]) -> None:
-        services.contact_request(actor=request.user, case=case, date=data["date"])
+        loop.contact_request(actor=request.user, case=case, date=data["date"])
 
     return _case_action(
         request,
@@ -201,7 +192,7 @@ def contact_request(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def condition(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(case: Case, data: dict[str, Any]) -> None:
-        services.condition_set(
+        loop.condition_set(
             actor=request.user,
             case=case,
             date=data["date"],
@@ -222,7 +213,7 @@ def condition(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def condition_end(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(case: Case, data: dict[str, Any]) -> None:
-        services.condition_end(actor=request.user, case=case, date=data["date"], kind=data["kind"])
+        loop.condition_end(actor=request.user, case=case, date=data["date"], kind=data["kind"])
 
     return _case_action(
         request,
@@ -237,7 +228,7 @@ def condition_end(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def followup_plan(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(case: Case, data: dict[str, Any]) -> None:
-        services.followup_plan(
+        loop.followup_plan(
             actor=request.user,
             case=case,
             source_type=data["source_type"],
@@ -264,14 +255,14 @@ def followup_done(request: AuthedRequest, pk: int) -> HttpResponse:
     form = forms.FollowUpDoneForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.followup_done(
+            loop.followup_done(
                 actor=request.user,
                 followup=followup,
                 date=form.cleaned_data["date"],
                 outcome=form.cleaned_data.get("outcome") or "",
             )
         except ServiceError as err:
-            _apply_error(form, err)
+            refusals.add_to_form(form, err)
         else:
             messages.success(request, gettext("The follow-up was recorded."))
             return redirect(reverse("cases:detail", args=[case.pk]) + "#treatment")
@@ -299,21 +290,28 @@ def portal(request: AuthedRequest) -> HttpResponse:
     )
 
 
+REFERRALS_PER_PAGE = 50
+
+
 def referral_list(request: AuthedRequest) -> HttpResponse:
-    """The prefecture's referrals, for the police, filterable by stage and clinic."""
+    """The prefecture's referrals, for the police, filterable by stage and clinic,
+    a page at a time with the total."""
     if not request.user.is_police:
         raise Http404
     clinic = request.GET.get("clinic", "")
     stage = request.GET.get("stage", "")
-    rows = panels.filter_referrals(
+    matching = panels.filter_referrals(
         Referral.objects.visible_to(request.user), request.user, stage=stage, clinic=clinic
     )
+    page = Paginator(matching, REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "treatment/referral_list.html",
         {
-            "rows": rows,
+            "rows": panels.referral_rows(cast(QuerySet[Referral], page.object_list), request.user),
+            "page": page,
             "stage": stage,
+            "stages": panels.FILTER_STAGES,
             "clinic": clinic,
             "clinics": Clinic.objects.visible_to(request.user),
         },
@@ -326,49 +324,29 @@ def referral_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     row = panels.referral_row(referral, request.user)
     context: dict[str, Any] = {"row": row, "referral": referral}
     if request.user.is_clinician:
-        context["actions"] = clinic_actions(row)
+        context["actions"] = [
+            (
+                action,
+                forms.CLINIC_ACTION_LABELS[action],
+                forms.ClinicActionForm(action=action, auto_id=f"{action}_%s"),
+            )
+            for action in panels.clinic_actions(row)
+        ]
         context["consent_form"] = forms.ClinicConsentForm(auto_id="clinic_consent_%s")
         context["today"] = timezone.localdate()
     return render(request, "treatment/referral_detail.html", context)
 
 
-def clinic_actions(row: panels.ReferralRow) -> list[tuple[str, Any, djforms.Form]]:
-    """The clinician's possible next steps on a referral, each with its form."""
-    if not row.view.is_current:
-        return []
-    possible = {
-        "sent": ("acknowledge", "schedule"),
-        "acknowledged": ("schedule",),
-        "scheduled": ("schedule", "not_needed", "start"),
-        "in_treatment": ("session", "complete", "halt"),
-        "halted": ("start",),
-    }.get(row.view.stage, ())
-    return [
-        (a, ACTION_LABELS[a], forms.ClinicActionForm(action=a, auto_id=f"{a}_%s")) for a in possible
-    ]
-
-
-ACTION_LABELS = {
-    "acknowledge": _("Acknowledge the referral"),
-    "schedule": _("Set the appointment"),
-    "not_needed": _("Assessed: no treatment needed"),
-    "start": _("Treatment started"),
-    "session": _("Session attended"),
-    "complete": _("Treatment completed"),
-    "halt": _("Treatment halted"),
-}
-
-
 @require_http_methods(["GET", "POST"])
 def referral_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     """A clinician's step on a referral of their clinic."""
-    if not request.user.is_clinician or action not in ACTION_LABELS:
+    if not request.user.is_clinician or action not in forms.CLINIC_ACTION_LABELS:
         raise Http404
     referral = get_for_user(Referral, request.user, pk)
     form = forms.ClinicActionForm(request.POST if request.method == "POST" else None, action=action)
     if request.method == "POST" and form.is_valid():
         try:
-            services.referral_act(
+            loop.referral_act(
                 actor=request.user,
                 referral=referral,
                 action=action,
@@ -377,14 +355,19 @@ def referral_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
                 reason=form.cleaned_data.get("reason") or "",
             )
         except ServiceError as err:
-            _apply_error(form, err)
+            refusals.add_to_form(form, err)
         else:
             messages.success(request, gettext("Recorded."))
             return redirect("treatment:referral", pk=referral.pk)
     return render(
         request,
         "treatment/referral_act.html",
-        {"referral": referral, "form": form, "title": ACTION_LABELS[action], "action": action},
+        {
+            "referral": referral,
+            "form": form,
+            "title": forms.CLINIC_ACTION_LABELS[action],
+            "action": action,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -398,7 +381,7 @@ def referral_consent(request: AuthedRequest, pk: int) -> HttpResponse:
     form = forms.ClinicConsentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.consent_record(
+            loop.consent_record(
                 actor=request.user,
                 case=referral.case,
                 date=form.cleaned_data["date"],
@@ -407,7 +390,7 @@ def referral_consent(request: AuthedRequest, pk: int) -> HttpResponse:
                 method=form.cleaned_data.get("method") or "",
             )
         except ServiceError as err:
-            _apply_error(form, err)
+            refusals.add_to_form(form, err)
         else:
             messages.success(request, gettext("Consent recorded."))
             return redirect("treatment:referral", pk=referral.pk)
@@ -426,159 +409,12 @@ def referral_contacted(request: AuthedRequest, pk: int) -> HttpResponse:
         raise Http404
     referral = get_for_user(Referral, request.user, pk)
     try:
-        services.referral_contact_answered(
+        loop.referral_contact_answered(
             actor=request.user, referral=referral, date=timezone.localdate()
         )
     except ServiceError as err:
-        messages.error(request, refusal_text(err.message))
+        messages.error(request, refusals.text(err))
     return redirect("treatment:referral", pk=referral.pk)
-
-
-# --- clinic directory ----------------------------------------------------------------
-
-
-def clinic_list(request: AuthedRequest) -> HttpResponse:
-    """The prefecture's cooperating clinics with this month's load against capacity."""
-    if not request.user.is_police:
-        raise Http404
-    clinics = list(
-        Clinic.objects.visible_to(request.user)
-        .with_load()
-        .prefetch_related("nearest_stations", "staff")
-    )
-    return render(
-        request,
-        "treatment/clinic_list.html",
-        {"clinics": clinics, "no_room": not any(c.has_room for c in clinics)},
-    )
-
-
-def clinic_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    if not request.user.is_police:
-        raise Http404
-    clinic = get_for_user(Clinic, request.user, pk)
-    clinic_with_load = Clinic.objects.with_load().get(pk=clinic.pk)
-    context: dict[str, Any] = {
-        "clinic": clinic_with_load,
-        "staff": User.objects.filter(clinic=clinic).order_by("username"),
-        "stations": clinic.nearest_stations.all(),
-    }
-    if request.user.is_supervisor:
-        context["attach_form"] = forms.AttachForm(clinic=clinic)
-        context["new_form"] = forms.NewClinicianForm()
-    return render(request, "treatment/clinic_detail.html", context)
-
-
-def _clinic_form(request: AuthedRequest, clinic: Clinic | None) -> HttpResponse:
-    user = request.user
-    if not user.is_supervisor or user.prefecture is None:
-        raise Http404
-    instance = clinic or Clinic(prefecture=user.prefecture)
-    form = forms.ClinicForm(
-        request.POST if request.method == "POST" else None,
-        instance=instance,
-        prefecture=user.prefecture,
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.clinic_save(
-                actor=user,
-                clinic=form.save(commit=False),
-                stations=list(form.cleaned_data.get("nearest_stations") or []),
-            )
-        except ServiceError as err:
-            _apply_error(form, err)
-        else:
-            messages.success(request, gettext("The clinic was saved."))
-            return redirect("treatment:clinic", pk=saved.pk)
-    return render(
-        request,
-        "treatment/clinic_form.html",
-        {"form": form, "clinic": clinic},
-        status=400 if form.errors else 200,
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def clinic_new(request: AuthedRequest) -> HttpResponse:
-    return _clinic_form(request, None)
-
-
-@require_http_methods(["GET", "POST"])
-def clinic_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    if not request.user.is_supervisor:
-        raise Http404
-    return _clinic_form(request, get_for_user(Clinic, request.user, pk))
-
-
-@require_http_methods(["POST"])
-def clinic_delete(request: AuthedRequest, pk: int) -> HttpResponse:
-    if not request.user.is_supervisor:
-        raise Http404
-    clinic = get_for_user(Clinic, request.user, pk)
-    try:
-        services.clinic_delete(actor=request.user, clinic=clinic)
-    except ServiceError as err:
-        messages.error(request, refusal_text(err.message))
-        return redirect("treatment:clinic", pk=clinic.pk)
-    messages.success(request, gettext("The clinic was removed."))
-    return redirect("treatment:clinics")
-
-
-@require_http_methods(["POST"])
-def clinic_staff(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Attach, detach or create a clinician account of the clinic."""
-    if not request.user.is_supervisor:
-        raise Http404
-    clinic = get_for_user(Clinic, request.user, pk)
-    op = request.POST.get("op", "")
-    context: dict[str, Any] = {
-        "clinic": Clinic.objects.with_load().get(pk=clinic.pk),
-        "stations": clinic.nearest_stations.all(),
-        "attach_form": forms.AttachForm(clinic=clinic),
-        "new_form": forms.NewClinicianForm(),
-    }
-    try:
-        if op == "attach":
-            attach = forms.AttachForm(request.POST, clinic=clinic)
-            context["attach_form"] = attach
-            if attach.is_valid():
-                services.clinic_attach(
-                    actor=request.user, clinic=clinic, user=attach.cleaned_data["user"]
-                )
-                messages.success(request, gettext("The account was attached."))
-                return redirect("treatment:clinic", pk=clinic.pk)
-        elif op == "detach":
-            raw = request.POST.get("user", "")
-            member = (
-                User.objects.filter(clinic=clinic, pk=int(raw)).first() if raw.isdigit() else None
-            )
-            if member is None:
-                raise Http404
-            services.clinic_detach(actor=request.user, clinic=clinic, user=member)
-            messages.success(request, gettext("The account was detached."))
-            return redirect("treatment:clinic", pk=clinic.pk)
-        elif op == "create":
-            new = forms.NewClinicianForm(request.POST)
-            context["new_form"] = new
-            if new.is_valid():
-                account = services.clinic_create_clinician(
-                    actor=request.user,
-                    clinic=clinic,
-                    username=new.cleaned_data["username"],
-                    full_name=new.cleaned_data.get("full_name") or "",
-                )
-                context["created"] = account
-                context["new_form"] = forms.NewClinicianForm()
-        else:
-            raise Http404
-    except ServiceError as err:
-        target = context["attach_form"] if op == "attach" else context["new_form"]
-        _apply_error(target, err)
-    context["staff"] = User.objects.filter(clinic=clinic).order_by("username")
-    status = 400 if any(f.errors for f in (context["attach_form"], context["new_form"])) else 200
-    # The temporary password is shown in this one response and never stored in clear.
-    return render(request, "treatment/clinic_detail.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -587,13 +423,13 @@ def intervals(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if not user.is_supervisor or user.prefecture is None:
         raise Http404
-    current = services.intervals_for(user.prefecture_id)
+    current = loop.intervals_for(user.prefecture_id)
     form = forms.IntervalsForm(request.POST if request.method == "POST" else None, current=current)
     if request.method == "POST" and form.is_valid():
         try:
-            services.intervals_save(actor=user, prefecture=user.prefecture, days=form.cleaned_data)
+            loop.intervals_save(actor=user, prefecture=user.prefecture, days=form.cleaned_data)
         except ServiceError as err:
-            _apply_error(form, err)
+            refusals.add_to_form(form, err)
         else:
             messages.success(request, gettext("The intervals were saved."))
             return redirect("treatment:intervals")

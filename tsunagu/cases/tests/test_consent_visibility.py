@@ -79,3 +79,43 @@ def test_case_page_as_of_state_hides_clinic_status_after_withdrawal(
     from tsunagu.cases import labels
 
     assert response.context["as_of_state"]["episodes"] == [labels.LEAF_LABELS["continuing"]]
+
+
+def test_the_three_police_surfaces_hide_the_same_events(
+    make_case, officer_tokyo, clinician_tokyo, supervisor_tokyo
+):
+    """Case page, case API and the report's drill-down all show the police exactly
+    `timeline.police_view` of the case: one rule, one place."""
+    from django.urls import reverse
+
+    from tsunagu.testing import client_for
+
+    case = _treated_case_with_withdrawal(make_case, officer_tokyo, clinician_tokyo)
+    evs = case.timeline_events()
+    visible = timeline.police_view(evs)
+    expected = {(ev.type, ev.date) for ev in visible}
+    assert ("treatment_halted", D(2016, 9, 1)) not in expected  # the rule hides something
+    client = client_for(supervisor_tokyo)
+
+    page = client.get(f"/cases/{case.pk}/").context["timeline"]
+    shown = {
+        (row["event"].type, row["event"].date)
+        for row in page
+        if not row["voided"] and row["event"].type != "correction"
+    }
+    assert shown == expected
+
+    api = client.get(f"/api/v1/cases/{case.pk}").json()["events"]
+    listed = {
+        (e["type"], dt.date.fromisoformat(e["date"]))
+        for e in api
+        if not e["voided"] and e["type"] != "correction"
+    }
+    assert listed == expected
+
+    period = {"preset": "custom", "date_from": "2016-04-01", "date_to": "2016-12-31"}
+    drill = client.get(reverse("reports:episodes"), period)
+    (item,) = drill.context["items"]
+    (episode,) = timeline.episodes(visible)
+    assert item["row"].leaf == timeline.classify(episode).leaf
+    assert item["row"].leaf != timeline.classify(timeline.episodes(evs)[0]).leaf

@@ -24,7 +24,7 @@ def test_victim_address_is_encrypted_at_rest(make_case, officer_tokyo):
     with connection.cursor() as cursor:
         cursor.execute("SELECT address FROM cases_person WHERE id = %s", [victim.pk])
         (raw,) = cursor.fetchone()
-    assert VICTIM_ADDRESS not in raw and raw.startswith("v1:")
+    assert VICTIM_ADDRESS not in raw and raw.startswith("v2:")
     assert Person.objects.get(pk=victim.pk).address == VICTIM_ADDRESS
 
 

@@ -32,7 +32,10 @@ def _urls(case: Case) -> list[tuple[str, str, dict]]:
         (
             "post",
             reverse("cases:reveal", args=[case.pk, victim.pk]),
-            {f"reveal{victim.pk}-reason": "checking the address"},
+            {
+                f"reveal{victim.pk}-reason": "checking the address",
+                f"reveal{victim.pk}-reason_category": "contact",
+            },
         ),
         (
             "post",
@@ -72,7 +75,10 @@ def test_case_pages_answer_404_outside_the_prefecture_and_to_other_roles(
         assert_no_markers(response.content, VICTIM_MARKERS + (OFFENDER_NAME,))
     assert tokyo_case.events.count() == 1
     assert tokyo_case.people.count() == 2
-    assert AuditEvent.objects.count() == audit_before
+    # Nothing written but the denials themselves, one per refused request.
+    denials = AuditEvent.objects.filter(action="access.denied").count()
+    assert AuditEvent.objects.count() == audit_before + denials
+    assert denials == len(_urls(tokyo_case))
 
 
 @access_test("cases:list", "cases:new")
@@ -165,8 +171,9 @@ def test_case_list_query_budget_does_not_grow_with_cases(
     for i in range(30):
         make_case(officer_tokyo, ref=f"Q-{i:03d}")
     client.force_login(officer_tokyo)
-    # session, user, region (prefecture), stations, relationship codes ×2, count, page
-    with django_assert_max_num_queries(10):
+    # session, user, region (prefecture), stations, relationship codes ×2, count, page,
+    # and the audited list read (chain head locked, event, head moved)
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("cases:list"), {"status": "open", "q": "Q-"})
     assert len(response.context["rows"]) == 30
 
@@ -209,12 +216,19 @@ def test_reveal_asks_a_reason_then_shows_fields_once_and_audits_without_plaintex
     assert_no_markers(refused.content, VICTIM_MARKERS)
     assert not AuditEvent.objects.filter(action="person.reveal").exists()
 
-    shown = client.post(url, {f"reveal{victim.pk}-reason": "Protective visit planned"})
+    shown = client.post(
+        url,
+        {
+            f"reveal{victim.pk}-reason": "Protective visit planned",
+            f"reveal{victim.pk}-reason_category": "contact",
+        },
+    )
     assert shown.status_code == 200
     assert VICTIM_ADDRESS in shown.content.decode()
     assert "no-store" in shown["Cache-Control"]
     event = AuditEvent.objects.get(action="person.reveal")
-    assert event.reason == "Protective visit planned" and event.actor == officer_tokyo
+    assert event.reason.endswith("Protective visit planned") and event.actor == officer_tokyo
+    assert event.reason.startswith("[contact]")
     stored = f"{event.detail} {event.reason} {event.object_id}"
     assert_no_markers(stored, VICTIM_MARKERS)
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from tsunagu.core.access import prefecture_users
 from tsunagu.core.models import Region, Role, User
 from tsunagu.testing import access_test
-from tsunagu.treatment.models import Clinic
+from tsunagu.treatment.models import Clinic, ClinicStaff
 
 URL = "core:prefecture_users"
 
@@ -119,7 +119,8 @@ def test_query_count_does_not_grow_with_users(
     for i in range(4):
         clinic = Clinic.objects.create(code=f"13-C1{i:02d}", prefecture=tokyo, name=f"Clinic {i}")
         for j in range(3):
-            User.objects.create_user(f"clinician-{i}-{j}", role=Role.CLINICIAN, clinic=clinic)
+            user = User.objects.create_user(f"clinician-{i}-{j}", role=Role.CLINICIAN)
+            ClinicStaff.objects.create(user=user, clinic=clinic)
     client.force_login(tokyo_prefecture)
     # Session, user, the prefecture and one query for all accounts (4), one spare.
     with django_assert_max_num_queries(5):

@@ -59,17 +59,41 @@ def test_new_key_in_the_key_file(settings, fresh_keyring, tmp_path, make_case, o
     settings.ENCRYPTION_KEY_FILE = tmp_path / "keys"
     crypto.keyring.cache_clear()
     case = make_case(officer_tokyo)
-    assert raw_key_ids("phone") == {"k1"}
+    (first,) = raw_key_ids("phone")
+    assert first != "k1" and len(first) == len("20261202-") + 8  # dated and random
     out = run("--new-key")
-    assert "New key k2" in out
     lines = settings.ENCRYPTION_KEY_FILE.read_text().split()
-    assert [ln.split(":")[0] for ln in lines] == ["k2", "k1"]
-    assert raw_key_ids("phone") == {"k2"}
+    ids = [ln.split(":")[0] for ln in lines]
+    assert ids[1] == first and ids[0] != first and f"New key {ids[0]}" in out
+    assert raw_key_ids("phone") == {ids[0]}
+    assert oct(settings.ENCRYPTION_KEY_FILE.stat().st_mode & 0o777) == "0o600"
     assert case.people.get(role="victim").phone == "VICTIM-PHONE-MARKER"
     assert "Done: 0 values re-encrypted" in run()
 
 
+def test_rotation_binds_old_unbound_values(settings, fresh_keyring, make_case, officer_tokyo):
+    """Values written before binding ("v1", no associated data) are rebound in place."""
+    settings.ENCRYPTION_KEYS = crypto.new_key_line()
+    crypto.keyring.cache_clear()
+    case = make_case(officer_tokyo)
+    victim = case.people.get(role="victim")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_person SET address = %s WHERE id = %s",
+            [crypto.encrypt(VICTIM_ADDRESS, None), victim.pk],
+        )
+    assert case.people.get(role="victim").address == VICTIM_ADDRESS  # still readable
+    out = run()
+    assert "cases.Person.address: 1 re-encrypted" in out
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT address FROM cases_person WHERE id = %s", [victim.pk])
+        (token,) = cursor.fetchone()
+    assert crypto.is_bound(token)
+    assert case.people.get(role="victim").address == VICTIM_ADDRESS
+    assert "Done: 0 values re-encrypted" in run()
+
+
 def test_new_key_is_refused_when_keys_come_from_the_environment(settings, fresh_keyring):
-    settings.ENCRYPTION_KEYS = crypto.new_key_line("k1")
+    settings.ENCRYPTION_KEYS = crypto.new_key_line()
     with pytest.raises(CommandError):
         run("--new-key")

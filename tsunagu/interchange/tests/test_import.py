@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 
 import pytest
@@ -189,6 +190,21 @@ def test_command_dry_run_prints_counts(tmp_path, capsys):
     assert Case.objects.count() == 0
 
 
+def test_unknown_station_is_a_bad_row_unless_its_creation_is_chosen(tmp_path):
+    cases = [("T-1", "13", "月島", "2016-05-10", "partner_or_ex")]
+    events = [("T-1", "13", "2016-05-10", "consultation", "")]
+    write_set(tmp_path, cases, events)
+    summary = import_files(tmp_path)
+    assert [(e.line, e.column) for e in summary.errors] == [(2, "station")]
+    assert "月島" in summary.errors[0].message
+    with pytest.raises(CommandError, match="1 bad row"):
+        call_command("import", str(tmp_path), stdout=io.StringIO())
+    assert not Region.objects.filter(name_ja="月島").exists()
+    assert Case.objects.count() == 0
+    call_command("import", str(tmp_path), "--create-stations", stdout=io.StringIO())
+    assert Case.objects.get().station == Region.objects.get(name_ja="月島")
+
+
 def test_unknown_station_is_created_and_listed_unknown_clinic_listed(tmp_path):
     cases = [("T-1", "13", "月島", "2016-05-10", "partner_or_ex")]
     events = [
@@ -197,7 +213,7 @@ def test_unknown_station_is_created_and_listed_unknown_clinic_listed(tmp_path):
         ("T-1", "13", "2016-05-15", "appointment_scheduled", "13-C999"),
     ]
     write_set(tmp_path, cases, events)
-    summary = import_files(tmp_path)
+    summary = import_files(tmp_path, create_stations=True)
     assert summary.stations_created == ["13 月島"]
     assert summary.unknown_clinics == ["13-C999"]
     station = Region.objects.get(name_ja="月島")
@@ -283,7 +299,7 @@ def test_personal_columns_are_encrypted_at_rest(tmp_path):
     with connection.cursor() as cursor:
         cursor.execute("SELECT address FROM cases_person WHERE role = 'victim'")
         (raw,) = cursor.fetchone()
-    assert raw.startswith("v1:") and "架空" not in raw
+    assert raw.startswith("v2:") and "架空" not in raw
     assert Person.objects.get(role="victim").address == "架空市1-2-3"
 
 

@@ -173,7 +173,12 @@ def test_personal_export_needs_a_reason_and_is_audited(
     assert not AuditEvent.objects.filter(action="interchange.export").exists()
     response = client.post(
         reverse("interchange:export"),
-        {"file_format": "xlsx", "include_personal": "on", "reason": "県警間の移管のため"},
+        {
+            "file_format": "xlsx",
+            "include_personal": "on",
+            "reason": "県警間の移管のため",
+            "reason_category": "other",
+        },
     )
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith('.xlsx"')
@@ -183,7 +188,7 @@ def test_personal_export_needs_a_reason_and_is_audited(
     values = [c for row in book["cases"].iter_rows(values_only=True) for c in row]
     assert VICTIM_ADDRESS in values
     audit = AuditEvent.objects.get(action="interchange.export")
-    assert audit.reason == "県警間の移管のため" and audit.detail["include_personal"] is True
+    assert audit.reason.endswith("県警間の移管のため") and audit.detail["include_personal"] is True
 
 
 def test_nav_links_shown_to_supervisors_only(client, supervisor_tokyo, officer_tokyo):

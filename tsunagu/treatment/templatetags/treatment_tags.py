@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from django import template
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tsunagu.cases import labels
+from tsunagu.cases import labels, timeline
 from tsunagu.treatment import derive, forms
 
 register = template.Library()
 
-STAGE_LABELS: dict[str, Promise] = {
-    "none": _("Not referred"),
-    "sent": _("Sent, awaiting the clinic's answer"),
-    "acknowledged": _("Acknowledged"),
-    "scheduled": _("Appointment scheduled"),
-    "assessed_not_needed": _("Assessed: no treatment needed"),
-    "in_treatment": _("In treatment"),
-    "completed": _("Treatment completed"),
-    "halted": _("Treatment halted"),
-    "consent_withdrawn": _("Consent withdrawn"),
-}
 PHASE_LABELS: dict[str, Promise] = {"none": _("No treatment advice"), **labels.LEAF_LABELS}
 
 
@@ -32,7 +25,9 @@ def event_label(event_type: str) -> str:
 
 @register.filter
 def stage_label(stage: str) -> str:
-    return str(STAGE_LABELS.get(stage, stage))
+    if stage == timeline.STAGE_HIDDEN:
+        return gettext(timeline.HIDDEN_LABEL)
+    return gettext(timeline.STAGE_LABELS[stage]) if stage in timeline.STAGE_LABELS else stage
 
 
 @register.filter
@@ -40,24 +35,39 @@ def phase_label(phase: str) -> str:
     return str(PHASE_LABELS.get(phase, phase))
 
 
+def _appointment(detail: str) -> str:
+    day = derive.parse_appointment(detail)
+    return day.isoformat() if day else detail
+
+
+def _condition(detail: str) -> str:
+    kind, expiry = derive.parse_condition(detail)
+    text = str(forms.CONDITION_LABELS.get(kind, kind))
+    return f"{text} → {expiry.isoformat()}" if expiry else text
+
+
+def _coded(table: Mapping[str, Any]) -> Callable[[str], str]:
+    return lambda detail: str(table.get(detail, detail))
+
+
+# The loop's event details, read for every page (`cases.labels.DETAIL_READERS`).
+DETAIL_READERS: dict[str, Callable[[str], str]] = {
+    "treatment_advised": _coded(forms.ADVICE_METHOD_LABELS),
+    "treatment_halted": _coded(forms.HALT_REASON_LABELS),
+    "appointment_scheduled": _appointment,
+    "condition_set": _condition,
+    "condition_ended": _condition,
+    **{
+        f"consent_{direction}": _coded(forms.CONSENT_METHOD_LABELS)
+        for direction in (derive.POLICE_TO_CLINIC, derive.CLINIC_TO_POLICE)
+    },
+}
+
+
 @register.filter
 def detail_label(ev: object) -> str:
     """The readable detail of an event (coded details translated)."""
-    event_type, detail = getattr(ev, "type", ""), getattr(ev, "detail", "")
-    if event_type == "treatment_advised":
-        return str(forms.ADVICE_METHOD_LABELS.get(detail, detail))
-    if event_type == "treatment_halted":
-        return str(forms.HALT_REASON_LABELS.get(detail, detail))
-    if event_type.startswith("consent_"):
-        return str(forms.CONSENT_METHOD_LABELS.get(detail, detail))
-    if event_type == "appointment_scheduled":
-        day = derive.parse_appointment(detail)
-        return day.isoformat() if day else detail
-    if event_type in ("condition_set", "condition_ended"):
-        kind, expiry = derive.parse_condition(detail)
-        text = str(forms.CONDITION_LABELS.get(kind, kind))
-        return f"{text} → {expiry.isoformat()}" if expiry else text
-    return labels.detail_label(event_type, detail)
+    return labels.detail_label(getattr(ev, "type", ""), getattr(ev, "detail", ""))
 
 
 @register.filter

@@ -11,11 +11,11 @@ from django.conf import settings
 from django.db import connections
 
 from tsunagu.cases.models import Case
+from tsunagu.cases.services import ServiceError
 from tsunagu.core.models import User
 from tsunagu.testing.builders import D, referred, started
-from tsunagu.treatment import services
+from tsunagu.treatment import loop
 from tsunagu.treatment.models import Clinic, Referral
-from tsunagu.treatment.services import ServiceError
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_completing_and_halting_at_once_exactly_one_wins(
         try:
             mine = Referral.objects.get(pk=referral.pk)
             barrier.wait(timeout=10)
-            services.referral_act(
+            loop.referral_act(
                 actor=clinician_tokyo,
                 referral=mine,
                 action=action,

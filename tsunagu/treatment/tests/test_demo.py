@@ -8,7 +8,7 @@ from tsunagu.cases.models import Case
 from tsunagu.core import demo as core_demo
 from tsunagu.core.models import User
 from tsunagu.treatment import demo, panels
-from tsunagu.treatment.models import Clinic, Referral
+from tsunagu.treatment.models import Clinic, Referral, clinic_of
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,8 @@ def test_demo_loads_twice_and_leaves_a_runnable_loop() -> None:
     demo.load(io.StringIO())
     assert (Clinic.objects.count(), Case.objects.count(), Referral.objects.count()) == counts
     clinician = User.objects.get(username="clinician-tokyo")
-    assert clinician.clinic is not None and clinician.clinic.code == "13-C001"
+    clinic = clinic_of(clinician)
+    assert clinic is not None and clinic.code == "13-C001"
     stages = {
         r.referral.case.ref: r.view.stage
         for r in panels.referral_rows(Referral.objects.visible_to(clinician), clinician)

@@ -110,7 +110,7 @@ def test_bulk_refresh_and_data_migration_equal_a_recount(
     FollowUpSource.objects.all().delete()
     ConditionBreach.objects.all().delete()
     migration = importlib.import_module(
-        "tsunagu.treatment.migrations.0004_fill_home_page_read_models"
+        "tsunagu.treatment.migrations.0006_fill_home_page_read_models"
     )
     migration.fill_home_marks(django_apps, None)
     assert {c.pk: stored(c) for c in cases} == expected

@@ -6,11 +6,11 @@ from collections.abc import Callable
 import pytest
 
 from tsunagu.cases.models import Case
+from tsunagu.cases.services import ServiceError
 from tsunagu.core.models import AuditEvent, User
 from tsunagu.testing.builders import D, accepted, advised, referred, started
-from tsunagu.treatment import services
-from tsunagu.treatment.models import Clinic, FollowUp, Referral
-from tsunagu.treatment.services import ServiceError
+from tsunagu.treatment import directory, loop
+from tsunagu.treatment.models import Clinic, FollowUp, Referral, clinic_of
 
 pytestmark = pytest.mark.django_db
 
@@ -20,9 +20,9 @@ def test_referral_refused_without_police_to_clinic_consent(
 ) -> None:
     case = make_case(officer_tokyo)
     advised(officer_tokyo, case)
-    services.advice_respond(actor=officer_tokyo, case=case, date=D(2016, 6, 1), response="accepted")
+    loop.advice_respond(actor=officer_tokyo, case=case, date=D(2016, 6, 1), response="accepted")
     with pytest.raises(ServiceError, match="consent"):
-        services.referral_send(
+        loop.referral_send(
             actor=officer_tokyo, case=case, clinic=clinic_tokyo, date=D(2016, 6, 2), summary="x"
         )
     assert not Referral.objects.exists()
@@ -33,11 +33,11 @@ def test_referral_refused_when_advice_rejected(
 ) -> None:
     case = make_case(officer_tokyo)
     accepted(officer_tokyo, case)
-    services.advice_respond(
+    loop.advice_respond(
         actor=officer_tokyo, case=case, date=D(2016, 6, 2), response="rejected", reason="cost"
     )
     with pytest.raises(ServiceError):
-        services.referral_send(
+        loop.referral_send(
             actor=officer_tokyo, case=case, clinic=clinic_tokyo, date=D(2016, 6, 3), summary="x"
         )
 
@@ -51,10 +51,10 @@ def test_referral_walks_the_stages_and_caches_the_stage(
     referral = referred(officer_tokyo, make_case, clinic_tokyo)
     assert referral.answer_due == D(2016, 6, 9)
     started(clinician_tokyo, referral)
-    services.referral_act(
+    loop.referral_act(
         actor=clinician_tokyo, referral=referral, action="session", date=D(2016, 6, 17)
     )
-    services.referral_act(
+    loop.referral_act(
         actor=clinician_tokyo, referral=referral, action="complete", date=D(2016, 8, 1)
     )
     referral.refresh_from_db()
@@ -71,11 +71,11 @@ def test_completed_then_halted_is_refused_with_a_clear_message(
 ) -> None:
     referral = referred(officer_tokyo, make_case, clinic_tokyo)
     started(clinician_tokyo, referral)
-    services.referral_act(
+    loop.referral_act(
         actor=clinician_tokyo, referral=referral, action="complete", date=D(2016, 8, 1)
     )
     with pytest.raises(ServiceError, match="stage") as err:
-        services.referral_act(
+        loop.referral_act(
             actor=clinician_tokyo,
             referral=referral,
             action="halt",
@@ -93,14 +93,14 @@ def test_started_before_acknowledged_or_scheduled_is_refused(
 ) -> None:
     referral = referred(officer_tokyo, make_case, clinic_tokyo)
     with pytest.raises(ServiceError, match="stage"):
-        services.referral_act(
+        loop.referral_act(
             actor=clinician_tokyo, referral=referral, action="start", date=D(2016, 6, 3)
         )
-    services.referral_act(
+    loop.referral_act(
         actor=clinician_tokyo, referral=referral, action="acknowledge", date=D(2016, 6, 3)
     )
     with pytest.raises(ServiceError, match="stage"):
-        services.referral_act(
+        loop.referral_act(
             actor=clinician_tokyo, referral=referral, action="start", date=D(2016, 6, 4)
         )
 
@@ -113,7 +113,7 @@ def test_clinician_of_another_clinic_cannot_act(
 ) -> None:
     referral = referred(officer_tokyo, make_case, clinic_tokyo)
     with pytest.raises(ServiceError):
-        services.referral_act(
+        loop.referral_act(
             actor=clinician_osaka, referral=referral, action="acknowledge", date=D(2016, 6, 3)
         )
 
@@ -126,7 +126,7 @@ def test_action_dated_before_the_referral_is_refused(
 ) -> None:
     referral = referred(officer_tokyo, make_case, clinic_tokyo)
     with pytest.raises(ServiceError) as err:
-        services.referral_act(
+        loop.referral_act(
             actor=clinician_tokyo, referral=referral, action="acknowledge", date=D(2016, 6, 1)
         )
     assert err.value.field == "date"
@@ -141,7 +141,7 @@ def test_halt_needs_a_reason(
     referral = referred(officer_tokyo, make_case, clinic_tokyo)
     started(clinician_tokyo, referral)
     with pytest.raises(ServiceError) as err:
-        services.referral_act(
+        loop.referral_act(
             actor=clinician_tokyo, referral=referral, action="halt", date=D(2016, 7, 1)
         )
     assert err.value.field == "reason"
@@ -152,7 +152,7 @@ def test_withdrawing_consent_not_on_file_is_refused(
 ) -> None:
     case = make_case(officer_tokyo)
     with pytest.raises(ServiceError):
-        services.consent_record(
+        loop.consent_record(
             actor=officer_tokyo,
             case=case,
             date=D(2016, 6, 1),
@@ -173,7 +173,7 @@ def test_recurrence_with_a_warning_records_both_events(
     officer_tokyo: User, make_case: Callable[..., Case]
 ) -> None:
     case = make_case(officer_tokyo)
-    services.recurrence_record(
+    loop.recurrence_record(
         actor=officer_tokyo, case=case, date=D(2016, 9, 1), victim="same_victim", sign="warning"
     )
     types = [ev.type for ev in case.timeline_events()]
@@ -184,7 +184,7 @@ def test_followup_plan_and_done_mirror_the_timeline(
     officer_tokyo: User, make_case: Callable[..., Case]
 ) -> None:
     case = make_case(officer_tokyo)
-    followup = services.followup_plan(
+    followup = loop.followup_plan(
         actor=officer_tokyo,
         case=case,
         source_type="consultation",
@@ -192,14 +192,14 @@ def test_followup_plan_and_done_mirror_the_timeline(
         due_on=D(2016, 6, 9),
         offset_days=30,
     )
-    services.followup_done(actor=officer_tokyo, followup=followup, date=D(2016, 6, 9))
+    loop.followup_done(actor=officer_tokyo, followup=followup, date=D(2016, 6, 9))
     followup.refresh_from_db()
     assert followup.done_on == D(2016, 6, 9)
     details = {(ev.type, ev.detail) for ev in case.timeline_events()}
     assert ("followup_planned", "consultation|2016-06-09") in details
     assert ("followup_done", "consultation|2016-06-09") in details
     with pytest.raises(ServiceError):
-        services.followup_done(actor=officer_tokyo, followup=followup, date=D(2016, 6, 10))
+        loop.followup_done(actor=officer_tokyo, followup=followup, date=D(2016, 6, 10))
     assert FollowUp.objects.count() == 1
 
 
@@ -207,7 +207,7 @@ def test_condition_of_same_kind_cannot_overlap(
     officer_tokyo: User, make_case: Callable[..., Case]
 ) -> None:
     case = make_case(officer_tokyo)
-    services.condition_set(
+    loop.condition_set(
         actor=officer_tokyo,
         case=case,
         date=D(2016, 6, 1),
@@ -215,26 +215,25 @@ def test_condition_of_same_kind_cannot_overlap(
         expires_on=D(2017, 5, 31),
     )
     with pytest.raises(ServiceError):
-        services.condition_set(
+        loop.condition_set(
             actor=officer_tokyo,
             case=case,
             date=D(2016, 7, 1),
             kind="prohibition_order",
             expires_on=None,
         )
-    services.condition_end(
-        actor=officer_tokyo, case=case, date=D(2016, 8, 1), kind="prohibition_order"
-    )
+    loop.condition_end(actor=officer_tokyo, case=case, date=D(2016, 8, 1), kind="prohibition_order")
 
 
 def test_supervisor_creates_clinician_with_temporary_password(
     supervisor_tokyo: User, clinic_tokyo: Clinic
 ) -> None:
-    account = services.clinic_create_clinician(
+    account = directory.clinic_create_clinician(
         actor=supervisor_tokyo, clinic=clinic_tokyo, username="dr-kato", full_name="加藤 医師"
     )
     assert account.user.check_password(account.password)
-    assert account.user.clinic == clinic_tokyo
+    assert clinic_of(account.user) == clinic_tokyo
+    assert account.user.must_change_password
     assert account.password not in str(list(AuditEvent.objects.values_list("detail", flat=True)))
 
 
@@ -242,24 +241,24 @@ def test_supervisor_cannot_attach_another_prefectures_clinician(
     supervisor_tokyo: User, clinic_tokyo: Clinic, clinician_osaka: User
 ) -> None:
     with pytest.raises(ServiceError):
-        services.clinic_attach(actor=supervisor_tokyo, clinic=clinic_tokyo, user=clinician_osaka)
+        directory.clinic_attach(actor=supervisor_tokyo, clinic=clinic_tokyo, user=clinician_osaka)
 
 
 def test_intervals_save_refuses_bad_days(supervisor_tokyo: User) -> None:
     assert supervisor_tokyo.prefecture is not None
     with pytest.raises(ServiceError) as err:
-        services.intervals_save(
+        loop.intervals_save(
             actor=supervisor_tokyo,
             prefecture=supervisor_tokyo.prefecture,
             days={"warning": "30, abc"},
         )
     assert err.value.field == "warning"
-    services.intervals_save(
+    loop.intervals_save(
         actor=supervisor_tokyo,
         prefecture=supervisor_tokyo.prefecture,
         days={"warning": "14, 60", "order": "", "treatment": "30"},
     )
-    assert services.intervals_for(supervisor_tokyo.prefecture_id) == {
+    assert loop.intervals_for(supervisor_tokyo.prefecture_id) == {
         "warning": [14, 60],
         "order": [],
         "treatment": [30],
@@ -275,7 +274,7 @@ def test_second_referral_replaces_the_first(
 ) -> None:
     referral = referred(officer_tokyo, make_case, clinic_tokyo)
     started(clinician_tokyo, referral)
-    services.referral_act(
+    loop.referral_act(
         actor=clinician_tokyo,
         referral=referral,
         action="halt",
@@ -283,11 +282,11 @@ def test_second_referral_replaces_the_first(
         reason="stopped_attending",
     )
     other = Clinic.objects.create(code="13-C002", prefecture=clinic_tokyo.prefecture, name="B")
-    services.referral_send(
+    loop.referral_send(
         actor=officer_tokyo, case=referral.case, clinic=other, date=D(2016, 7, 5), summary="再紹介"
     )
     with pytest.raises(ServiceError, match="replaced"):
-        services.referral_act(
+        loop.referral_act(
             actor=clinician_tokyo, referral=referral, action="start", date=D(2016, 7, 6)
         )
     assert dt.date(2016, 7, 5)
@@ -300,7 +299,7 @@ def test_refusal_does_not_reveal_the_stage_hidden_by_a_withdrawal(
     clinician_tokyo: User,
 ) -> None:
     referral = referred(officer_tokyo, make_case, clinic_tokyo)
-    services.consent_record(
+    loop.consent_record(
         actor=officer_tokyo,
         case=referral.case,
         date=D(2016, 6, 2),
@@ -309,7 +308,7 @@ def test_refusal_does_not_reveal_the_stage_hidden_by_a_withdrawal(
     )
     started(clinician_tokyo, referral)
     with pytest.raises(ServiceError) as err:
-        services.referral_send(
+        loop.referral_send(
             actor=officer_tokyo,
             case=referral.case,
             clinic=clinic_tokyo,

@@ -30,6 +30,12 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check and count only")
         parser.add_argument("--encoding", help="e.g. cp932 (default: detect UTF-8 or cp932)")
         parser.add_argument("--actor", help="username recorded in the audit log (default: system)")
+        parser.add_argument(
+            "--create-stations",
+            action="store_true",
+            help="create the police stations the files name that are not in the directory "
+            "(without it, each is a bad row)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = None
@@ -43,6 +49,7 @@ class Command(BaseCommand):
                 actor=actor,
                 dry_run=options["dry_run"],
                 encoding=options["encoding"],
+                create_stations=options["create_stations"],
                 progress=sys.stderr.isatty(),
             )
         except (FormatError, LookupError, UnicodeDecodeError, OSError) as exc:
@@ -50,8 +57,12 @@ class Command(BaseCommand):
         out = self.stdout
         for error in summary.errors:
             out.write(str(error))
-        if summary.errors:
-            raise CommandError(f"{len(summary.errors)} bad row(s); nothing was written.")
+        if summary.errors_hidden:
+            out.write(f"... and {summary.errors_hidden} more bad row(s).")
+        if summary.error_count:
+            for first, count, _ in summary.problems(examples=1):
+                out.write(f"{count:>9} x {first.reason}")
+            raise CommandError(f"{summary.error_count} bad row(s); nothing was written.")
         verb = "would be" if summary.dry_run else "were"
         out.write(f"Cases created: {summary.cases_created}, unchanged: {summary.cases_unchanged}")
         out.write(
@@ -67,3 +78,8 @@ class Command(BaseCommand):
             )
         if summary.dry_run:
             out.write("Dry run: nothing was written.")
+        else:
+            out.write(
+                f"Write transaction held for {summary.write_seconds:.2f} s; "
+                f"ANALYZE {summary.analyze_seconds:.2f} s"
+            )

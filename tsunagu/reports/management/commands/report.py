@@ -19,7 +19,14 @@ from django.utils import translation
 
 from tsunagu.cases.models import Case
 from tsunagu.core.models import Region
-from tsunagu.reports import annual, exports, programme
+from tsunagu.reports import (
+    annual,
+    evaluation,
+    evaluation_data,
+    evaluation_exports,
+    exports,
+    programme,
+)
 from tsunagu.reports.forms import bounds_errors, period_errors
 
 # The command's option for each field of the report form.
@@ -43,6 +50,8 @@ class Command(BaseCommand):
         "Print or write a report. `report programme --from D --to D [--as-of D] "
         "[--prefecture CODE]... --format json|csv|xlsx|pdf [--output FILE]`; "
         "`report annual --year Y [--fiscal] [--prefecture CODE]... --format json|csv|xlsx "
+        "[--output FILE]`; `report evaluation --from D --to D [--as-of D] [--prefecture CODE]... "
+        "[--landmark N] [--outcome recurrence|any_measure] --format json|csv|xlsx|pdf "
         "[--output FILE]`. National scope: every prefecture unless --prefecture is given."
     )
 
@@ -56,6 +65,16 @@ class Command(BaseCommand):
         prog.add_argument("--format", default="json", choices=["json", "csv", "xlsx", "pdf"])
         prog.add_argument("--output", type=Path)
         prog.add_argument("--language", default="ja", choices=["ja", "en"], help="XLSX headers")
+        ev = sub.add_parser("evaluation", help="Treatment and recurrence (DESIGN §5).")
+        ev.add_argument("--from", dest="date_from", required=True, type=_date("--from"))
+        ev.add_argument("--to", dest="date_to", required=True, type=_date("--to"))
+        ev.add_argument("--as-of", dest="as_of", type=_date("--as-of"))
+        ev.add_argument("--prefecture", action="append", default=[], metavar="CODE")
+        ev.add_argument("--landmark", type=int, default=evaluation.DEFAULT_LANDMARK, metavar="N")
+        ev.add_argument("--outcome", default="recurrence", choices=list(evaluation.OUTCOME_KINDS))
+        ev.add_argument("--format", default="json", choices=["json", "csv", "xlsx", "pdf"])
+        ev.add_argument("--output", type=Path)
+        ev.add_argument("--language", default="ja", choices=["ja", "en"])
         ann = sub.add_parser("annual", help="Annual stalking statistics.")
         ann.add_argument("--year", required=True, type=int)
         ann.add_argument("--fiscal", action="store_true", help="April to March (年度)")
@@ -92,6 +111,8 @@ class Command(BaseCommand):
         with translation.override(options["language"]):
             if options["report"] == "programme":
                 self._programme(options)
+            elif options["report"] == "evaluation":
+                self._evaluation(options)
             else:
                 self._annual(options)
 
@@ -119,6 +140,32 @@ class Command(BaseCommand):
             content = exports.programme_xlsx(report, names)
         else:
             content = exports.programme_pdf(report, names)
+        self._write(content, fmt, options["output"])
+
+    def _evaluation(self, options: dict[str, Any]) -> None:
+        start, end, as_of = options["date_from"], options["date_to"], options["as_of"]
+        with translation.override("en"):
+            errors = bounds_errors(
+                {"date_from": start, "date_to": end, "as_of": as_of}
+            ) or period_errors(start, end, as_of)
+        if errors:
+            name, message = errors[0]
+            raise CommandError(f"{OPTIONS[name]}: {message}")
+        if not 0 <= options["landmark"] <= evaluation.MAX_LANDMARK:
+            raise CommandError(f"--landmark: give 0 to {evaluation.MAX_LANDMARK} days")
+        fmt = options["format"]
+        if fmt in ("xlsx", "pdf") and options["output"] is None:
+            raise CommandError(f"--output: a {fmt} file needs --output FILE")
+        params = evaluation.Params.make(
+            start,
+            end,
+            as_of,
+            self._prefectures(options["prefecture"]),
+            options["landmark"],
+            options["outcome"],
+        )
+        result = evaluation_data.compute(Case.objects.all(), params)
+        content = evaluation_exports.render(result, fmt, exports.prefecture_names())
         self._write(content, fmt, options["output"])
 
     def _annual(self, options: dict[str, Any]) -> None:

@@ -1,0 +1,358 @@
+"""Load test: 50 simulated people against `tsunagu serve`, headless, bounded in time.
+
+    nice -n 10 .venv/bin/python bench/load.py --data-dir DIR [--database-url URL]
+        [--users 50] [--run-time 90s] [--workers 3] [--port 8163] [--out bench/out/load]
+
+1. creates the bench accounts in the target database (idempotent): officers
+   and supervisors of five prefectures, clinicians of a clinic, an analyst;
+2. starts `tsunagu serve` on the port (TSUNAGU_REQUIRE_MFA=0: the bench signs
+   in with a password only);
+3. runs Locust headless: 70 % officers (case list, case page, record a
+   measure through the form), 15 % clinicians (their portal and referral
+   list), 10 % supervisors (case list, the prefecture's users, reports),
+   5 % analysts (programme report page and API, annual statistics); each
+   signs in once, then waits 1-3 s between requests;
+4. stops the server (SIGTERM) and checks acknowledged writes = event rows =
+   audit events; prints p50/p95/p99 per kind of request and the throughput.
+
+Run it on the national set (import /work/.../national-csv into the database
+first). The same file is the locustfile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from locust import HttpUser, between, events, task
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+PASSWORD = "load-test-password-2026"  # noqa: S105 (bench accounts only)
+PREFECTURES = ("13", "27", "01", "14", "23")
+NOTE = "load-test"
+ACK_FILE = os.environ.get("TSUNAGU_LOAD_ACK_FILE", "")
+_acked = {"writes": 0, "refused": 0}
+
+
+# --- the simulated people -------------------------------------------------------------
+
+
+class Person(HttpUser):
+    abstract = True
+    wait_time = between(1, 3)
+    username = ""
+
+    def on_start(self) -> None:
+        number = random.randint(1, 10)  # noqa: S311
+        self.username = self.username_for(number)
+        page = self.client.get("/login/", name="sign in (form)")
+        token = _csrf(page.text)
+        self.client.post(
+            "/login/",
+            data={"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+            name="sign in (POST)",
+        )
+
+    def username_for(self, number: int) -> str:
+        raise NotImplementedError
+
+
+def _csrf(text: str) -> str:
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text)
+    return found.group(1) if found else ""
+
+
+class Officer(Person):
+    weight = 70
+    case_ids: list[int]
+
+    def username_for(self, number: int) -> str:
+        return f"load-officer-{PREFECTURES[number % len(PREFECTURES)]}-{number}"
+
+    def on_start(self) -> None:
+        super().on_start()
+        page = random.randint(1, 20)  # noqa: S311
+        listed = self.client.get(f"/api/v1/cases/?page={page}", name="officer: case list (API)")
+        self.case_ids = [c["id"] for c in listed.json().get("results", [])] or [0]
+
+    @task(3)
+    def case_list(self) -> None:
+        page = random.randint(1, 50)  # noqa: S311
+        self.client.get(f"/cases/?page={page}", name="officer: case list")
+
+    @task(3)
+    def case_page(self) -> None:
+        self.client.get(f"/cases/{random.choice(self.case_ids)}/", name="officer: case page")  # noqa: S311
+
+    @task(1)
+    def record_measure(self) -> None:
+        case = random.choice(self.case_ids)  # noqa: S311
+        page = self.client.get(f"/cases/{case}/", name="officer: case page")
+        today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=9))).date()
+        with self.client.post(
+            f"/cases/{case}/events/new/",
+            data={
+                "measure-type": "warning",
+                "measure-date": today.isoformat(),
+                "measure-note": f"{NOTE} {self.username} {time.time_ns()}",
+                "csrfmiddlewaretoken": _csrf(page.text),
+            },
+            name="officer: record measure (POST)",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code == 302:
+                _acked["writes"] += 1
+                response.success()
+            elif response.status_code == 200:  # refused with a message (e.g. case closed)
+                _acked["refused"] += 1
+                response.success()
+            else:
+                response.failure(f"status {response.status_code}")
+
+
+class Clinician(Person):
+    weight = 15
+
+    def username_for(self, number: int) -> str:
+        return f"load-clinician-{number}"
+
+    @task
+    def portal(self) -> None:
+        self.client.get("/treatment/", name="clinician: portal")
+
+    @task(2)
+    def referrals(self) -> None:
+        self.client.get("/treatment/referrals/", name="clinician: referral list")
+
+
+class Supervisor(Person):
+    weight = 10
+
+    def username_for(self, number: int) -> str:
+        return f"load-supervisor-{PREFECTURES[number % len(PREFECTURES)]}-{number}"
+
+    @task(3)
+    def case_list(self) -> None:
+        self.client.get("/cases/", name="supervisor: case list")
+
+    @task
+    def users(self) -> None:
+        self.client.get("/prefecture/users/", name="supervisor: prefecture users")
+
+    @task
+    def report(self) -> None:
+        self.client.get("/reports/programme/", name="supervisor: programme report")
+
+
+class Analyst(Person):
+    weight = 5
+
+    def username_for(self, number: int) -> str:
+        return f"load-analyst-{number}"
+
+    @task(2)
+    def programme(self) -> None:
+        self.client.get("/reports/programme/", name="analyst: programme report")
+
+    @task
+    def programme_api(self) -> None:
+        self.client.get(
+            "/api/v1/reports/programme?date_from=2016-04-01&date_to=2026-03-31",
+            name="analyst: programme report (API)",
+        )
+
+    @task
+    def annual(self) -> None:
+        self.client.get("/reports/annual/", name="analyst: annual statistics")
+
+
+@events.quitting.add_listener
+def _write_acks(environment: Any, **kwargs: Any) -> None:
+    if ACK_FILE:
+        Path(ACK_FILE).write_text(json.dumps(_acked))
+
+
+# --- setup and checks, in the application's environment --------------------------------
+
+SETUP = """
+import django, json, sys
+django.setup()
+from tsunagu.core.models import Region, Role, User
+from tsunagu.treatment.models import Clinic
+PASSWORD, PREFECTURES = sys.argv[1], sys.argv[2].split(",")
+def make(username, **fields):
+    user, created = User.objects.get_or_create(username=username, defaults=fields)
+    if created:
+        user.set_password(PASSWORD)
+        user.save()
+clinic, _ = Clinic.objects.get_or_create(code="13-LOAD", defaults=dict(
+    prefecture=Region.objects.get(code="13"), name="負荷試験クリニック"))
+for n in range(1, 11):
+    code = PREFECTURES[n % len(PREFECTURES)]
+    station = Region.objects.filter(parent__code=code, kind="station").order_by("code").first()
+    make(f"load-officer-{code}-{n}", role=Role.OFFICER, region=station)
+    make(f"load-supervisor-{code}-{n}", role=Role.SUPERVISOR, region=Region.objects.get(code=code))
+    make(f"load-clinician-{n}", role=Role.CLINICIAN, clinic=clinic)
+    make(f"load-analyst-{n}", role=Role.ANALYST, region=Region.objects.get(code="JP"))
+"""
+
+COUNT = """
+import django, json, sys
+django.setup()
+from tsunagu.cases.models import Event
+from tsunagu.core.models import AuditEvent
+officers = "load-officer-"
+rows = Event.objects.filter(recorded_by__username__startswith=officers, detail__startswith=sys.argv[1]).count()
+ids = set(Event.objects.filter(recorded_by__username__startswith=officers,
+    detail__startswith=sys.argv[1]).values_list("pk", flat=True))
+audits = sum(1 for oid in AuditEvent.objects.filter(action="event.warning",
+    actor__username__startswith=officers).values_list("object_id", flat=True) if int(oid) in ids)
+print(json.dumps({"rows": rows, "audits": audits}))
+"""
+
+
+def _django(env: dict[str, str], script: str, *args: str) -> str:
+    done = subprocess.run(  # noqa: S603
+        [str(BIN / "python"), "-c", script, *args], env=env, capture_output=True, text=True
+    )
+    if done.returncode:
+        raise SystemExit(done.stderr)
+    return done.stdout
+
+
+def _wait_up(url: str, server: subprocess.Popen[bytes]) -> None:
+    import urllib.request
+
+    for _ in range(240):
+        if server.poll() is not None:
+            raise SystemExit("the server stopped")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=5) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit("the server did not start")
+
+
+def _table(stats_csv: Path) -> list[dict[str, Any]]:
+    rows = []
+    with stats_csv.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            rows.append(
+                {
+                    "name": row["Name"] if row["Name"] != "Aggregated" else "all requests",
+                    "count": int(row["Request Count"]),
+                    "failures": int(row["Failure Count"]),
+                    "p50": row["50%"],
+                    "p95": row["95%"],
+                    "p99": row["99%"],
+                    "rps": float(row["Requests/s"]),
+                }
+            )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--spawn-rate", type=float, default=10)
+    parser.add_argument("--run-time", default="90s")
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--port", type=int, default=8163)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "load"))
+    options = parser.parse_args()
+
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tsunagu.settings",
+        "TSUNAGU_DATA_DIR": options.data_dir,
+        "TSUNAGU_REQUIRE_MFA": "0",
+        "TSUNAGU_BIND": f"127.0.0.1:{options.port}",
+        "TSUNAGU_WORKERS": str(options.workers),
+        "TSUNAGU_ACCESS_LOG": str(out / "access.log"),
+    }
+    if options.database_url:
+        env["TSUNAGU_DATABASE_URL"] = options.database_url
+    else:
+        env.pop("TSUNAGU_DATABASE_URL", None)
+    engine = "postgresql" if options.database_url else "sqlite"
+    _django(env, SETUP, PASSWORD, ",".join(PREFECTURES))
+    run_tag = f"{NOTE} "
+    before = json.loads(_django(env, COUNT, run_tag))
+
+    url = f"http://127.0.0.1:{options.port}"
+    server = subprocess.Popen([str(BIN / "tsunagu"), "serve"], env=env)  # noqa: S603
+    ack_file = out / "acks.json"
+    ack_file.unlink(missing_ok=True)
+    try:
+        _wait_up(url, server)
+        started = time.monotonic()
+        subprocess.run(  # noqa: S603
+            [
+                str(BIN / "locust"),
+                "-f",
+                __file__,
+                "--headless",
+                "--users",
+                str(options.users),
+                "--spawn-rate",
+                str(options.spawn_rate),
+                "--run-time",
+                options.run_time,
+                "--host",
+                url,
+                "--csv",
+                str(out / engine),
+                "--only-summary",
+                "--stop-timeout",
+                "10",
+            ],
+            env={**env, "TSUNAGU_LOAD_ACK_FILE": str(ack_file)},
+            check=False,
+        )
+        wall = time.monotonic() - started
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=120)
+    after = json.loads(_django(env, COUNT, run_tag))
+    acked = json.loads(ack_file.read_text()) if ack_file.exists() else {}
+    rows = after["rows"] - before["rows"]
+    audits = after["audits"] - before["audits"]
+    table = _table(out / f"{engine}_stats.csv")
+    print(f"\nengine {engine}, {options.users} users, {options.workers} workers, {wall:.0f} s")
+    print("| request | n | fail | p50 ms | p95 ms | p99 ms | req/s |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for row in table:
+        print(
+            f"| {row['name']} | {row['count']} | {row['failures']} | {row['p50']} | "
+            f"{row['p95']} | {row['p99']} | {row['rps']:.1f} |"
+        )
+    print(
+        f"acknowledged writes {acked.get('writes')}, refused {acked.get('refused')}, "
+        f"new event rows {rows}, their audit events {audits}"
+    )
+    summary = {"engine": engine, "table": table, "acked": acked, "rows": rows, "audits": audits}
+    (out / f"{engine}_summary.json").write_text(json.dumps(summary, indent=2))
+    if acked.get("writes") != rows or rows != audits:
+        raise SystemExit("acknowledged writes, rows and audit events differ")
+
+
+if __name__ == "__main__":
+    main()
