@@ -3,7 +3,8 @@ triggers in the same transaction as every insert, update or delete of a case, an
 event or a person (services, imports and raw SQL alike).
 
 SQLite has row triggers only; PostgreSQL gets statement triggers with transition
-tables, so a bulk import bumps each prefecture once per statement, not per row.
+tables, and bumps each prefecture's counter once per transaction (a bulk import or
+a row-by-row data migration writes the counter row once, not per row).
 """
 
 from __future__ import annotations
@@ -35,19 +36,32 @@ def _sqlite(table: str, via: str, op: str, row: str) -> str:
 
 
 PG_FUNCTIONS = (
+    # Once per prefecture and transaction: a transaction-local setting remembers the
+    # bump, so a migration that updates 400,000 rows one by one does not pile up as
+    # many versions of the counter row (PostgreSQL keeps each until the commit).
+    """CREATE OR REPLACE FUNCTION data_version_bump(prefectures bigint[]) RETURNS void AS $$
+DECLARE
+  p bigint;
+  tx text := txid_current()::text;
+BEGIN
+  FOREACH p IN ARRAY prefectures LOOP
+    IF coalesce(current_setting('tsunagu.data_version_' || p, true), '') <> tx THEN
+      INSERT INTO reports_dataversion (prefecture_id, n) VALUES (p, 1)
+      ON CONFLICT (prefecture_id) DO UPDATE SET n = reports_dataversion.n + 1;
+      PERFORM set_config('tsunagu.data_version_' || p, tx, true);
+    END IF;
+  END LOOP;
+END $$ LANGUAGE plpgsql""",
     """CREATE OR REPLACE FUNCTION data_version_by_case() RETURNS trigger AS $$
 BEGIN
-  INSERT INTO reports_dataversion (prefecture_id, n)
-  SELECT DISTINCT c.prefecture_id, 1 FROM changed x JOIN cases_case c ON c.id = x.case_id
-  ORDER BY 1
-  ON CONFLICT (prefecture_id) DO UPDATE SET n = reports_dataversion.n + 1;
+  PERFORM data_version_bump(ARRAY(
+    SELECT DISTINCT c.prefecture_id FROM changed x JOIN cases_case c ON c.id = x.case_id
+    ORDER BY 1));
   RETURN NULL;
 END $$ LANGUAGE plpgsql""",
     """CREATE OR REPLACE FUNCTION data_version_by_prefecture() RETURNS trigger AS $$
 BEGIN
-  INSERT INTO reports_dataversion (prefecture_id, n)
-  SELECT DISTINCT prefecture_id, 1 FROM changed ORDER BY 1
-  ON CONFLICT (prefecture_id) DO UPDATE SET n = reports_dataversion.n + 1;
+  PERFORM data_version_bump(ARRAY(SELECT DISTINCT prefecture_id FROM changed ORDER BY 1));
   RETURN NULL;
 END $$ LANGUAGE plpgsql""",
 )
@@ -105,6 +119,7 @@ def drop_triggers(apps: Any, schema_editor: Any) -> None:
     if vendor == "postgresql":
         schema_editor.execute("DROP FUNCTION IF EXISTS data_version_by_case()")
         schema_editor.execute("DROP FUNCTION IF EXISTS data_version_by_prefecture()")
+        schema_editor.execute("DROP FUNCTION IF EXISTS data_version_bump(bigint[])")
 
 
 class Migration(migrations.Migration):
