@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Sum
 from django.utils import translation
 
@@ -48,7 +49,14 @@ def key(kind: str, user: User, *parts: Any) -> str:
 
 
 def cached(kind: str, user: User, parts: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    """`compute()`, or its value for the same report, scope and data version."""
+    """`compute()`, or its value for the same report, scope and data version.
+
+    Inside a transaction nothing is cached: what it counts may include writes not
+    yet committed (and PostgreSQL bumps a prefecture's version once per
+    transaction, so later writes of the same transaction would share the key).
+    """
+    if connection.in_atomic_block:
+        return compute()
     name = key(kind, user, *parts)
     value = cache.get(name)
     if value is None:

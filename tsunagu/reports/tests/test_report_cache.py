@@ -1,5 +1,8 @@
 """Reports are cached on a data version that every write in scope changes (database
-triggers, whatever writes), never on time; viewed again they read no events."""
+triggers, whatever writes), never on time; viewed again they read no events.
+
+Transactional tests: each write commits, as in the application (a report computed
+inside a transaction is never cached)."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ JUNE = dt.date(2016, 6, 1)
 
 
 def test_every_write_in_scope_changes_the_data_version(
+    transactional_db: None,
     officer_tokyo: User,
     officer_osaka: User,
     analyst: User,
@@ -67,7 +71,7 @@ def test_every_write_in_scope_changes_the_data_version(
 
 
 def test_annual_statistics_viewed_again_come_from_the_cache_until_a_write(
-    officer_tokyo: User, analyst: User, make_case: Callable[..., Case]
+    transactional_db: None, officer_tokyo: User, analyst: User, make_case: Callable[..., Case]
 ) -> None:
     case = make_case(officer_tokyo)
     client = client_for(analyst)
@@ -90,7 +94,10 @@ def test_annual_statistics_viewed_again_come_from_the_cache_until_a_write(
 
 
 def test_programme_report_viewed_again_reads_no_events(
-    officer_tokyo: User, supervisor_tokyo: User, make_case: Callable[..., Case]
+    transactional_db: None,
+    officer_tokyo: User,
+    supervisor_tokyo: User,
+    make_case: Callable[..., Case],
 ) -> None:
     make_case(officer_tokyo)
     client = client_for(supervisor_tokyo)
