@@ -13,12 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-
-def gettext_noop(message: str) -> str:
-    """Marks a label for the message catalogue (makemessages finds it); the pages
-    translate it. This module stays pure: it never translates."""
-    return message
-
+from tsunagu.cases.stages import STAGE_LABELS, STAGE_REFUSED, TRANSITIONS, allowed_events
 
 # Event types of the interchange format (DESIGN §3), in the order that breaks ties
 # between events of one date (DESIGN §4). Events of one date that this list does
@@ -140,11 +135,14 @@ def ordered(events: Iterable[Ev]) -> list[Ev]:
     `advice_accepted` of the same date whatever was recorded first, while a
     closure, a reopening and a second closure of one date stay in that order.
     """
-    evs = sorted(events, key=_record_key)
-    n = len(evs)
-    if n < 2:
-        return evs
+    evs = list(events)
     listed = _LISTED_RANK
+    if listed.keys() >= {ev[1] for ev in evs}:
+        # Every type listed (what a report reads): one sort does it.
+        evs.sort(key=lambda ev: (ev[0], listed[ev[1]], ev[3]))
+        return evs
+    evs.sort(key=_record_key)
+    n = len(evs)
     start = 0
     while start < n:
         day = evs[start][0]
@@ -316,53 +314,6 @@ def classify(episode: Episode) -> Classification:
 
 
 # --- referral stage -------------------------------------------------------------
-
-# The referral's state machine: its stages (with their labels, English msgids that
-# the pages translate) and, below, the events that move it and the stages each may
-# follow. Everything that offers, accepts, labels, filters or counts a step derives
-# from these tables.
-STAGE_LABELS: dict[str, str] = {
-    "none": gettext_noop("Not referred"),
-    "sent": gettext_noop("Sent, awaiting the clinic's answer"),
-    "acknowledged": gettext_noop("Acknowledged"),
-    "scheduled": gettext_noop("Appointment scheduled"),
-    "assessed_not_needed": gettext_noop("Assessed: no treatment needed"),
-    "in_treatment": gettext_noop("In treatment"),
-    "completed": gettext_noop("Treatment completed"),
-    "halted": gettext_noop("Treatment halted"),
-}
-# What the police see instead of the stage while the clinic-to-police consent is withdrawn.
-STAGE_HIDDEN = "consent_withdrawn"
-HIDDEN_LABEL = gettext_noop("Consent withdrawn")
-STAGE_REFUSED = "referral_stage"
-
-# Each event that moves a referral: the stage it leads to, and the stages it may
-# follow. An imported history may start at `scheduled`, so scheduling is also
-# allowed with no referral on record.
-TRANSITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "referral_sent": ("sent", ("none", "halted", "assessed_not_needed", "completed")),
-    "referral_acknowledged": ("acknowledged", ("sent",)),
-    "appointment_scheduled": (
-        "scheduled",
-        ("none", "sent", "acknowledged", "scheduled", "halted"),
-    ),
-    "assessed_not_needed": ("assessed_not_needed", ("scheduled",)),
-    "treatment_started": ("in_treatment", ("scheduled", "halted")),
-    "session_attended": ("in_treatment", ("in_treatment",)),
-    "treatment_completed": ("completed", ("in_treatment",)),
-    "treatment_halted": ("halted", ("in_treatment",)),
-}
-# Stages at which the clinic still has something to do.
-OPEN_STAGES = ("sent", "acknowledged", "scheduled", "in_treatment")
-
-
-def allowed_events(stage: str) -> tuple[str, ...]:
-    """The events that may follow a referral at this stage, in table order."""
-    return tuple(t for t, (_to, after) in TRANSITIONS.items() if stage in after)
-
-
-def stage_is_open(stage: str) -> bool:
-    return stage in OPEN_STAGES
 
 
 def referral_stage(episode: Episode | None) -> str:

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tsunagu.cases import timeline
+from tsunagu.cases import stages, timeline
 from tsunagu.cases.timeline import Ev
 
 CLINIC_TO_POLICE = "clinic_to_police"
@@ -81,7 +81,7 @@ class ReferralView:
 
     @property
     def is_open(self) -> bool:
-        return timeline.stage_is_open(self.stage)
+        return stages.stage_is_open(self.stage)
 
 
 def referral_view(
@@ -122,7 +122,7 @@ def police_stage(
     may see (`police_view`), and that view."""
     view = referral_view(police_view(events), advised_on, sent_on, clinic)
     if timeline.consent_withdrawn_on(events, CLINIC_TO_POLICE) is not None:
-        return timeline.STAGE_HIDDEN, view
+        return stages.STAGE_HIDDEN, view
     return view.stage, view
 
 

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop as _
 
-from tsunagu.cases import timeline
+from tsunagu.cases import stages, timeline
 from tsunagu.cases.models import Case, Event
 from tsunagu.cases.services import ServiceError, event_record
 from tsunagu.core.audit import audit
@@ -43,7 +43,7 @@ NOT_AN_OFFICER_HERE = _("Choose an officer of this prefecture.")
 CONSENT_METHODS = ("written", "verbal")
 RECURRENCE_SIGNS = ("contact_report", "warning", "prohibition_order", "arrest")
 # The clinician's steps on a referral and the event each records (the state
-# machine, `timeline.TRANSITIONS`, says when each is allowed).
+# machine, `stages.TRANSITIONS`, says when each is allowed).
 CLINIC_ACTIONS: dict[str, str] = {
     "acknowledge": "referral_acknowledged",
     "schedule": "appointment_scheduled",
@@ -193,7 +193,7 @@ def referral_send(
             # The stage named in a refusal would tell the police what the withdrawn
             # clinic-to-police consent hides.
             hidden = timeline.consent_withdrawn_on(events, derive.CLINIC_TO_POLICE)
-            if hidden is not None and err.code == timeline.STAGE_REFUSED:
+            if hidden is not None and err.code == stages.STAGE_REFUSED:
                 raise ServiceError(
                     _(
                         "The clinic has not closed the current referral; its status is not "

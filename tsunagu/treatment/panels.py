@@ -18,7 +18,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from tsunagu.cases import timeline
+from tsunagu.cases import stages, timeline
 from tsunagu.cases.models import Case, Person
 from tsunagu.core.access import AuthedRequest
 from tsunagu.core.models import User
@@ -136,7 +136,7 @@ def referral_rows(queryset: QuerySet[Referral], user: User) -> list[ReferralRow]
 # The largest id a clinic can have (a 64-bit primary key): beyond it a query overflows.
 _MAX_ID = 2**63 - 1
 # The stages a list can be filtered by, as the viewer sees them, besides "open" and "overdue".
-FILTER_STAGES = (*timeline.STAGE_LABELS, timeline.STAGE_HIDDEN)
+FILTER_STAGES = (*stages.STAGE_LABELS, stages.STAGE_HIDDEN)
 
 
 def clinic_filter_id(text: str) -> int | None:
@@ -167,7 +167,7 @@ def filter_referrals(
             **{column: "sent"}, is_current=True, answer_due__lt=timezone.localdate()
         )
     if stage == "open":
-        return queryset.filter(**{f"{column}__in": timeline.OPEN_STAGES})
+        return queryset.filter(**{f"{column}__in": stages.OPEN_STAGES})
     if stage:
         return queryset.filter(**{column: stage})
     return queryset
@@ -178,7 +178,7 @@ def clinic_actions(row: ReferralRow) -> list[str]:
     the state machine allows at its stage (none once it is replaced)."""
     if not row.view.is_current:
         return []
-    allowed = timeline.allowed_events(row.view.stage)
+    allowed = stages.allowed_events(row.view.stage)
     return [action for action, event in loop.CLINIC_ACTIONS.items() if event in allowed]
 
 
@@ -187,7 +187,7 @@ def can_refer(current: timeline.Episode | None) -> bool:
     the offender has not refused and the state machine allows a new referral."""
     if current is None or timeline.classify(current).leaf in ("rejected", "undecided"):
         return False
-    return "referral_sent" in timeline.allowed_events(timeline.referral_stage(current))
+    return "referral_sent" in stages.allowed_events(timeline.referral_stage(current))
 
 
 def clinic_suggestions(case: Case) -> list[Clinic]:

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.utils import translation
 
-from tsunagu.cases import messages, refusals, services, timeline
+from tsunagu.cases import messages, refusals, services, stages, timeline
 
 RAISED = re.compile(r'(?:Refusal|ServiceError)\(\s*"([^"]+)"')
 
@@ -32,10 +32,10 @@ def test_every_message_has_a_japanese_translation(message):
         assert refusals.text(timeline.Refusal(message)) != message
 
 
-@pytest.mark.parametrize("stage", sorted(timeline.STAGE_LABELS))
+@pytest.mark.parametrize("stage", sorted(stages.STAGE_LABELS))
 def test_every_stage_label_has_a_japanese_translation(stage):
     with translation.override("ja"):
-        label = timeline.STAGE_LABELS[stage]
+        label = stages.STAGE_LABELS[stage]
         assert refusals.text(timeline.Refusal(label)) != label
 
 
@@ -63,7 +63,7 @@ def _stage_refusal(stage: str) -> timeline.Refusal:
         timeline.check_new_event(
             events, timeline.Ev(dt.date(2016, 6, 2), "referral_acknowledged"), dt.date(2017, 1, 1)
         )
-    assert err.value.code == timeline.STAGE_REFUSED
+    assert err.value.code == stages.STAGE_REFUSED
     return err.value
 
 

@@ -123,3 +123,23 @@ def test_unlisted_types_of_one_date_keep_their_recorded_order():
     assert "case_reopened" in UNLISTED and "case_closed" in UNLISTED
     events = [Ev(DAY, "case_reopened", "", 1), Ev(DAY, "case_closed", "", 2)]
     assert timeline.ordered(reversed(events)) == events
+
+
+def test_close_reopen_close_through_the_service_and_the_api(client, officer_tokyo, make_case):
+    from tsunagu.cases import services
+
+    case = make_case(officer_tokyo, opened_on=DAY)
+    for i, kind in enumerate(("case_closed", "case_reopened", "case_closed")):
+        services.police_event_record(
+            actor=officer_tokyo, case=case, date=DAY, type=kind, detail=f"note {i}"
+        )
+    case.refresh_from_db()
+    assert case.is_open is False and case.state().is_open is False
+    client.force_login(officer_tokyo)
+    again = client.post(
+        f"/api/v1/cases/{case.pk}/events",
+        {"date": DAY.isoformat(), "type": "case_closed", "detail": "note 3"},
+        content_type="application/json",
+    )
+    assert again.status_code == 422
+    assert again.json()["detail"][0]["loc"] == ["body", "date"]

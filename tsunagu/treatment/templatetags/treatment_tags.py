@@ -10,7 +10,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tsunagu.cases import labels, timeline
+from tsunagu.cases import labels, stages
 from tsunagu.treatment import derive, forms
 
 register = template.Library()
@@ -25,9 +25,9 @@ def event_label(event_type: str) -> str:
 
 @register.filter
 def stage_label(stage: str) -> str:
-    if stage == timeline.STAGE_HIDDEN:
-        return gettext(timeline.HIDDEN_LABEL)
-    return gettext(timeline.STAGE_LABELS[stage]) if stage in timeline.STAGE_LABELS else stage
+    if stage == stages.STAGE_HIDDEN:
+        return gettext(stages.HIDDEN_LABEL)
+    return gettext(stages.STAGE_LABELS[stage]) if stage in stages.STAGE_LABELS else stage
 
 
 @register.filter

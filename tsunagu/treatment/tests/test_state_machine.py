@@ -1,4 +1,4 @@
-"""The referral's state machine (`timeline.TRANSITIONS`) is the one table: at every
+"""The referral's state machine (`stages.TRANSITIONS`) is the one table: at every
 stage the clinician's page and the API offer exactly the steps it allows, and the
 API accepts exactly those."""
 
@@ -12,7 +12,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from tsunagu.cases import timeline
+from tsunagu.cases import stages
 from tsunagu.cases.models import Case
 from tsunagu.core.models import User
 from tsunagu.testing import client_for
@@ -63,13 +63,13 @@ def _at_stage(
 
 
 def _expected(stage: str) -> set[str]:
-    allowed = timeline.allowed_events(stage)
+    allowed = stages.allowed_events(stage)
     return {action for action, event in loop.CLINIC_ACTIONS.items() if event in allowed}
 
 
 def test_every_stage_but_none_is_reached_by_a_path():
-    assert set(PATHS) == set(timeline.STAGE_LABELS) - {"none"}
-    assert set(loop.CLINIC_ACTIONS.values()) == set(timeline.TRANSITIONS) - {"referral_sent"}
+    assert set(PATHS) == set(stages.STAGE_LABELS) - {"none"}
+    assert set(loop.CLINIC_ACTIONS.values()) == set(stages.TRANSITIONS) - {"referral_sent"}
 
 
 @pytest.mark.parametrize("stage", sorted(PATHS))
@@ -119,4 +119,4 @@ def test_police_may_refer_again_exactly_where_the_table_allows(
     for stage in PATHS:
         referral = _at_stage(officer_tokyo, make_case, clinic_tokyo, clinician_tokyo, stage)
         current = referral.case.state().current_episode
-        assert panels.can_refer(current) == ("referral_sent" in timeline.allowed_events(stage))
+        assert panels.can_refer(current) == ("referral_sent" in stages.allowed_events(stage))
