@@ -158,7 +158,6 @@ def export(
     station_names = dict(
         Region.objects.filter(kind=Region.Kind.STATION).values_list("pk", "name_ja")
     )
-    rank = timeline.TYPE_RANK
     for start in range(0, len(order), CHUNK):
         chunk = order[start : start + CHUNK]
         ids = [pk for _, _, pk in chunk]
@@ -190,8 +189,10 @@ def export(
                 if first is not p_row and p_row[1] == "victim":
                     extra.setdefault(p_row[0], []).append({"sex": p_row[2], "age": p_row[3]})
         events: dict[int, list[tuple[dt.date, str, str]]] = {}
-        for case_id, day, type_, detail in Event.objects.filter(case_id__in=ids).values_list(
-            "case_id", "date", "type", "detail"
+        for case_id, day, type_, detail in (
+            Event.objects.filter(case_id__in=ids)
+            .order_by("id")
+            .values_list("case_id", "date", "type", "detail")
         ):
             events.setdefault(case_id, []).append((day, type_, detail))
         for pref, ref, pk in chunk:
@@ -229,10 +230,13 @@ def export(
             evs = events.get(pk, [])
             if analyst:
                 evs = [(d, t, analyst_detail(t, x)) for d, t, x in evs]
-            for day, type_, detail in sorted(
-                set(evs), key=lambda e: (e[0], rank.get(e[1], 99), e[1], e[2])
+            # Timeline order, identical events once: a re-import records the file's
+            # rows in file order, so the round trip keeps the recorded order.
+            unique = dict.fromkeys(evs)
+            for ev in timeline.ordered(
+                timeline.Ev(d, t, x, i) for i, (d, t, x) in enumerate(unique)
             ):
-                event_sink.write([ref, pref, day.isoformat(), type_, detail])
+                event_sink.write([ref, pref, ev.date.isoformat(), ev.type, ev.detail])
                 summary.events += 1
     case_sink.close()
     event_sink.close()
