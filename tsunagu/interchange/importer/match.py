@@ -13,7 +13,6 @@ from tsunagu.cases import timeline
 from tsunagu.cases.models import Case, Event, Person
 from tsunagu.interchange.importer.base import CaseRow, ImportState
 
-
 # Below every file line (int32), so that database events sort first.
 EXISTING_LINE_BASE = 2**30
 
