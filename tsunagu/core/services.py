@@ -214,7 +214,7 @@ def user_create(
             user.set_unusable_password()
         _apply_placement(user, placement)
         change = None
-        if not direct:
+        if not direct and actor is not None:
             change = _request(
                 actor=actor, user=user, kind=Kind.CREATE, prefecture=prefecture, values={}
             )
