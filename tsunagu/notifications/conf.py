@@ -10,6 +10,7 @@ Without either, messages go to files under `<data folder>/mail`, as in the demo.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -26,7 +27,7 @@ def _true(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
-def mail_settings(environ: dict[str, str], data_dir: Path) -> dict[str, Any]:
+def mail_settings(environ: Mapping[str, str], data_dir: Path) -> dict[str, Any]:
     url = environ.get("TSUNAGU_EMAIL_URL", "")
     host = environ.get("TSUNAGU_SMTP_HOST", "")
     if url:

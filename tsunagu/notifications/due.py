@@ -49,9 +49,7 @@ def run(today: dt.date | None = None) -> dict[str, int]:
                         key=f"overdue:{referral.pk}",
                     )
                 )
-            escalate_after = workdays.add_workdays(
-                referral.answer_due, settings.ESCALATION_DAYS
-            )
+            escalate_after = workdays.add_workdays(referral.answer_due, settings.ESCALATION_DAYS)
             if today > escalate_after:
                 counts[kinds.REFERRAL_ESCALATED] += len(
                     notify(
@@ -70,7 +68,7 @@ def run(today: dt.date | None = None) -> dict[str, int]:
         with transaction.atomic():
             counts[kinds.FOLLOWUP_DUE] += len(
                 notify(
-                    User.objects.filter(pk=followup.planned_by_id),
+                    User.objects.filter(pk=followup.planned_by_id or 0),
                     kinds.FOLLOWUP_DUE,
                     link=reverse("cases:detail", args=[followup.case_id]),
                     key=f"followup:{followup.pk}:{'overdue' if overdue else 'due'}",

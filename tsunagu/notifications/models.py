@@ -113,6 +113,9 @@ class Attempt(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {'ok' if self.ok else 'failed'}"
+
 
 class Preference(models.Model):
     """A user's choice, per kind, between inbox only, email at once and a digest."""
@@ -130,6 +133,9 @@ class Preference(models.Model):
             models.UniqueConstraint(fields=["user", "kind"], name="preference_once_per_kind"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.mode}"
+
 
 class MailSettings(models.Model):
     """A user's email language, and whether their address is failing."""
@@ -141,3 +147,6 @@ class MailSettings(models.Model):
         _("email language"), max_length=8, choices=settings.LANGUAGES, default="ja"
     )
     failing_since = models.DateTimeField(_("address failing since"), null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ({self.language})"

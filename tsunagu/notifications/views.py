@@ -106,5 +106,10 @@ def deliveries(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "notifications/deliveries.html",
-        {"page": page, "labels": kinds.LABELS, "statuses": Delivery.Status.choices, "status": status},
+        {
+            "page": page,
+            "labels": kinds.LABELS,
+            "statuses": Delivery.Status.choices,
+            "status": status,
+        },
     )

@@ -34,9 +34,7 @@ def body(message: Any) -> str:
     return str(message["Subject"]) + "\n" + payload.decode(message.get_content_charset())
 
 
-def test_delivered_as_plain_text_in_the_users_language(
-    smtp: Recorder, officer_tokyo: User
-) -> None:
+def test_delivered_as_plain_text_in_the_users_language(smtp: Recorder, officer_tokyo: User) -> None:
     opted_in(officer_tokyo, language="en")
     notify([officer_tokyo], kinds.FOLLOWUP_DUE, link="/cases/1/", key="k1")
     assert mail.run_once() == 1
@@ -177,7 +175,7 @@ def test_no_message_of_any_kind_holds_case_detail(
         "2016",
     )
     assert len(smtp.raw) == len(kinds.KINDS) + 1
-    seen_kinds = set()
+    seen_kinds: set[str] = set()
     for raw, message in zip(smtp.raw, smtp.messages, strict=True):
         text = body(message)
         for marker in markers:

@@ -84,7 +84,9 @@ def test_status_change_reaches_the_officer_only_while_consent_allows(
     clinician_tokyo: User,
 ) -> None:
     referral = referred(officer_tokyo, make_case, clinic_tokyo)
-    loop.referral_act(actor=clinician_tokyo, referral=referral, action="acknowledge", date=D(2016, 6, 3))
+    loop.referral_act(
+        actor=clinician_tokyo, referral=referral, action="acknowledge", date=D(2016, 6, 3)
+    )
     assert kinds_of(officer_tokyo) == [kinds.REFERRAL_STATUS]
     loop.consent_record(
         actor=clinician_tokyo,
@@ -142,7 +144,9 @@ def test_acknowledged_referral_is_never_overdue(
     clinician_tokyo: User,
 ) -> None:
     referral = referred(officer_tokyo, make_case, clinic_tokyo)
-    loop.referral_act(actor=clinician_tokyo, referral=referral, action="acknowledge", date=D(2016, 6, 3))
+    loop.referral_act(
+        actor=clinician_tokyo, referral=referral, action="acknowledge", date=D(2016, 6, 3)
+    )
     due.run(D(2016, 7, 1))
     assert not Notice.objects.filter(kind=kinds.REFERRAL_OVERDUE).exists()
 
@@ -152,7 +156,10 @@ def test_followup_due_tomorrow_and_overdue(
 ) -> None:
     case = make_case(officer_tokyo)
     FollowUp.objects.create(
-        case=case, source_type="warning", source_date=D(2016, 6, 1), due_on=D(2016, 7, 1),
+        case=case,
+        source_type="warning",
+        source_date=D(2016, 6, 1),
+        due_on=D(2016, 7, 1),
         planned_by=officer_tokyo,
     )
     due.run(D(2016, 6, 29))
@@ -169,7 +176,10 @@ def test_contact_report_only_under_an_active_condition(
 ) -> None:
     case = make_case(officer_tokyo)
     loop.recurrence_record(
-        actor=officer_tokyo, case=case, date=D(2016, 5, 20), victim="same_victim",
+        actor=officer_tokyo,
+        case=case,
+        date=D(2016, 5, 20),
+        victim="same_victim",
         sign="contact_report",
     )
     assert kinds_of(supervisor_tokyo) == []
@@ -177,7 +187,10 @@ def test_contact_report_only_under_an_active_condition(
         actor=officer_tokyo, case=case, date=D(2016, 6, 1), kind="no_contact", expires_on=None
     )
     loop.recurrence_record(
-        actor=officer_tokyo, case=case, date=D(2016, 6, 20), victim="same_victim",
+        actor=officer_tokyo,
+        case=case,
+        date=D(2016, 6, 20),
+        victim="same_victim",
         sign="contact_report",
     )
     assert kinds_of(supervisor_tokyo) == [kinds.CONTACT_REPORT]
@@ -187,10 +200,20 @@ def test_contact_report_only_under_an_active_condition(
 def test_lockout_and_import_and_reveal_volume(
     settings: Any, officer_tokyo: User, supervisor_tokyo: User, supervisor_osaka: User
 ) -> None:
-    audit(actor=officer_tokyo, action="user.locked_out", obj=officer_tokyo,
-          prefecture=officer_tokyo.prefecture, known=True)
-    audit(actor=officer_tokyo, action="user.locked_out", obj=officer_tokyo,
-          prefecture=officer_tokyo.prefecture, known=True)
+    audit(
+        actor=officer_tokyo,
+        action="user.locked_out",
+        obj=officer_tokyo,
+        prefecture=officer_tokyo.prefecture,
+        known=True,
+    )
+    audit(
+        actor=officer_tokyo,
+        action="user.locked_out",
+        obj=officer_tokyo,
+        prefecture=officer_tokyo.prefecture,
+        known=True,
+    )
     assert kinds_of(supervisor_tokyo) == [kinds.LOCKOUT]
     audit(actor=supervisor_tokyo, action="interchange.import", files=[])
     assert kinds_of(supervisor_tokyo).count(kinds.IMPORT_DONE) == 1
@@ -221,4 +244,3 @@ def test_notify_rejects_an_unknown_kind(officer_tokyo: User) -> None:
 
     with pytest.raises(ValueError):
         notify([officer_tokyo], "gossip", key="x")
-
