@@ -378,7 +378,7 @@ SUPPRESSION_HIDE_ZERO = env_bool("SUPPRESSION_HIDE_ZERO", False)
 # Accounts unused for this many days are disabled by `tsunagu disable-inactive`.
 INACTIVE_DAYS = env_int("INACTIVE_DAYS", 90)
 
-# Notifications (docs/notifications.md): mail from TSUNAGU_EMAIL_URL or TSUNAGU_SMTP_*,
+# Notifications (README "Notifications"): mail from TSUNAGU_EMAIL_URL or TSUNAGU_SMTP_*,
 # else files under <data folder>/mail. Links in messages start with BASE_URL.
 globals().update(_mail_settings(os.environ, DATA_DIR))
 DEFAULT_FROM_EMAIL = env("MAIL_FROM", "tsunagu@localhost")

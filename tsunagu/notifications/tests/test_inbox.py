@@ -113,3 +113,25 @@ def test_only_administrators_see_the_outbox_and_only_its_kind(
     assert "/secret-path/" not in page
     for other in (supervisor_tokyo, clinician_tokyo, analyst):
         assert client_for(other).get("/notifications/deliveries/").status_code == 404
+
+
+def test_lists_do_not_grow_queries_with_rows(
+    admin_user: User, officer_tokyo: User, supervisor_tokyo: User
+) -> None:
+    for user in (officer_tokyo, supervisor_tokyo):
+        user.email = f"{user.username}@example.jp"
+        user.save()
+        Preference.objects.create(user=user, kind=kinds.LOCKOUT, mode=kinds.IMMEDIATE)
+
+    def queries(client: Any, url: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    inbox, outbox = client_for(officer_tokyo), client_for(admin_user)
+    notify([officer_tokyo, supervisor_tokyo], kinds.LOCKOUT, key="0")
+    few = queries(inbox, "/notifications/"), queries(outbox, "/notifications/deliveries/")
+    for n in range(1, 15):
+        notify([officer_tokyo, supervisor_tokyo], kinds.LOCKOUT, key=str(n))
+    many = queries(inbox, "/notifications/"), queries(outbox, "/notifications/deliveries/")
+    assert many == few
