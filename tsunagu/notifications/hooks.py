@@ -9,15 +9,18 @@ written by `due.run` (`tsunagu notify-due`).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
 
 from tsunagu.cases.models import Case, Event
 from tsunagu.core.models import AuditEvent, PendingAccountChange, User
+from tsunagu.interchange.signals import import_failed
 from tsunagu.notifications import kinds
 from tsunagu.notifications.outbox import notify
 from tsunagu.notifications.recipients import clinic_staff, supervisors
@@ -31,6 +34,7 @@ def connect() -> None:
     post_save.connect(
         on_account_change, sender=PendingAccountChange, dispatch_uid="notifications.approval"
     )
+    import_failed.connect(on_import_failed, dispatch_uid="notifications.import_failed")
 
 
 def on_audit(sender: Any, instance: AuditEvent, created: bool, **_: Any) -> None:
@@ -51,6 +55,17 @@ def on_account_change(sender: Any, instance: PendingAccountChange, created: bool
             kinds.ACCOUNT_APPROVAL,
             link=reverse("core:approvals"),
             key=f"approval:{instance.pk}",
+        )
+
+
+def on_import_failed(sender: Any, actor: User, **_: Any) -> None:
+    """The import rolled back, so its notice has a transaction of its own."""
+    with transaction.atomic():
+        notify(
+            User.objects.filter(pk=actor.pk),
+            kinds.IMPORT_FAILED,
+            link=reverse("interchange:import"),
+            key=f"import_failed:{uuid.uuid4().hex}",
         )
 
 
