@@ -19,7 +19,7 @@ from collections import Counter
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import connection, transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -232,8 +232,12 @@ def run_forever(poll_seconds: float = 5.0, stop_after: int | None = None) -> Non
     loops = 0
     while stop_after is None or loops < stop_after:
         loops += 1
-        run_once()
-        now = timezone.localtime()
-        if now.hour >= settings.NOTIFY_DIGEST_HOUR:
-            send_digests(now.date() - dt.timedelta(days=1))
+        try:
+            run_once()
+            now = timezone.localtime()
+            if now.hour >= settings.NOTIFY_DIGEST_HOUR:
+                send_digests(now.date() - dt.timedelta(days=1))
+        except Exception:  # a database restart must not end the worker
+            log.exception("notification worker pass failed; retrying")
+            close_old_connections()
         time.sleep(poll_seconds)
