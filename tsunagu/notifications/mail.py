@@ -131,6 +131,10 @@ def _record(delivery_ids: list[int], error: str, attempts_before: int) -> None:
                 last_error="",
                 claimed_until=None,
             )
+            # A message got through: the address works (again).
+            MailSettings.objects.filter(
+                user_id__in=rows.values("recipient_id"), failing_since__isnull=False
+            ).update(failing_since=None)
             return
         attempts = attempts_before + 1
         if attempts >= settings.NOTIFY_MAX_ATTEMPTS:

@@ -34,6 +34,8 @@ class Recorder:
 def _free_port() -> int:
     for port in PORTS:
         with socket.socket() as s:
+            # Like the server (asyncio sets it): a port in TIME_WAIT is free to listen on.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:

@@ -14,6 +14,7 @@ from tsunagu.core.models import User
 from tsunagu.notifications import kinds, mail
 from tsunagu.notifications.models import Attempt, Delivery, MailSettings, Preference
 from tsunagu.notifications.outbox import notify
+from tsunagu.testing import client_for
 from tsunagu.testing.builders import OFFENDER_NAME, VICTIM_MARKERS, referred
 from tsunagu.treatment.models import Clinic
 
@@ -101,6 +102,13 @@ def test_a_bouncing_address_fails_after_the_retries_and_stops(
     assert (delivery.status, delivery.attempts) == ("failed", 3)
     assert Attempt.objects.count() == 3
     assert MailSettings.objects.get(user=officer_tokyo).failing_since is not None
+    page = client_for(officer_tokyo).get("/notifications/").content.decode()
+    assert 'id="mail-failing"' in page
+    # The address works again (an administrator fixed it): the next success clears it.
+    smtp.fail = 0
+    notify([officer_tokyo], kinds.LOCKOUT, key="k2")
+    assert mail.run_once() == 1
+    assert MailSettings.objects.get(user=officer_tokyo).failing_since is None
 
 
 def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(
