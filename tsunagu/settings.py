@@ -16,6 +16,8 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from tsunagu.notifications.conf import mail_settings as _mail_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -109,6 +111,7 @@ INSTALLED_APPS = [
     "tsunagu.treatment",
     "tsunagu.interchange",
     "tsunagu.reports",
+    "tsunagu.notifications",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +156,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tsunagu.core.context.navigation",
                 "tsunagu.core.security.security_context",
+                "tsunagu.notifications.context.unread",
             ],
         },
     }
@@ -373,3 +377,16 @@ SUPPRESSION_THRESHOLD = env_int("SUPPRESSION_THRESHOLD", 4)
 SUPPRESSION_HIDE_ZERO = env_bool("SUPPRESSION_HIDE_ZERO", False)
 # Accounts unused for this many days are disabled by `tsunagu disable-inactive`.
 INACTIVE_DAYS = env_int("INACTIVE_DAYS", 90)
+
+# Notifications (README "Notifications"): mail from TSUNAGU_EMAIL_URL or TSUNAGU_SMTP_*,
+# else files under <data folder>/mail. Links in messages start with BASE_URL.
+globals().update(_mail_settings(os.environ, DATA_DIR))
+DEFAULT_FROM_EMAIL = env("MAIL_FROM", "tsunagu@localhost")
+BASE_URL = env("BASE_URL", "http://localhost:8000")
+NOTIFY_MESSAGE_DOMAIN = env("MAIL_DOMAIN", "tsunagu.invalid")
+# Working days after the answer deadline before an unanswered referral goes to supervisors.
+ESCALATION_DAYS = env_int("ESCALATION_DAYS", 3)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6)
+NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 60)
+NOTIFY_SMTP_TIMEOUT = env_int("NOTIFY_SMTP_TIMEOUT", 20)
+NOTIFY_DIGEST_HOUR = env_int("NOTIFY_DIGEST_HOUR", 7)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("treatment/", include("tsunagu.treatment.urls")),
     path("interchange/", include("tsunagu.interchange.urls")),
     path("reports/", include("tsunagu.reports.urls")),
+    path("notifications/", include("tsunagu.notifications.urls")),
     path("api/v1/", api.urls),
     path("webauthn/", include("tsunagu.core.webauthn_urls")),
 ]

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tsunagu.core import stepup
 from tsunagu.core.access import AuthedRequest
 from tsunagu.core.models import Region
-from tsunagu.interchange import uploads
+from tsunagu.interchange import signals, uploads
 from tsunagu.interchange.downloads import package_download
 from tsunagu.interchange.exporter import export
 from tsunagu.interchange.forms import ConfirmForm, ExportForm, UploadForm
@@ -141,11 +141,13 @@ def import_confirm(request: AuthedRequest) -> HttpResponse:
             create_stations=form.cleaned_data["create_stations"],
         )
     except uploads.READ_ERRORS as exc:
+        signals.import_failed.send(sender=None, actor=request.user)
         messages.error(request, uploads.read_error_message(exc))
         return redirect("interchange:import")
     finally:
         uploads.discard(folder)
     if not summary.ok:
+        signals.import_failed.send(sender=None, actor=request.user)
         return _preview(request, summary, None, prefecture)
     messages.success(
         request,

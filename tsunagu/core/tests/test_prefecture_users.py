@@ -122,8 +122,9 @@ def test_query_count_does_not_grow_with_users(
             user = User.objects.create_user(f"clinician-{i}-{j}", role=Role.CLINICIAN)
             ClinicStaff.objects.create(user=user, clinic=clinic)
     client.force_login(tokyo_prefecture)
-    # Session, user, the prefecture and one query for all accounts (4), one spare.
-    with django_assert_max_num_queries(5):
+    # Session, user, the prefecture and one query for all accounts (4), the unread
+    # count of notices in the header, one spare.
+    with django_assert_max_num_queries(6):
         response = client.get(reverse(URL))
     body = response.content.decode()
     assert "officer-tokyo-29" in body and "clinician-3-2" in body and "Clinic 3" in body

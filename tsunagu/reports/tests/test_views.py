@@ -389,7 +389,8 @@ def test_query_budgets(
         add_events(
             case, [(D(2016, 5, 1), "treatment_advised"), (D(2016, 5, 2), "treatment_started")]
         )
-    for user, budget in ((analyst, 12), (supervisor_tokyo, 14)):
+    # +1 each: the unread count of notices in the header (notifications.context).
+    for user, budget in ((analyst, 13), (supervisor_tokyo, 15)):
         client = client_for(user)
         with django_assert_max_num_queries(budget):
             client.get(reverse("reports:programme"), PERIOD)

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 # Each app that has demo data has a `demo.py` with `load(stdout) -> None`, run in this order.
 LOADERS = [
     "tsunagu.core.demo",
+    "tsunagu.notifications.demo",  # before the data: its writes then notify by email too
     "tsunagu.treatment.demo",
     "tsunagu.cases.demo",
     "tsunagu.interchange.demo",

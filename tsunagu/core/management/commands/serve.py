@@ -11,12 +11,14 @@ an access log of method, path, status, size and time only: no query string
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tsunagu.settings import env, env_int
+from tsunagu.settings import env, env_bool, env_int
 
 # gunicorn atoms: %(U)s is the path WITHOUT the query string; %(M)s milliseconds.
 ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
@@ -88,4 +90,14 @@ class Command(BaseCommand):
                 return application
 
         self.stdout.write(f"tsunagu serve: {config['workers']} workers on {config['bind']}")
-        Server().run()
+        # TSUNAGU_SERVE_WORKER=1: also run `tsunagu worker` (notification email) as a
+        # child process for the server's lifetime (a command, not an import).
+        worker = None
+        if env_bool("SERVE_WORKER", False):
+            worker = subprocess.Popen([sys.executable, "-m", "tsunagu", "worker"])  # noqa: S603
+        try:
+            Server().run()
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=30)

@@ -1,0 +1,51 @@
+"""Reading and saving a user's email preferences (per kind, and the language)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from tsunagu.core.models import User
+from tsunagu.notifications import kinds
+from tsunagu.notifications.models import MailSettings, Preference
+
+PREFIX = "kind_"
+
+
+class PreferenceError(Exception):
+    def __init__(self, message: Any, field: str) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+def current(user: User) -> dict[str, Any]:
+    modes = dict(Preference.objects.filter(user=user).values_list("kind", "mode"))
+    language = (
+        MailSettings.objects.filter(user=user).values_list("language", flat=True).first()
+        or settings.LANGUAGE_CODE
+    )
+    return {"modes": modes, "language": language}
+
+
+def save(user: User, data: Mapping[str, str]) -> None:
+    """Save the submitted modes; refuse an unknown kind or mode, naming the field."""
+    chosen: dict[str, str] = {}
+    for field, value in data.items():
+        if not field.startswith(PREFIX):
+            continue
+        kind = field.removeprefix(PREFIX)
+        if kind not in kinds.LABELS:
+            raise PreferenceError(_("Unknown kind of notice."), field)
+        if value not in kinds.MODES:
+            raise PreferenceError(_("Choose inbox only, email at once or a daily digest."), field)
+        chosen[kind] = value
+    language = data.get("language", settings.LANGUAGE_CODE)
+    if language not in dict(settings.LANGUAGES):
+        raise PreferenceError(_("Choose Japanese or English."), "language")
+    for kind, mode in chosen.items():
+        Preference.objects.update_or_create(user=user, kind=kind, defaults={"mode": mode})
+    MailSettings.objects.update_or_create(user=user, defaults={"language": language})
