@@ -24,9 +24,10 @@ from tsunagu.cases.filters import CaseFilterForm
 from tsunagu.cases.models import Case, Event, Person
 from tsunagu.cases.police import police_case
 from tsunagu.core.access import get_for_user
+from tsunagu.core.api import auth_for, police, responses
 from tsunagu.core.models import Region
 
-router = Router(tags=["cases"])
+router = Router(tags=["cases"], auth=auth_for(police))
 
 MASK = "●●●●"
 MAX_PAGE_SIZE = 200
@@ -85,7 +86,7 @@ class PersonOut(Schema):
     masked: bool
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     id: int
     date: dt.date
     type: str
@@ -97,7 +98,7 @@ class EventOut(Schema):
 
 class CaseDetail(CaseSummary):
     people: list[PersonOut]
-    events: list[EventOut]
+    events: list[CaseEventOut]
 
 
 class CaseFilters(In):
@@ -208,7 +209,7 @@ def _detail(case: Case) -> dict[str, Any]:
     }
 
 
-@router.get("/", response=CasePage)
+@router.get("/", response=responses(CasePage))
 def cases_list(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, Any]:
     """The user's cases, filtered like the case list page."""
     user = _user(request)
@@ -223,7 +224,7 @@ def cases_list(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
     cases = form.filter(Case.objects.visible_to(user)).select_related("prefecture", "station")
     paginator = Paginator(cases, filters.page_size)
     if filters.page > max(paginator.num_pages, 1):
-        raise _invalid("page", "No such page.", "query")
+        raise _invalid("page", gettext("No such page."), "query")
     page = paginator.page(filters.page)
     return {
         "count": paginator.count,
@@ -233,14 +234,14 @@ def cases_list(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
     }
 
 
-@router.get("/{case_id}", response=CaseDetail)
+@router.get("/{case_id}", response=responses(CaseDetail))
 def cases_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """One case with its people (victims' protected fields masked) and its timeline."""
     case = get_for_user(Case, _user(request), case_id)
     return _detail(case)
 
 
-@router.post("/", response={201: CaseDetail})
+@router.post("/", response=responses(CaseDetail, 201, 409))
 def cases_open(request: HttpRequest, payload: CaseOpenIn) -> Status[dict[str, Any]]:
     """Open a case in the user's prefecture, with its offender and victims."""
     user = _user(request)
@@ -274,7 +275,7 @@ def cases_open(request: HttpRequest, payload: CaseOpenIn) -> Status[dict[str, An
     return Status(201, _detail(case))
 
 
-@router.post("/{case_id}/events", response={201: EventOut})
+@router.post("/{case_id}/events", response=responses(CaseEventOut, 201, 409))
 def cases_event_record(
     request: HttpRequest, case_id: int, payload: EventIn
 ) -> Status[dict[str, Any]]:
@@ -290,7 +291,7 @@ def cases_event_record(
     return Status(201, _event(event, user))
 
 
-@router.post("/{case_id}/events/{event_id}/correct", response={201: EventOut})
+@router.post("/{case_id}/events/{event_id}/correct", response=responses(CaseEventOut, 201, 409))
 def cases_event_correct(
     request: HttpRequest, case_id: int, event_id: int, payload: CorrectionIn
 ) -> Status[dict[str, Any]]:

@@ -23,6 +23,15 @@ from tsunagu.cases import refusals, timeline
 from tsunagu.cases.models import Case
 from tsunagu.cases.services import ServiceError
 from tsunagu.core.access import get_for_user
+from tsunagu.core.api import (
+    auth_for,
+    clinician,
+    paged,
+    police,
+    police_or_clinician,
+    responses,
+    supervisor,
+)
 from tsunagu.core.models import Region, User
 from tsunagu.treatment import derive, directory, loop, panels
 from tsunagu.treatment.models import (
@@ -101,7 +110,7 @@ class ClinicIn(TextIn):
     )
 
 
-class EventOut(Schema):
+class ReferralEventOut(Schema):
     date: dt.date
     type: str
     detail: str
@@ -129,9 +138,16 @@ class ReferralOut(Schema):
     consents: dict[str, bool]
     police_ask_contact: bool
     offender: OffenderOut | None
-    events: list[EventOut]
+    events: list[ReferralEventOut]
     # The clinician's possible next steps (`loop.CLINIC_ACTIONS`); none for the police.
     actions: list[str]
+
+
+class ClinicPage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[ClinicOut]
 
 
 class ReferralPage(Schema):
@@ -179,7 +195,7 @@ class RecurrenceIn(TextIn):
     arrest_kind: str = Field("", max_length=CODE_MAX_LENGTH)
 
 
-class EpisodeOut(Schema):
+class AdviceEpisodeOut(Schema):
     advised_on: dt.date
     method: str
     leaf: str
@@ -194,7 +210,7 @@ class RecurrenceOut(Schema):
 
 class CaseTreatmentOut(Schema):
     case_id: int
-    episodes: list[EpisodeOut]
+    episodes: list[AdviceEpisodeOut]
     consents: dict[str, bool]
     consent_withdrawn_on: dict[str, dt.date | None]
     recurrences: list[RecurrenceOut]
@@ -271,20 +287,22 @@ def _supervisor(request: HttpRequest) -> User:
 # --- clinics ------------------------------------------------------------------------
 
 
-@router.get("/clinics", response=list[ClinicOut])
-def treatment_clinics(request: HttpRequest) -> list[dict[str, Any]]:
-    """The prefecture's cooperating clinics with this month's load (police)."""
+@router.get("/clinics", response=responses(ClinicPage), auth=auth_for(police))
+def treatment_clinics(request: HttpRequest, page: int = 1) -> dict[str, Any]:
+    """The prefecture's cooperating clinics with this month's load (police),
+    50 a page with the total (`count`)."""
     user = _police(request)
     clinics = (
         Clinic.objects.visible_to(user)
         .with_load()
         .select_related("prefecture")
         .prefetch_related("nearest_stations")
+        .order_by("code", "pk")
     )
-    return [_clinic_out(c) for c in clinics]
+    return paged(clinics, page, _clinic_out)
 
 
-@router.get("/clinics/{clinic_id}", response=ClinicOut)
+@router.get("/clinics/{clinic_id}", response=responses(ClinicOut), auth=auth_for(police))
 def treatment_clinic(request: HttpRequest, clinic_id: int) -> dict[str, Any]:
     user = _police(request)
     get_for_user(Clinic, user, clinic_id)
@@ -309,7 +327,7 @@ def _clinic_fill(clinic: Clinic, payload: ClinicIn) -> None:
         setattr(clinic, name, getattr(payload, name))
 
 
-@router.post("/clinics", response={201: ClinicOut})
+@router.post("/clinics", response=responses(ClinicOut, 201, 409), auth=auth_for(supervisor))
 def treatment_clinic_create(request: HttpRequest, payload: ClinicIn) -> Status[dict[str, Any]]:
     """Add a clinic to the supervisor's prefecture."""
     user = _supervisor(request)
@@ -320,7 +338,9 @@ def treatment_clinic_create(request: HttpRequest, payload: ClinicIn) -> Status[d
     return Status(201, _clinic_out(Clinic.objects.with_load().get(pk=clinic.pk)))
 
 
-@router.put("/clinics/{clinic_id}/edit", response=ClinicOut)
+@router.put(
+    "/clinics/{clinic_id}/edit", response=responses(ClinicOut, 200, 409), auth=auth_for(supervisor)
+)
 def treatment_clinic_update(
     request: HttpRequest, clinic_id: int, payload: ClinicIn
 ) -> dict[str, Any]:
@@ -339,7 +359,7 @@ def treatment_clinic_update(
 REFERRALS_PER_PAGE = 50
 
 
-@router.get("/referrals", response=ReferralPage)
+@router.get("/referrals", response=responses(ReferralPage), auth=auth_for(police_or_clinician))
 def treatment_referrals(
     request: HttpRequest, stage: str = "", clinic: str = "", page: int = 1
 ) -> dict[str, Any]:
@@ -373,14 +393,20 @@ def treatment_referrals(
     }
 
 
-@router.get("/referrals/{referral_id}", response=ReferralOut)
+@router.get(
+    "/referrals/{referral_id}", response=responses(ReferralOut), auth=auth_for(police_or_clinician)
+)
 def treatment_referral(request: HttpRequest, referral_id: int) -> dict[str, Any]:
     user = _user(request)
     referral = get_for_user(Referral, user, referral_id)
     return _referral_out(panels.referral_row(referral, user), user)
 
 
-@router.post("/referrals/{referral_id}/actions/{action}", response=ReferralOut)
+@router.post(
+    "/referrals/{referral_id}/actions/{action}",
+    response=responses(ReferralOut, 200, 409),
+    auth=auth_for(clinician),
+)
 def treatment_referral_action(
     request: HttpRequest,
     referral_id: int,
@@ -415,7 +441,7 @@ def _case(request: HttpRequest, case_id: int) -> tuple[User, Case]:
     return user, get_for_user(Case, user, case_id)
 
 
-@router.get("/cases/{case_id}", response=CaseTreatmentOut)
+@router.get("/cases/{case_id}", response=responses(CaseTreatmentOut), auth=auth_for(police))
 def treatment_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """The case's advice episodes, consents, recurrences and referrals, as police see them."""
     user, case = _case(request, case_id)
@@ -447,7 +473,11 @@ def treatment_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
     }
 
 
-@router.post("/cases/{case_id}/advice", response={201: CaseTreatmentOut})
+@router.post(
+    "/cases/{case_id}/advice",
+    response=responses(CaseTreatmentOut, 201, 409),
+    auth=auth_for(police),
+)
 def treatment_advise(
     request: HttpRequest, case_id: int, payload: AdviceIn
 ) -> Status[dict[str, Any]]:
@@ -472,7 +502,11 @@ def treatment_advise(
     return Status(201, treatment_case(request, case_id))
 
 
-@router.post("/cases/{case_id}/response", response={201: CaseTreatmentOut})
+@router.post(
+    "/cases/{case_id}/response",
+    response=responses(CaseTreatmentOut, 201, 409),
+    auth=auth_for(police),
+)
 def treatment_respond(
     request: HttpRequest, case_id: int, payload: ResponseIn
 ) -> Status[dict[str, Any]]:
@@ -488,7 +522,11 @@ def treatment_respond(
     return Status(201, treatment_case(request, case_id))
 
 
-@router.post("/cases/{case_id}/consent", response={201: CaseTreatmentOut})
+@router.post(
+    "/cases/{case_id}/consent",
+    response=responses(CaseTreatmentOut, 201, 409),
+    auth=auth_for(police),
+)
 def treatment_consent(
     request: HttpRequest, case_id: int, payload: ConsentIn
 ) -> Status[dict[str, Any]]:
@@ -505,7 +543,11 @@ def treatment_consent(
     return Status(201, treatment_case(request, case_id))
 
 
-@router.post("/cases/{case_id}/referrals", response={201: ReferralOut})
+@router.post(
+    "/cases/{case_id}/referrals",
+    response=responses(ReferralOut, 201, 409),
+    auth=auth_for(police),
+)
 def treatment_refer(
     request: HttpRequest, case_id: int, payload: ReferralIn
 ) -> Status[dict[str, Any]]:
@@ -525,7 +567,11 @@ def treatment_refer(
     return Status(201, _referral_out(panels.referral_row(referral, user), user))
 
 
-@router.post("/cases/{case_id}/recurrence", response={201: CaseTreatmentOut})
+@router.post(
+    "/cases/{case_id}/recurrence",
+    response=responses(CaseTreatmentOut, 201, 409),
+    auth=auth_for(police),
+)
 def treatment_recurrence(
     request: HttpRequest, case_id: int, payload: RecurrenceIn
 ) -> Status[dict[str, Any]]:
@@ -559,7 +605,11 @@ def _clinician_referral(request: HttpRequest, referral_id: int) -> tuple[User, R
     return user, get_for_user(Referral, user, referral_id)
 
 
-@router.post("/referrals/{referral_id}/consent", response=ReferralOut)
+@router.post(
+    "/referrals/{referral_id}/consent",
+    response=responses(ReferralOut, 200, 409),
+    auth=auth_for(clinician),
+)
 def treatment_referral_consent(
     request: HttpRequest, referral_id: int, payload: ClinicConsentIn
 ) -> dict[str, Any]:
@@ -577,7 +627,11 @@ def treatment_referral_consent(
     return _referral_out(panels.referral_row(referral, user), user)
 
 
-@router.post("/referrals/{referral_id}/contacted", response=ReferralOut)
+@router.post(
+    "/referrals/{referral_id}/contacted",
+    response=responses(ReferralOut, 200, 409),
+    auth=auth_for(clinician),
+)
 def treatment_referral_contacted(
     request: HttpRequest, referral_id: int, payload: DateIn
 ) -> dict[str, Any]:
@@ -587,7 +641,11 @@ def treatment_referral_contacted(
     return _referral_out(panels.referral_row(referral, user), user)
 
 
-@router.post("/cases/{case_id}/contact-request", response={201: CaseTreatmentOut})
+@router.post(
+    "/cases/{case_id}/contact-request",
+    response=responses(CaseTreatmentOut, 201, 409),
+    auth=auth_for(police),
+)
 def treatment_contact_request(
     request: HttpRequest, case_id: int, payload: DateIn
 ) -> Status[dict[str, Any]]:
