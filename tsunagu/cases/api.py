@@ -9,7 +9,7 @@ django-ninja uses for its own validation errors.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -17,14 +17,13 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import field_validator
 
 from tsunagu.cases import labels, refusals, services
-from tsunagu.cases.filters import CaseFilterForm
-from tsunagu.cases.models import Case, Event, Person
+from tsunagu.cases.filters import MEASURE_FILTER_KINDS, CaseFilterForm
+from tsunagu.cases.models import RELATIONSHIPS, SEXES, Case, Event, Person
 from tsunagu.cases.police import police_case
 from tsunagu.core.access import get_for_user
-from tsunagu.core.api import auth_for, police, responses
+from tsunagu.core.api import OneLineText, StrictDate, StrictIn, auth_for, police, responses
 from tsunagu.core.models import Region
 
 router = Router(tags=["cases"], auth=auth_for(police))
@@ -44,15 +43,7 @@ def _user(request: HttpRequest) -> Any:
 _invalid = refusals.unprocessable
 
 
-class In(Schema):
-    """Input: every text refused if it holds NUL (PostgreSQL text cannot store it)."""
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError(gettext("Text cannot contain NUL characters."))
-        return value
+In = StrictIn
 
 
 class CaseSummary(Schema):
@@ -76,7 +67,7 @@ class CasePage(Schema):
 
 class PersonOut(Schema):
     id: int
-    role: str
+    role: Literal[tuple(Person.Role.values)]  # type: ignore[valid-type]
     name: str
     sex: str
     age: int | None
@@ -108,8 +99,8 @@ class CaseFilters(In):
     opened_to: str = ""
     relationship: str = ""
     latest_measure: str = ""
-    status: str = ""
-    measure: str = ""
+    status: Literal["", "open", "closed"] = ""
+    measure: Literal[("", *MEASURE_FILTER_KINDS)] = ""  # type: ignore[valid-type]
     measure_detail: str = ""
     measure_from: str = ""
     measure_to: str = ""
@@ -119,8 +110,8 @@ class CaseFilters(In):
 
 # The same length limits as the web forms (tsunagu/cases/forms.py).
 class PersonIn(In):
-    name: str = Field("", max_length=200)
-    sex: str = Field("unknown", max_length=16)
+    name: OneLineText = Field("", max_length=200)
+    sex: Literal[SEXES] = "unknown"  # type: ignore[valid-type]
     age: int | None = Field(None, ge=0, le=120)
     address: str = Field("", max_length=300)
     phone: str = Field("", max_length=40)
@@ -128,21 +119,23 @@ class PersonIn(In):
 
 
 class CaseOpenIn(In):
-    ref: str = Field(max_length=64)
-    opened_on: dt.date
+    ref: OneLineText = Field(max_length=64)
+    opened_on: StrictDate
     prefecture: str | None = Field(
         None, max_length=2, description="JIS code; must be the user's own"
     )
-    station: str | None = Field(None, max_length=32, description="station code, e.g. 13-003")
-    relationship: str = Field("unknown", max_length=32)
+    station: OneLineText | None = Field(
+        None, max_length=32, description="station code, e.g. 13-003"
+    )
+    relationship: Literal[RELATIONSHIPS] = "unknown"  # type: ignore[valid-type]
     note: str = Field("", max_length=2000)
     offender: PersonIn | None = None
     victims: list[PersonIn] = Field(default_factory=list, max_length=20)
 
 
 class EventIn(In):
-    date: dt.date
-    type: str = Field(max_length=40)
+    date: StrictDate
+    type: Literal[services.POLICE_RECORDABLE]  # type: ignore[valid-type]
     detail: str = Field("", max_length=2000)
 
 

@@ -14,9 +14,11 @@ unknown path, a body too large, a second-factor gate) into the same shape.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -26,6 +28,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, WithJsonSchema, field_validator
 
 router = Router(tags=["core"])
 
@@ -171,6 +174,64 @@ def paged(items: Any, page: int, out: Callable[[Any], dict[str, Any]]) -> dict[s
         "pages": paginator.num_pages,
         "results": [out(item) for item in current.object_list],
     }
+
+
+# --- strict input ---------------------------------------------------------------------
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Control characters: never in any text; line breaks and tabs only in free texts.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _iso_date(value: Any) -> Any:
+    """Only `YYYY-MM-DD`: never a number, a datetime or another spelling."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError(_("Give a date as YYYY-MM-DD."))
+
+
+StrictDate = Annotated[
+    dt.date, BeforeValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})
+]
+
+
+def _one_line(value: Any) -> Any:
+    if isinstance(value, str) and LINE_CONTROL.search(value):
+        raise ValueError(_("Codes and names cannot contain control characters."))
+    return value
+
+
+def _free_text(value: Any) -> Any:
+    if isinstance(value, str) and CONTROL.search(value):
+        raise ValueError(_("Text cannot contain control characters."))
+    return value
+
+
+# A code or a name: one line, no control character (bound it with Field(max_length=…)).
+OneLineText = Annotated[str, AfterValidator(_one_line)]
+
+
+class StrictIn(Schema):
+    """An input body: every text refused if it holds a control character (a tab and
+    line breaks are allowed in free texts: notes, details, summaries)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            _free_text(text)
+        return value
+
+
+def choice(values: Any) -> Any:
+    """A `Literal` of a vocabulary tuple: the schema lists the values the server accepts."""
+    return Literal[tuple(values)]
 
 
 # --- authentication ---------------------------------------------------------------------

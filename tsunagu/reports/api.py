@@ -12,14 +12,14 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 
 from tsunagu.cases.models import Case
-from tsunagu.core.api import auth_for, paged, reporting, responses
+from tsunagu.core.api import StrictDate, auth_for, paged, reporting, responses
 from tsunagu.core.models import Region, User
 from tsunagu.reports import annual, evaluation, evaluation_data, programme
-from tsunagu.reports.forms import bounds_errors, period_errors
+from tsunagu.reports.forms import EARLIEST_YEAR, LATEST_YEAR, bounds_errors, period_errors
 
 router = Router(tags=["reports"], auth=auth_for(reporting))
 
@@ -60,9 +60,9 @@ def _prefectures(user: User, codes: list[str]) -> tuple[str, ...]:
 
 
 class ProgrammeQuery(Schema):
-    date_from: dt.date
-    date_to: dt.date
-    as_of: dt.date | None = None
+    date_from: StrictDate
+    date_to: StrictDate
+    as_of: StrictDate | None = None
     prefecture: list[str] = []
 
 
@@ -156,7 +156,7 @@ def programme_episodes(request: HttpRequest, q: Query[DrillQuery]) -> dict[str, 
 
 
 class AnnualQuery(Schema):
-    year: int
+    year: int = Field(ge=EARLIEST_YEAR, le=LATEST_YEAR)
     fiscal: bool = False
     prefecture: list[str] = []
 
@@ -165,7 +165,7 @@ class AnnualQuery(Schema):
 def annual_statistics(request: HttpRequest, q: Query[AnnualQuery]) -> dict[str, Any]:
     """Annual stalking statistics of a calendar or fiscal year, and year on year."""
     user = _reporting_user(request)
-    if not 2000 <= q.year <= 2100:
+    if not EARLIEST_YEAR <= q.year <= LATEST_YEAR:
         raise _invalid("year", gettext("Give a year between 2000 and 2100."))
     stats = annual.compute(
         Case.objects.for_statistics(user), q.year, q.fiscal, _prefectures(user, q.prefecture)

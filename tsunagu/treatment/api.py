@@ -8,41 +8,40 @@ police are shown passes through `derive.police_view`, as on the pages.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, cast
+from typing import Any, Literal, cast
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 from ninja import Field, Router, Schema
 from ninja.responses import Status
-from pydantic import field_validator
 
 from tsunagu.cases import refusals, timeline
 from tsunagu.cases.models import Case
 from tsunagu.cases.services import ServiceError
 from tsunagu.core.access import get_for_user
 from tsunagu.core.api import (
+    OneLineText,
+    StrictDate,
+    StrictIn,
     auth_for,
     clinician,
-    paged,
     police,
     police_or_clinician,
     responses,
-    supervisor,
 )
-from tsunagu.core.models import Region, User
-from tsunagu.treatment import derive, directory, loop, panels
+from tsunagu.core.models import User
+from tsunagu.treatment import derive, loop, panels
+from tsunagu.treatment.api_clinics import router as clinics_router
 from tsunagu.treatment.models import (
-    FEE_NOTES_MAX_LENGTH,
-    MAX_MONTHLY_CAPACITY,
     SUMMARY_MAX_LENGTH,
     Clinic,
     Referral,
 )
 
 router = Router(tags=["treatment"])
+router.add_router("", clinics_router)
 
 
 def _user(request: HttpRequest) -> User:
@@ -57,57 +56,11 @@ _run = refusals.run
 # --- schemas ------------------------------------------------------------------------
 
 
-class ClinicOut(Schema):
-    id: int
-    code: str
-    prefecture: str
-    name: str
-    kind: str
-    specialties: str
-    address: str
-    contact_person: str
-    phone: str
-    languages: str
-    fee_notes: str
-    monthly_capacity: int
-    accepting: bool
-    load_this_month: int
-    nearest_stations: list[str]
-
-
-# A code or a choice sent as text (a reason, a method): longer is never valid.
 CODE_MAX_LENGTH = 40
 
 
-class TextIn(Schema):
-    """An input schema whose text is bounded as the web forms bound it (max lengths
-    on each field, and no NUL character, which PostgreSQL text cannot hold)."""
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        texts = value if isinstance(value, list) else [value]
-        if any(isinstance(t, str) and "\x00" in t for t in texts):
-            raise ValueError("Text cannot contain NUL characters.")
-        return value
-
-
-class ClinicIn(TextIn):
-    # The same bounds as the clinic form (the model's max lengths, forms.ClinicForm).
-    code: str = Field(max_length=32)
-    name: str = Field(max_length=200)
-    kind: Literal["hospital", "clinic", "counselling"] = "clinic"
-    specialties: str = Field("", max_length=300)
-    address: str = Field("", max_length=300)
-    contact_person: str = Field("", max_length=100)
-    phone: str = Field("", max_length=40)
-    languages: str = Field("ja", max_length=100)
-    fee_notes: str = Field("", max_length=FEE_NOTES_MAX_LENGTH)
-    monthly_capacity: int = Field(4, ge=0, le=MAX_MONTHLY_CAPACITY)
-    accepting: bool = True
-    nearest_stations: list[Annotated[str, Field(max_length=CODE_MAX_LENGTH)]] = Field(
-        [], max_length=500
-    )
+# Input: bounded as the web forms bound it (max lengths), no control character.
+TextIn = StrictIn
 
 
 class ReferralEventOut(Schema):
@@ -143,13 +96,6 @@ class ReferralOut(Schema):
     actions: list[str]
 
 
-class ClinicPage(Schema):
-    count: int
-    page: int
-    pages: int
-    results: list[ClinicOut]
-
-
 class ReferralPage(Schema):
     count: int
     page: int
@@ -158,38 +104,38 @@ class ReferralPage(Schema):
 
 
 class ActionIn(TextIn):
-    date: dt.date
-    appointment_on: dt.date | None = None
+    date: StrictDate
+    appointment_on: StrictDate | None = None
     reason: str = Field("", max_length=CODE_MAX_LENGTH)
 
 
 class AdviceIn(TextIn):
-    date: dt.date
+    date: StrictDate
     method: Literal["in_person", "phone", "leaflet"]
     advised_by: str | None = Field(None, max_length=150)  # a user name
 
 
 class ResponseIn(TextIn):
-    date: dt.date
+    date: StrictDate
     response: Literal["accepted", "rejected", "undecided"]
     reason: str = Field("", max_length=CODE_MAX_LENGTH)
 
 
 class ConsentIn(TextIn):
-    date: dt.date
+    date: StrictDate
     direction: Literal["police_to_clinic", "clinic_to_police"]
     given: bool
     method: str = Field("", max_length=CODE_MAX_LENGTH)
 
 
 class ReferralIn(TextIn):
-    date: dt.date
-    clinic: str = Field(max_length=32)  # a clinic code
+    date: StrictDate
+    clinic: OneLineText = Field(max_length=32)  # a clinic code
     summary: str = Field(max_length=SUMMARY_MAX_LENGTH)
 
 
 class RecurrenceIn(TextIn):
-    date: dt.date
+    date: StrictDate
     victim: Literal["same_victim", "new_victim"]
     sign: Literal["contact_report", "warning", "prohibition_order", "arrest"]
     arrest_kind: str = Field("", max_length=CODE_MAX_LENGTH)
@@ -215,26 +161,6 @@ class CaseTreatmentOut(Schema):
     consent_withdrawn_on: dict[str, dt.date | None]
     recurrences: list[RecurrenceOut]
     referrals: list[ReferralOut]
-
-
-def _clinic_out(clinic: Clinic) -> dict[str, Any]:
-    return {
-        "id": clinic.pk,
-        "code": clinic.code,
-        "prefecture": clinic.prefecture.code,
-        "name": clinic.name,
-        "kind": clinic.kind,
-        "specialties": clinic.specialties,
-        "address": clinic.address,
-        "contact_person": clinic.contact_person,
-        "phone": clinic.phone,
-        "languages": clinic.languages,
-        "fee_notes": clinic.fee_notes,
-        "monthly_capacity": clinic.monthly_capacity,
-        "accepting": clinic.accepting,
-        "load_this_month": getattr(clinic, "load", 0),
-        "nearest_stations": [s.code for s in clinic.nearest_stations.all()],
-    }
 
 
 def _referral_out(row: panels.ReferralRow, user: User) -> dict[str, Any]:
@@ -275,82 +201,6 @@ def _police(request: HttpRequest) -> User:
     if not user.is_police:
         raise Http404
     return user
-
-
-def _supervisor(request: HttpRequest) -> User:
-    user = _user(request)
-    if not user.is_supervisor or user.prefecture is None:
-        raise Http404
-    return user
-
-
-# --- clinics ------------------------------------------------------------------------
-
-
-@router.get("/clinics", response=responses(ClinicPage), auth=auth_for(police))
-def treatment_clinics(request: HttpRequest, page: int = 1) -> dict[str, Any]:
-    """The prefecture's cooperating clinics with this month's load (police),
-    50 a page with the total (`count`)."""
-    user = _police(request)
-    clinics = (
-        Clinic.objects.visible_to(user)
-        .with_load()
-        .select_related("prefecture")
-        .prefetch_related("nearest_stations")
-        .order_by("code", "pk")
-    )
-    return paged(clinics, page, _clinic_out)
-
-
-@router.get("/clinics/{clinic_id}", response=responses(ClinicOut), auth=auth_for(police))
-def treatment_clinic(request: HttpRequest, clinic_id: int) -> dict[str, Any]:
-    user = _police(request)
-    get_for_user(Clinic, user, clinic_id)
-    clinic = get_object_or_404(
-        Clinic.objects.with_load().select_related("prefecture"), pk=clinic_id
-    )
-    return _clinic_out(clinic)
-
-
-def _stations(user: User, codes: list[str]) -> list[Region]:
-    stations = list(Region.objects.filter(code__in=codes, parent_id=user.prefecture_id))
-    if len(stations) != len(set(codes)):
-        raise refusals.unprocessable(
-            "nearest_stations", gettext("Unknown station of this prefecture.")
-        )
-    return stations
-
-
-def _clinic_fill(clinic: Clinic, payload: ClinicIn) -> None:
-    # The bounds are the schema's; a code change is refused by directory.clinic_save.
-    for name in ("code", *directory.CLINIC_FIELDS):
-        setattr(clinic, name, getattr(payload, name))
-
-
-@router.post("/clinics", response=responses(ClinicOut, 201, 409), auth=auth_for(supervisor))
-def treatment_clinic_create(request: HttpRequest, payload: ClinicIn) -> Status[dict[str, Any]]:
-    """Add a clinic to the supervisor's prefecture."""
-    user = _supervisor(request)
-    clinic = Clinic(prefecture=user.prefecture)
-    _clinic_fill(clinic, payload)
-    stations = _stations(user, payload.nearest_stations)
-    _run(directory.clinic_save, actor=user, clinic=clinic, stations=stations)
-    return Status(201, _clinic_out(Clinic.objects.with_load().get(pk=clinic.pk)))
-
-
-@router.put(
-    "/clinics/{clinic_id}/edit", response=responses(ClinicOut, 200, 409), auth=auth_for(supervisor)
-)
-def treatment_clinic_update(
-    request: HttpRequest, clinic_id: int, payload: ClinicIn
-) -> dict[str, Any]:
-    """Update a clinic of the supervisor's prefecture."""
-    user = _supervisor(request)
-    clinic = get_for_user(Clinic, user, clinic_id)
-    _clinic_fill(clinic, payload)
-    stations = _stations(user, payload.nearest_stations)
-    _run(directory.clinic_save, actor=user, clinic=clinic, stations=stations)
-    return _clinic_out(Clinic.objects.with_load().get(pk=clinic.pk))
 
 
 # --- referrals ----------------------------------------------------------------------
@@ -588,12 +438,12 @@ def treatment_recurrence(
     return Status(201, treatment_case(request, case_id))
 
 
-class DateIn(Schema):
-    date: dt.date
+class DateIn(StrictIn):
+    date: StrictDate
 
 
 class ClinicConsentIn(TextIn):
-    date: dt.date
+    date: StrictDate
     given: bool
     method: str = Field("", max_length=CODE_MAX_LENGTH)
 

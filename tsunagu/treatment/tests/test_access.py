@@ -94,7 +94,7 @@ def api_calls(w: World) -> list[tuple[str, str, str, dict[str, Any] | None]]:
         ("api:treatment_clinics", "get", f"{base}/clinics", None),
         ("api:treatment_clinic_create", "post", f"{base}/clinics", clinic_body),
         ("api:treatment_clinic", "get", f"{base}/clinics/{k}", None),
-        ("api:treatment_clinic_update", "put", f"{base}/clinics/{k}/edit", clinic_body),
+        ("api:treatment_clinic_update", "patch", f"{base}/clinics/{k}/edit", clinic_body),
         ("api:treatment_referrals", "get", f"{base}/referrals", None),
         ("api:treatment_referral", "get", f"{base}/referrals/{r}", None),
         (
