@@ -34,6 +34,7 @@ from tsunagu.core.api import (
 from tsunagu.core.models import User
 from tsunagu.treatment import derive, loop, panels
 from tsunagu.treatment.api_clinics import router as clinics_router
+from tsunagu.treatment.api_followups import router as followups_router
 from tsunagu.treatment.models import (
     SUMMARY_MAX_LENGTH,
     Clinic,
@@ -42,6 +43,7 @@ from tsunagu.treatment.models import (
 
 router = Router(tags=["treatment"])
 router.add_router("", clinics_router)
+router.add_router("", followups_router)
 
 
 def _user(request: HttpRequest) -> User:
