@@ -106,7 +106,7 @@ def authenticate(request: HttpRequest, secret: str) -> Any:
     from tsunagu.core.audit import audit
 
     token = (
-        AccessToken.objects.select_related("user", "user__prefecture")
+        AccessToken.objects.select_related("user", "user__region")
         .filter(key_hash=digest(secret.strip()))
         .first()
     )
