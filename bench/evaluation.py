@@ -11,7 +11,9 @@
    (`evaluation_data.compute` over every case, advice 2016–2025, as of the
    end of 2025): once to warm up, then the best of five.
 
-Target (issue 12): < 2 s on SQLite and on PostgreSQL.
+Target (issue 12): < 2 s on SQLite and on PostgreSQL. The CPU time of the
+timing process is printed too: on a shared machine the wall time mostly
+measures the neighbours (PostgreSQL's own work is not in that CPU figure).
 """
 
 from __future__ import annotations
@@ -38,13 +40,14 @@ from tsunagu.reports import evaluation, evaluation_data
 start, end = (dt.date.fromisoformat(a) for a in sys.argv[1:3])
 params = evaluation.Params.make(start, end, end)
 evaluation_data.compute(Case.objects.all(), params)
-times = []
+times, cpu = [], []
 for _ in range(5):
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     result = evaluation_data.compute(Case.objects.all(), params).result
     times.append(time.perf_counter() - t)
+    cpu.append(time.process_time() - c)
 received = (result["cox"] or {}).get("terms", {}).get("received")
-print(json.dumps({"best": min(times), "times": times, "n": result["overall"]["n"],
+print(json.dumps({"best": min(times), "times": times, "cpu": min(cpu), "n": result["overall"]["n"],
                   "events": result["overall"]["events"], "received": received,
                   "groups": {g: [f["n"], f["events"]] for g, f in result["groups"].items()}}))
 """
@@ -64,6 +67,11 @@ def load(env: dict[str, str], data: Path, marker: Path) -> None:
     t = time.perf_counter()
     run([str(BIN / "tsunagu"), "migrate", "--no-input", "-v0"], env)
     run([str(BIN / "tsunagu"), "import", str(data)], env)
+    if env.get("TSUNAGU_DATABASE_URL"):
+        # Planner statistics, as autovacuum gathers them some time after an import:
+        # without them PostgreSQL plans the event scan blind and took minutes.
+        url = env["TSUNAGU_DATABASE_URL"]
+        subprocess.run(["psql", url, "-qc", "ANALYZE"], check=True)
     marker.write_text("imported\n")
     print(f"  loaded in {time.perf_counter() - t:.0f} s")
 
@@ -111,7 +119,8 @@ def main() -> None:
             f"  {result['n']} episodes, {result['events']} outcomes; groups {result['groups']}\n"
             f"  Cox HR of received {result['received']}\n"
             f"  best {result['best'] * 1000:.0f} ms "
-            f"(runs: {', '.join(f'{t * 1000:.0f}' for t in result['times'])} ms)"
+            f"(runs: {', '.join(f'{t * 1000:.0f}' for t in result['times'])} ms); "
+            f"CPU of this process, best {result['cpu'] * 1000:.0f} ms"
         )
     print("target: < 2000 ms")
     sys.exit(0 if ok else 1)

@@ -126,7 +126,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tsunagu.core.busy.BusyDatabaseMiddleware",
-    "tsunagu.core.replica.ReplicaMiddleware",
     "csp.middleware.CSPMiddleware",
     "tsunagu.core.middleware.LoginRequiredMiddleware",
     # Idle and absolute session timeouts, the second-factor gate, no-store.
@@ -135,6 +134,9 @@ MIDDLEWARE = [
     # Audits denials (403/404), drill-down lists and, with get_for_user, reads.
     "tsunagu.core.access_audit.AccessAuditMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last: the session and the user are read from the primary before report
+    # views read from the replica.
+    "tsunagu.core.replica.ReplicaMiddleware",
 ]
 
 ROOT_URLCONF = "tsunagu.urls"

@@ -33,6 +33,7 @@ _request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
 # Lists reached from a report (drill-down) or listing personal data: url name -> action.
 AUDITED_ROUTES = {
     "reports:episodes": "read.list",
+    "api:programme_episodes": "read.list",
     "cases:list": "read.list",
 }
 READ_METHODS = ("GET", "HEAD")

@@ -15,7 +15,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-ALLOWED_PREFIXES = ("/static/", "/i18n/", "/login/", "/logout/")
+# The second factor comes first (its pages must stay open, or the two gates
+# would send a new user back and forth); then the password.
+ALLOWED_PREFIXES = ("/static/", "/i18n/", "/login/", "/logout/", "/mfa/", "/webauthn/")
 
 
 class PasswordChangeRequiredMiddleware:

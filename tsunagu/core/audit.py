@@ -82,7 +82,7 @@ def _locked_head() -> AuditChainHead:
     if head is None:
         last = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").first()
         head = AuditChainHead.objects.create(
-            pk=1, seq=last.seq if last else 0, mac=last.mac if last else ""
+            pk=1, seq=(last.seq or 0) if last else 0, mac=last.mac if last else ""
         )
         head = AuditChainHead.objects.select_for_update().get(pk=1)
     return head

@@ -117,7 +117,7 @@ def _key_file_warnings() -> list[checks.CheckMessage]:
     if settings.DEBUG:
         return []
     data = Path(settings.DATA_DIR).resolve()
-    found = []
+    found: list[checks.CheckMessage] = []
     for env_value, path, name, risk in (
         (
             settings.ENCRYPTION_KEYS,

@@ -64,6 +64,8 @@ def mark_verified(request: HttpRequest, device: Any, factor: str) -> None:
     """The session passed a second factor now (audited; starts the step-up window)."""
     from axes.utils import reset
 
+    # A new session key once the second factor passes (as at the password step).
+    request.session.cycle_key()
     otp_login(request, device)
     request.session[VERIFIED_AT] = int(time.time())
     reset(username=device.user.get_username())

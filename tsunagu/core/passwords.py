@@ -31,19 +31,16 @@ MIN_BASE_LENGTH = 6
 
 
 class TsunaguArgon2PasswordHasher(Argon2PasswordHasher):
-    """Argon2id with the costs in settings (ARGON2_MEMORY_KIB, _TIME_COST, _PARALLELISM)."""
+    """Argon2id with the costs in settings (ARGON2_MEMORY_KIB, _TIME_COST, _PARALLELISM).
 
-    @property  # type: ignore[override]
-    def memory_cost(self) -> int:
-        return int(settings.ARGON2_MEMORY_KIB)
+    A stored hash with other costs is upgraded at the next sign-in (must_update).
+    """
 
-    @property  # type: ignore[override]
-    def time_cost(self) -> int:
-        return int(settings.ARGON2_TIME_COST)
-
-    @property  # type: ignore[override]
-    def parallelism(self) -> int:
-        return int(settings.ARGON2_PARALLELISM)
+    def params(self) -> Any:
+        self.memory_cost = int(settings.ARGON2_MEMORY_KIB)
+        self.time_cost = int(settings.ARGON2_TIME_COST)
+        self.parallelism = int(settings.ARGON2_PARALLELISM)
+        return super().params()  # type: ignore[misc]
 
 
 @cache

@@ -108,6 +108,9 @@ class ReplicaMiddleware:
             and not request.path.startswith(tuple(settings.REPLICA_EXCLUDED_PATHS))
         ):
             return self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None:
+            user.is_authenticated  # noqa: B018 - load session and user from the primary now
         try:
             as_of = replica_as_of()
         except DatabaseError:

@@ -2,15 +2,13 @@
 
 A user who lost their second factor and has no recovery code left asks their
 supervisor; the reset is a pending account change like any other and only its
-approval calls `remove_second_factors`. The second factor itself is provided
-by a third-party library; this is the one place that knows where it stores
-devices. Both libraries the project considered are handled, each only when its
-app is installed, so the function is correct whichever is configured.
+approval calls `remove_second_factors`. The user enrols again at the next
+sign-in (the enrolment page is the only one open without a factor).
 """
 
 from __future__ import annotations
 
-from django.apps import apps
+from django_otp import devices_for_user
 
 from tsunagu.core.models import User
 
@@ -18,19 +16,12 @@ from tsunagu.core.models import User
 def remove_second_factors(user: User) -> int:
     """Delete every second-factor device of `user`; returns how many were removed.
 
-    django-allauth's `mfa` keeps TOTP secrets, recovery codes and WebAuthn keys
-    as `Authenticator` rows; django-otp keeps one model per device kind, listed
-    by `devices_for_user` (unconfirmed devices too, so that no half-enrolled
-    factor survives).
+    django-otp lists every device model of the installed plug-ins: TOTP
+    authenticators, recovery codes (static devices, their tokens cascade) and
+    WebAuthn credentials (django-otp-webauthn). Unconfirmed devices go too, so
+    that no half-enrolled factor survives.
     """
-    removed = 0
-    if apps.is_installed("allauth.mfa"):
-        authenticator = apps.get_model("mfa", "Authenticator")
-        removed += authenticator.objects.filter(user=user).delete()[0]
-    if apps.is_installed("django_otp"):
-        from django_otp import devices_for_user
-
-        for device in list(devices_for_user(user, confirmed=None)):
-            device.delete()
-            removed += 1
-    return removed
+    devices = list(devices_for_user(user, confirmed=None))
+    for device in devices:
+        device.delete()
+    return len(devices)

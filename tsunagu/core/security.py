@@ -79,7 +79,7 @@ class SessionSecurityMiddleware:
         user = request.user
         if user.is_authenticated:
             # django-otp's views and django-otp-webauthn ask the user object.
-            user.is_verified = lambda: session_verified(request)  # type: ignore[union-attr]
+            user.is_verified = lambda: session_verified(request)  # type: ignore[union-attr,attr-defined]
             reason = _expired(request, int(time.time()))
             if reason:
                 from tsunagu.core.lockout import audit_session_end

@@ -1,6 +1,6 @@
 """Staging of uploaded interchange files (used by the import page and the API).
 
-An upload is saved in its own folder under DATA_DIR/interchange-uploads, named
+An upload is saved in its own folder under UPLOAD_DIR (default DATA_DIR/interchange-uploads), named
 by a random token and tied to the user who sent it. Uploads hold plaintext
 personal data, so the folder is deleted as soon as the import finishes, fails
 or is abandoned (a preview never confirmed), and anything older than
@@ -47,7 +47,7 @@ def too_large(upload: UploadedFile) -> str | None:
 
 
 def root() -> Path:
-    path = Path(settings.DATA_DIR) / "interchange-uploads"
+    path = Path(settings.UPLOAD_DIR)  # shared by every app host (TSUNAGU_UPLOAD_DIR)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 

@@ -144,22 +144,25 @@ def follow_case(
         # starts an episode that ends this one on day 0).
         next_on = eps[index + 1].advised_on if index + 1 < len(eps) else None
         end = min(as_of, next_on) if next_on is not None else as_of
+        # The episode's own events run from this advice to the next one, so the
+        # first outcome lies among them (strictly after the advice date and
+        # before the next advice date).
         outcome_on = None
-        for ev in effective:
-            if (
-                ev.type in kinds
-                and advised_on < ev.date <= as_of
-                and (next_on is None or ev.date < next_on)
-            ):
-                outcome_on = ev.date
+        for ev in episode.events:
+            if ev[1] in kinds and ev[0] > advised_on and (next_on is None or ev[0] < next_on):
+                outcome_on = ev[0]
                 break
         days = ((outcome_on or end) - advised_on).days
         cutoff = min(advised_on + dt.timedelta(days=params.landmark), as_of)
         at_landmark = timeline.Episode(
-            advised=episode.advised, events=[ev for ev in episode.events if ev.date <= cutoff]
+            advised=episode.advised, events=[ev for ev in episode.events if ev[0] <= cutoff]
         )
         leaf = timeline.classify(at_landmark).leaf
-        before = [ev.type for ev in effective if ev.date <= advised_on]
+        before: set[str] = set()
+        for ev in effective:  # in date order
+            if ev[0] > advised_on:
+                break
+            before.add(ev[1])
         result.append(
             FollowedEpisode(
                 case_id=case_id,
@@ -171,7 +174,7 @@ def follow_case(
                 leaf=leaf,
                 group=GROUP_OF_LEAF[leaf] if days > params.landmark else None,
                 partner=relationship in PARTNER,
-                prior_order=any(t in ORDERS for t in before),
+                prior_order=not ORDERS.isdisjoint(before),
                 prior_arrest="arrest" in before,
             )
         )

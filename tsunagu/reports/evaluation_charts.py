@@ -111,14 +111,9 @@ def km_chart(curves: dict[str, survival.Curve], shift: int) -> KmChart:
                 band_points=band,
             )
         )
-    steps = 5
-    y_ticks = [
-        (
-            _y(y_min + (1 - y_min) * i / steps, y_min),
-            f"{100 * (y_min + (1 - y_min) * i / steps):.0f}",
-        )
-        for i in range(steps + 1)
-    ]
+    step = 0.1 if 1 - y_min <= 0.5 + 1e-9 else 0.2
+    values = [1 - i * step for i in range(int((1 - y_min) / step + 1e-9) + 1)]
+    y_ticks = [(_y(v, y_min), f"{100 * v:.0f}") for v in values]
     x_ticks = [(_x(d), str(m)) for d, m in zip(AXIS_DAYS, AXIS_MONTHS, strict=True)]
     return KmChart(series, y_min, x_ticks, y_ticks)
 

@@ -47,9 +47,11 @@ def figure_rows(ev: Evaluation) -> list[list[Any]]:
         figs = result["overall"] if key == "overall" else result["groups"][key]
         row: list[Any] = [group_label(key), figs["n"], figs["events"]]
         row.append("" if figs["median_days"] is None else f"{figs['median_days']:.0f}")
+        small = key != "overall" and figs["n"] < MIN_GROUP
         for t in TIMES:
             at = figs["at"][str(t)]
-            row += [pct(at["free"]), pct(at["low"]), pct(at["high"])]
+            # Fewer than 10 episodes: counts only (§5).
+            row += ["", "", ""] if small else [pct(at["free"]), pct(at["low"]), pct(at["high"])]
             row.append("" if at["at_risk"] is None else at["at_risk"])
         rows.append(row)
     return rows
@@ -226,7 +228,7 @@ def to_pdf(ev: Evaluation) -> bytes:
         pdf.set_font_size(15)
         pdf.cell(0, 10, _("Treatment and recurrence"), new_x="LMARGIN", new_y="NEXT", align="C")
         pdf.set_font_size(9)
-        pdf.multi_cell(0, 5, caveat(), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, caveat(), new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(2)
         pdf.cell(0, 6, _("All episodes, from advice"), new_x="LMARGIN", new_y="NEXT")
         y = _pdf_km(pdf, ec.km_chart({"overall": ev.curves["overall"]}, 0), pdf.get_y())
@@ -256,10 +258,17 @@ def to_pdf(ev: Evaluation) -> bytes:
             pdf.set_font_size(10)
         _risk_table(pdf, ev, shown)
         pdf.add_page()
-        pdf.set_font_size(6)
-        header = figure_header()
-        widths = [24, 12, 12, 12] + [9.8] * (len(header) - 4)
-        exports._pdf_table(pdf, header, figure_rows(ev), widths)
+        header = [_("Group"), _("Episodes"), _("Outcomes"), _("Median (days)")]
+        for t in TIMES:
+            header += [_("%(t)s days") % {"t": t}, _("At risk")]
+        rows = []
+        for row in figure_rows(ev):
+            cells = row[:4]
+            for i in range(len(TIMES)):
+                free, low, high, at_risk = row[4 + 4 * i : 8 + 4 * i]
+                cells += [f"{free} ({low}–{high})" if low else free or "–", at_risk]
+            rows.append(cells)
+        exports._pdf_table(pdf, header, rows, [28, 14, 12, 14] + [26, 12] * len(TIMES))
         pdf.ln(3)
         if cox_rows(ev):
             exports._pdf_table(
@@ -271,7 +280,7 @@ def to_pdf(ev: Evaluation) -> bytes:
             pdf.ln(3)
         pdf.set_font_size(9)
         for line in summary_lines(ev):
-            pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT", align="L")
         return bytes(pdf.output())
 
 

@@ -109,7 +109,7 @@ def publish_doc(source: Any, name: str) -> None:
 
     if os.environ.get("TSUNAGU_UPDATE_DOCS") != "1":
         return
-    docs = Path(__file__).resolve().parent.parent / "docs"
+    docs = Path(__file__).resolve().parent.parent.parent / "docs"
     docs.mkdir(exist_ok=True)
     shutil.copy(source, docs / name)
 
@@ -137,15 +137,16 @@ def browser_login(page: Any, username: str, password: str | None = None) -> None
     from tsunagu.core.models import User
     from tsunagu.testing.builders import PASSWORD
 
+    device = enrol_totp(User.objects.get(username=username))
     page.goto("/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password or PASSWORD)
-    page.click("main button[type=submit]")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
     page.wait_for_load_state()
     if "/mfa/" not in page.url:
         return
-    user = User.objects.get(username=username)
-    device = enrol_totp(user)
     page.fill("#id_code", totp_code(device))
-    page.click("main form button[type=submit]")
+    with page.expect_navigation():
+        page.click("#mfa-code-form button[type=submit]")
     page.wait_for_load_state()

@@ -20,7 +20,8 @@ import psycopg
 from django.db import connection
 
 TSUNAGU = str(Path(sys.executable).parent / "tsunagu")
-KEYS = "k1:" + base64.b64encode(b"o" * 32).decode()
+KEYS = "20261202-0a0b0c0d:" + base64.b64encode(b"o" * 32).decode()
+AUDIT_KEYS = "20261202-0e0f1011:" + base64.b64encode(b"a" * 32).decode()
 
 
 def pg_admin_url() -> str | None:
@@ -35,6 +36,7 @@ def database(tmp_path: Path, name: str) -> Iterator[dict[str, str]]:
         "DJANGO_SETTINGS_MODULE": "tsunagu.settings",
         "TSUNAGU_DATA_DIR": str(tmp_path / name),
         "TSUNAGU_KEYS": KEYS,
+        "TSUNAGU_AUDIT_KEYS": AUDIT_KEYS,
         "TSUNAGU_LOG_LEVEL": "ERROR",
     }
     url = pg_admin_url()

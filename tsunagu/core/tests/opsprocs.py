@@ -90,13 +90,14 @@ def check(acked: set[str]) -> dict[str, Any]:
     stale = []
     for case in cases:
         refs[case.ref] = case
-        if case.n_people != 2 or case.consultations != 1:
+        counted: Any = case
+        if counted.n_people != 2 or counted.consultations != 1:
             half.append(case.ref)
-        expected = "warning" if case.warnings else "consultation"
+        expected = "warning" if counted.warnings else "consultation"
         if case.latest_measure != expected:
             stale.append(case.ref)
     lost = sorted(acked - set(refs))
-    unacked_warning = [r for r in acked if r in refs and not refs[r].warnings]
+    unacked_warning = [r for r in acked if r in refs and not getattr(refs[r], "warnings", 0)]
     opened = AuditEvent.objects.filter(action="case.open", object_type="case").count()
     warnings = Event.objects.filter(type="warning").count()
     audited_warnings = AuditEvent.objects.filter(action="event.warning").count()
@@ -107,7 +108,12 @@ def check(acked: set[str]) -> dict[str, Any]:
                 undecryptable += 1
         except Exception:  # noqa: BLE001 - any failure to decrypt counts
             undecryptable += 1
+    from tsunagu.core import audit
+
+    verify = getattr(audit, "verify", None)
+    problem = verify() if verify is not None else None
     return {
+        "audit_chain_problem": str(problem) if problem is not None else "",
         "cases": len(refs),
         "acked": len(acked),
         "lost": lost,

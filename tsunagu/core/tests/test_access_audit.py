@@ -73,3 +73,18 @@ def test_a_refused_role_gate_is_a_denial(clinician_tokyo: Any) -> None:
 def test_anonymous_requests_write_nothing(db: Any, client: Any) -> None:
     client.get("/cases/1/")
     assert not AuditEvent.objects.exists()
+
+
+def test_the_report_drill_down_is_audited(officer_tokyo: Any) -> None:
+    client = client_for(officer_tokyo)
+    page = client.get("/reports/programme/episodes/", {"figure": "advised"})
+    query = {"figure": "advised", "date_from": "2016-04-01", "date_to": "2016-12-31"}
+    api = client.get("/api/v1/reports/programme/episodes", query)
+    assert page.status_code == 200 and api.status_code == 200
+    reads = events("read.list")
+    assert [e.detail["path"] for e in reads] == [
+        "/reports/programme/episodes/",
+        "/api/v1/reports/programme/episodes",
+    ]
+    assert reads[0].detail["query"] == "figure=advised"
+    assert reads[1].detail["query"].startswith("figure=advised&date_from=2016-04-01")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from tsunagu.core import services
 from tsunagu.core.models import AuditEvent, PendingAccountChange, Region, Role, User
 from tsunagu.core.second_factor import remove_second_factors
-from tsunagu.testing import assert_no_markers, client_for
+from tsunagu.testing import assert_no_markers, client_for, mark_session_verified
 from tsunagu.testing.builders import PASSWORD, VICTIM_MARKERS
 
 CHOSEN = "admin-chosen-password-42"
@@ -32,9 +32,13 @@ def _change(result: services.AccountResult) -> PendingAccountChange:
     return result.change
 
 
-def _login(username: str, password: str) -> Client:
+def _login(username: str, password: str, *, second_factor: bool = True) -> Client:
+    """Sign in through the login form (password step); then, unless told otherwise,
+    count the second factor as passed, as the enrolment page would."""
     client = Client()
     client.post(reverse("core:login"), {"username": username, "password": password})
+    if second_factor and "_auth_user_id" in client.session:
+        mark_session_verified(client)
     return client
 
 
@@ -200,8 +204,24 @@ def test_second_factor_reset_calls_the_removal_on_approval(
     assert removed == [officer_tokyo.pk]
 
 
-def test_remove_second_factors_without_an_mfa_app_removes_nothing(officer_tokyo):
-    assert remove_second_factors(officer_tokyo) >= 0
+def test_approved_second_factor_reset_removes_every_device(
+    admin_user, officer_tokyo, supervisor_tokyo, officer_osaka
+):
+    from django_otp import devices_for_user
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from tsunagu.testing import enrol_totp
+
+    enrol_totp(officer_tokyo)
+    codes = StaticDevice.objects.create(user=officer_tokyo, name="recovery", confirmed=True)
+    codes.token_set.create(token="abcd-efgh")
+    enrol_totp(officer_osaka)
+    result = services.user_request_second_factor_reset(actor=admin_user, user=officer_tokyo)
+    assert len(list(devices_for_user(officer_tokyo, confirmed=None))) == 2
+    services.change_approve(actor=supervisor_tokyo, change=_change(result))
+    assert list(devices_for_user(officer_tokyo, confirmed=None)) == []
+    assert len(list(devices_for_user(officer_osaka))) == 1
+    assert remove_second_factors(officer_tokyo) == 0
 
 
 # --- sessions ------------------------------------------------------------------------
@@ -268,6 +288,9 @@ def test_own_password_form_names_the_wrong_field(officer_tokyo):
 def test_a_temporary_password_must_be_changed_first(supervisor_tokyo, officer_tokyo, make_case):
     result = services.user_reset_password(actor=supervisor_tokyo, user=officer_tokyo)
     assert result.password is not None
+    # Before the second factor, its enrolment stays reachable (no redirect loop).
+    first = _login("officer-tokyo", result.password, second_factor=False)
+    assert first.get("/mfa/").status_code == 200
     client = _login("officer-tokyo", result.password)
     page = client.get(reverse("cases:list"))
     assert page.status_code == 302 and page["Location"].startswith(reverse("core:own_password"))
@@ -307,3 +330,27 @@ def test_disable_inactive_disables_accounts_unused_for_the_set_days(
     assert AuditEvent.objects.filter(action="user.disable_inactive").count() == 2
     call_command("disable-inactive")
     assert AuditEvent.objects.filter(action="user.disable_inactive").count() == 2
+
+
+def test_admin_moves_a_clinician_to_another_clinic_only_on_approval(
+    admin_user, clinician_tokyo, clinic_tokyo, clinic_osaka, supervisor_tokyo, supervisor_osaka
+):
+    """The clinic field comes from the treatment app's affiliation; the change is held
+    as the clinic's pk and applied on approval by the new clinic's prefecture."""
+    from tsunagu.treatment.models import clinic_of
+
+    admin = client_for(admin_user)
+    form = admin.get(reverse("core:user_edit", args=[clinician_tokyo.pk]))
+    assert form.context["form"].initial["clinic"] == clinic_tokyo
+    response = admin.post(
+        reverse("core:user_edit", args=[clinician_tokyo.pk]),
+        {"username": "clinician-tokyo", "role": Role.CLINICIAN, "clinic": clinic_osaka.pk},
+    )
+    assert response.status_code == 302
+    assert clinic_of(clinician_tokyo) == clinic_tokyo
+    change = PendingAccountChange.objects.get(user=clinician_tokyo, kind=Kind.UPDATE)
+    assert change.values["clinic"] == clinic_osaka.pk
+    with pytest.raises(services.AccountError):
+        services.change_approve(actor=supervisor_tokyo, change=change)
+    services.change_approve(actor=supervisor_osaka, change=change)
+    assert clinic_of(clinician_tokyo) == clinic_osaka

@@ -69,7 +69,7 @@ def test_backup_during_writes_restores_every_acknowledged_row(tmp_path):
         assert refused.returncode != 0 and "not empty" in refused.stderr
 
         restored = run(dst, "restore", str(archive))
-        for check in ("integrity", "row counts", "decryption"):
+        for check in ("integrity", "row counts", "audit chain", "decryption"):
             assert f"OK   {check}" in restored.stdout, restored.stdout
         assert "restore verified" in restored.stdout
 

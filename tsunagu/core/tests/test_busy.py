@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Any
 
 import psycopg
 from django.db import connection
@@ -15,7 +16,7 @@ from tsunagu.testing import client_for
 MESSAGE_JA = "何も保存されていません"
 
 
-def _hold_write_lock():
+def _hold_write_lock() -> Any:
     """Another connection takes the write lock, as a long import does."""
     if connection.vendor == "sqlite":
         other = sqlite3.connect(
@@ -27,15 +28,15 @@ def _hold_write_lock():
     with connection.cursor() as cursor:  # a short wait, so the test does not wait 5 s
         cursor.execute("SET lock_timeout = '300ms'")
     params = connection.get_connection_params()
-    other = psycopg.connect(
+    holder = psycopg.connect(
         dbname=params["dbname"],
         host=params.get("host"),
         port=params.get("port"),
         user=params.get("user"),
         password=params.get("password"),
     )
-    other.execute("LOCK TABLE cases_case IN EXCLUSIVE MODE")
-    return other
+    holder.execute("LOCK TABLE cases_case IN EXCLUSIVE MODE")
+    return holder
 
 
 def test_form_and_api_answer_503_with_retry_after_and_save_nothing(

@@ -33,3 +33,4 @@ def test_writes_survive_twenty_sigkills(tmp_path):
     assert result["case_open_audits"] == result["cases"]
     assert result["warning_audits"] == result["warnings"]
     assert result["undecryptable"] == 0
+    assert result["audit_chain_problem"] == ""

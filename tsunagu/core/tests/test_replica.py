@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tsunagu.core.tests.opsenv import KEYS, python, run
+from tsunagu.core.tests.opsenv import AUDIT_KEYS, KEYS, python, run
 
 PG_BIN = Path(os.environ.get("TSUNAGU_PG_SERVER_BIN", "/usr/lib/postgresql/15/bin"))
 PRIMARY_PORT, REPLICA_PORT = 55432, 55433
@@ -124,8 +124,10 @@ def test_reports_read_from_the_replica_and_say_as_of_when(primary_and_replica, t
         "DJANGO_SETTINGS_MODULE": "tsunagu.settings",
         "TSUNAGU_DATA_DIR": str(tmp_path / "data"),
         "TSUNAGU_KEYS": KEYS,
+        "TSUNAGU_AUDIT_KEYS": AUDIT_KEYS,
         "TSUNAGU_DATABASE_URL": primary,
         "TSUNAGU_REPLICA_URL": replica,
+        "TSUNAGU_REQUIRE_MFA": "0",  # force_login only; the second factor has its own tests
     }
     run(env, "migrate", "--no-input")
     check = python(env, "-m", "tsunagu.core.tests.opsprocs", "replicacheck")

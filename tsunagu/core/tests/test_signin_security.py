@@ -135,13 +135,15 @@ def _password_only(user: User) -> Client:
 @access_test("core:mfa", "core:mfa_totp", "core:mfa_recovery")
 def test_totp_enrolment_gives_recovery_codes_and_verifies_the_session(db, officer_tokyo):
     client = _password_only(officer_tokyo)
-    assert client.get("/cases/").url.startswith("/mfa/")
+    assert client.get("/cases/")["Location"].startswith("/mfa/")
     page = client.get(reverse("core:mfa"))
     assert page.status_code == 200 and b"data:image/svg+xml" in page.content
     device = TOTPDevice.objects.get(user=officer_tokyo, confirmed=False)
     wrong = client.post(reverse("core:mfa_totp"), {"code": "000000"})
     assert wrong.status_code == 400
+    key_before = client.session.session_key
     done = client.post(reverse("core:mfa_totp"), {"code": totp_code(device), "next": "/cases/"})
+    assert client.session.session_key != key_before
     assert done.status_code == 200 and b"recovery-codes" in done.content
     assert StaticToken.objects.filter(device__user=officer_tokyo).count() == 10
     assert client.get("/cases/").status_code == 200
@@ -465,7 +467,9 @@ def test_host_prefixed_cookies_under_https():
     assert out == ["__Host-sessionid", "__Host-csrftoken"]
 
 
-def test_the_password_rules_are_stated_before_a_failure(db, admin_user, officer_tokyo):
-    page = client_for(admin_user).get(reverse("core:user_password", args=[officer_tokyo.pk]))
+def test_the_password_rules_are_stated_before_a_failure(db, officer_tokyo):
+    # Nobody types a password for someone else (a temporary one is generated on
+    # approval), so the rules are on the page where users choose their own.
+    page = client_for(officer_tokyo).get(reverse("core:own_password"))
     body = page.content.decode()
-    assert 'id="password-rules"' in body and "12" in body
+    assert 'id="password-rules"' in body and "12文字以上" in body and "P@ssw0rd" in body

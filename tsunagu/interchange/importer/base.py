@@ -71,7 +71,9 @@ class ImportSummary:
     error_examples: dict[str, list[fmt.RowError]] = field(default_factory=dict)
     rows_skipped: int = 0
     write_seconds: float = 0.0  # time inside the write transaction
+    write_cpu_seconds: float = 0.0  # CPU time of this process inside it
     analyze_seconds: float = 0.0
+    write_steps: dict[str, float] = field(default_factory=dict)  # seconds per write step
     files: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -224,6 +226,8 @@ class ImportState:
         self.state_measure: Any = None
         self.state_measure_on: Any = None
         self.pending_cases: list[tuple[int, CaseRow]] = []
+        self.pending_events: Any = None
+        self.pending_people: Any = None
 
     def _error(
         self, table: fmt.Table, line: int, column: str, reason: str, **params: object

@@ -190,7 +190,11 @@ class Importer(Validator, Matcher, Writer):
             for idx in range(len(self.case_line))
             if self.case_db[idx] == 0 and self.case_line[idx] > 0
         }
-        self.prepare()  # outside the write transaction
+        # Everything that can be built before the write transaction is (on SQLite
+        # the transaction holds the database's write lock).
+        self.prepare()
+        self.prepare_people()
+        self.prepare_events()
         try:
             self.write()
         except IntegrityError:

@@ -38,18 +38,25 @@ class Writer(ImportState):
         SQLite) is kept in `summary.write_seconds`."""
         now = timezone.now()
         big = connection.vendor == "sqlite" and len(self.s_case) > 100_000
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), time.process_time()
         with transaction.atomic():
             if big:
                 # A larger page cache keeps the event indexes' pages in memory while
                 # a large import appends to them (the connection's default is 2 MB).
                 with connection.cursor() as cursor:
                     cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-            self._create_stations()
-            self._insert_cases(now)
-            self._update_cases()
-            self._insert_events(now)
-            self._refresh_referrals()
+            steps = self.summary.write_steps
+            for name, step in (
+                ("stations", self._create_stations),
+                ("cases", lambda: self._insert_cases(now)),
+                ("case_updates", self._update_cases),
+                ("events", lambda: self._insert_events(now)),
+                ("referrals", self._refresh_referrals),
+                ("home_marks", self._refresh_home_marks),
+            ):
+                step_started = time.monotonic()
+                step()
+                steps[name] = round(time.monotonic() - step_started, 3)
             audit(
                 actor=self.actor,
                 action="interchange.import",
@@ -64,6 +71,7 @@ class Writer(ImportState):
                 counts=self.summary.counts(),
             )
         self.summary.write_seconds = time.monotonic() - started
+        self.summary.write_cpu_seconds = time.process_time() - cpu_started
         if big:
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size = -2000")
@@ -123,6 +131,9 @@ class Writer(ImportState):
         )
         measures = timeline.MEASURES
         pending = self.pending_cases
+        p_columns, p_rows, p_counts = self.pending_people
+        p_start = 0
+        case_db = self.case_db
         for start in range(0, len(pending), CASE_BATCH):
             batch = pending[start : start + CASE_BATCH]
             values = []
@@ -146,14 +157,16 @@ class Writer(ImportState):
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 ids = [r[0] for r in cursor.fetchall()]
-                people: list[tuple[Any, ...]] = []
-                for (idx, row), pk in zip(batch, ids, strict=True):
+                for (idx, _), pk in zip(batch, ids, strict=True):
                     self.case_db[idx] = pk
-                    people += person_rows(pk, row)
-                _bulk_insert(
-                    cursor, "cases_person", *seal_rows(Person, PERSON_INSERT_COLUMNS, people)
-                )
+                # The people's rows were sealed before the transaction, with the
+                # case's index where its id goes.
+                end = p_start + sum(p_counts[start : start + CASE_BATCH])
+                people = [(case_db[r[0]], *r[1:]) for r in p_rows[p_start:end]]
+                p_start = end
+                _bulk_insert(cursor, "cases_person", p_columns, people)
         self.pending_cases = []
+        self.pending_people = None
 
     def _update_cases(self) -> None:
         """Cached columns of cases that were in the database and got new events."""
@@ -195,32 +208,67 @@ class Writer(ImportState):
             for referral in referrals.select_related("case", "clinic"):
                 referral_refresh(referral)
 
-    def _insert_events(self, now: dt.datetime) -> None:
-        ops = connection.ops
-        recorded_at = ops.adapt_datetimefield_value(now)
-        actor_id = self.actor.pk if self.actor is not None and self.actor.pk else None
+    def prepare_people(self) -> None:
+        """The new cases' people, encrypted before the write transaction (each value
+        is bound to a fresh ref of its own row, not to the row's id)."""
+        rows: list[tuple[Any, ...]] = []
+        counts: list[int] = []
+        for idx, row in self.pending_cases:
+            mine = person_rows(idx, row)  # the case's index stands in for its id
+            rows += mine
+            counts.append(len(mine))
+        columns, sealed = seal_rows(Person, PERSON_INSERT_COLUMNS, rows)
+        self.pending_people = (columns, sealed, counts)
+
+    def prepare_events(self) -> None:
+        """The new events' columns, built before the write transaction: inside it,
+        only the case ids (known once the new cases are inserted) are added."""
         picks = self.unique[self.new_mask]
         types = timeline.EVENT_ORDER
         texts = self.detail_text
-        case_db = self.case_db
         day = self._day
-        bar = Progress(self.progress, len(picks), "write ")
+        ranks = self.s_rank[picks].tolist()
+        self.pending_events = (
+            self.s_case[picks],
+            [day(d) for d in self.s_date[picks].tolist()],
+            [types[r] for r in ranks],
+            ranks,
+            [texts[t] for t in self.s_detail[picks].tolist()],
+        )
+
+    def _refresh_home_marks(self) -> None:
+        """The home page's follow-up sources and condition breaches: a cache of the
+        timeline, rewritten for every touched case."""
+        from tsunagu.treatment.home_marks import refresh_cases
+
+        refresh_cases(int(self.case_db[idx]) for idx in np.flatnonzero(self.touched).tolist())
+
+    def _insert_events(self, now: dt.datetime) -> None:
+        recorded_at = connection.ops.adapt_datetimefield_value(now)
+        actor_id = self.actor.pk if self.actor is not None and self.actor.pk else None
+        case_idx, days, type_names, ranks, details = self.pending_events
+        case_ids = np.frombuffer(self.case_db, dtype=np.int64)[case_idx].tolist()
+        bar = Progress(self.progress, len(case_ids), "write ")
         with connection.cursor() as cursor:
-            for start in range(0, len(picks), EVENT_BATCH):
-                chunk = picks[start : start + EVENT_BATCH]
-                rows = [
-                    (case_db[c], day(d), types[r], r, texts[t], recorded_at, actor_id)
-                    for c, d, r, t in zip(
-                        self.s_case[chunk].tolist(),
-                        self.s_date[chunk].tolist(),
-                        self.s_rank[chunk].tolist(),
-                        self.s_detail[chunk].tolist(),
+            for a in range(0, len(case_ids), EVENT_BATCH):
+                b = a + EVENT_BATCH
+                ids = case_ids[a:b]
+                rows = list(
+                    zip(
+                        ids,
+                        days[a:b],
+                        type_names[a:b],
+                        ranks[a:b],
+                        details[a:b],
+                        [recorded_at] * len(ids),
+                        [actor_id] * len(ids),
                         strict=True,
                     )
-                ]
+                )
                 _bulk_insert(cursor, "cases_event", EVENT_INSERT_COLUMNS, rows)
                 bar.bar.update(len(rows))
         bar.close()
+        self.pending_events = None
 
 
 PERSON_INSERT_COLUMNS = ("case_id", "role", "name", "sex", "age", "address", "phone", "workplace")

@@ -340,3 +340,28 @@ def test_nul_characters_are_bad_rows_and_malformed_csv_is_refused(tmp_path):
     )
     with pytest.raises(fmt.FormatError, match="events.csv"):
         import_files(tmp_path)
+
+
+def test_files_are_read_before_the_write_transaction_and_tables_analysed(tmp_path, monkeypatch):
+    """On SQLite the write transaction holds the database's write lock: the files are
+    parsed (both passes) before it, and only the writes happen inside it."""
+    from django.db import connection
+
+    write_set(tmp_path, CASES, EVENTS)
+    outside = len(connection.savepoint_ids)
+    reads: list[bool] = []
+    original = fmt.Table.rows
+
+    def rows(self):
+        reads.append(len(connection.savepoint_ids) == outside)
+        yield from original(self)
+
+    monkeypatch.setattr(fmt.Table, "rows", rows)
+    summary = import_files(tmp_path)
+    assert summary.ok and summary.cases_created == 3
+    assert len(reads) == 3 and all(reads)  # cases twice, events once: none inside
+    assert summary.write_seconds > 0 and set(summary.write_steps) >= {"cases", "events"}
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")
+            assert {"cases_case", "cases_event"} <= {r[0] for r in cursor.fetchall()}

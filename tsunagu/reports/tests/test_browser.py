@@ -36,7 +36,10 @@ def test_analyst_reads_the_npa2016_report_and_drills_down(
 ) -> None:
     assert import_files(DATA).ok
     context = chromium.new_context(
-        locale="ja-JP", base_url=live_server.url, viewport={"width": 1280, "height": 900}
+        locale="ja-JP",
+        base_url=live_server.url,
+        viewport={"width": 1280, "height": 900},
+        bypass_csp=True,  # the test adds its own font style for the screenshot
     )
     _with_japanese_font(context)
     try:

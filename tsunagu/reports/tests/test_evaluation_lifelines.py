@@ -20,7 +20,7 @@ from tsunagu.reports import evaluation
 Z = 1.959963984540054
 
 
-def _episodes(seed: int, n: int = 400) -> list[evaluation.FollowedEpisode]:
+def _episodes(seed: int, n: int = 400, grain: int = 1) -> list[evaluation.FollowedEpisode]:
     rng = random.Random(seed)
     rows = []
     for i in range(n):
@@ -32,6 +32,8 @@ def _episodes(seed: int, n: int = 400) -> list[evaluation.FollowedEpisode]:
         outcome = int(rng.expovariate(rate)) + 1
         censor = rng.randint(30, 1200)
         days = min(outcome, censor)
+        # A coarse grain makes many tied times (Efron's correction at work).
+        days = max(91, days - days % grain) if days > 90 else days
         rows.append(
             evaluation.FollowedEpisode(
                 i,
@@ -90,12 +92,13 @@ def test_kaplan_meier_figures_equal_the_hand_computation(seed: int) -> None:
             assert got["high"] == pytest.approx(high, abs=1e-6)
 
 
-def test_log_rank_and_cox_equal_a_separately_built_lifelines_model() -> None:
+@pytest.mark.parametrize("grain", [1, 30])
+def test_log_rank_and_cox_equal_a_separately_built_lifelines_model(grain: int) -> None:
     import pandas as pd
     from lifelines import CoxPHFitter
     from lifelines.statistics import logrank_test
 
-    rows = _episodes(7, n=600)
+    rows = _episodes(7, n=600, grain=grain)
     result = evaluation.evaluate(
         evaluation.Params.make(dt.date(2016, 1, 1), dt.date(2016, 12, 31)), rows
     ).result
@@ -135,3 +138,25 @@ def test_log_rank_and_cox_equal_a_separately_built_lifelines_model() -> None:
         assert term["p"] == pytest.approx(row["p"], rel=1e-4)
     # Hazard ratio of received is drawn as 0.5: the estimate is on the right side.
     assert cox["terms"]["received"]["hr"] < 1
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_curves_and_medians_equal_lifelines_kaplan_meier(seed: int) -> None:
+    from lifelines import KaplanMeierFitter
+
+    from tsunagu.reports import survival
+
+    rng = random.Random(seed)
+    # Heavy ties and early outcomes, so that the median is reached.
+    durations = [float(rng.randint(1, 60)) for _ in range(300)]
+    events = [rng.random() < 0.6 for _ in durations]
+    curve = survival.km(durations, events)
+    fitter = KaplanMeierFitter().fit(durations, events)
+    ci = fitter.confidence_interval_
+    for t in (1, 5, 17.5, 30, 59, 60):
+        free, low, high = curve.at(t)
+        assert free == pytest.approx(float(fitter.survival_function_at_times(t).iloc[0]), abs=1e-6)
+        i = ci.index.searchsorted(t, side="right") - 1
+        assert low == pytest.approx(ci.iloc[i, 0], abs=1e-6)
+        assert high == pytest.approx(ci.iloc[i, 1], abs=1e-6)
+    assert survival.median(curve) == fitter.median_survival_time_

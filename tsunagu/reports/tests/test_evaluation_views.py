@@ -192,3 +192,20 @@ def test_command_prints_the_json_of_design_5(cases: dict[str, Case]) -> None:
     assert data["outcome"] == "any_measure" and data["landmark_days"] == 30
     assert data["overall"]["n"] == 24
     assert data["cox"]["terms"]["received"]["hr"] < 1
+
+
+def test_the_evaluation_reads_a_fixed_number_of_queries(
+    analyst: User, cases: dict[str, Case], django_assert_max_num_queries: Any
+) -> None:
+    from tsunagu.reports import evaluation, evaluation_data
+
+    params = evaluation.Params.make(D(2016, 4, 1), D(2016, 12, 31), D(2018, 12, 31))
+    with django_assert_max_num_queries(4):
+        result = evaluation_data.compute(Case.objects.for_statistics(analyst), params)
+    assert result.result["overall"]["n"] == 26
+    client = client_for(analyst)
+    # The page: session and user, the prefectures of the form, names, the figures.
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("reports:evaluation"), PERIOD).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("reports:evaluation_episodes"), PERIOD).status_code == 200

@@ -46,6 +46,8 @@ def gunicorn_options() -> dict[str, Any]:
         # Import the application and its URLs once in the master: workers fork warm
         # and share that memory. No database connection is opened before the fork.
         "preload_app": True,
+        # gunicorn's runtime control socket (one path per user) is not used.
+        "control_socket_disable": True,
     }
 
 

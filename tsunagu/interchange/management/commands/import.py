@@ -80,6 +80,8 @@ class Command(BaseCommand):
             out.write("Dry run: nothing was written.")
         else:
             out.write(
-                f"Write transaction held for {summary.write_seconds:.2f} s; "
+                f"Write transaction held for {summary.write_seconds:.2f} s "
+                f"({summary.write_cpu_seconds:.2f} s CPU) "
+                f"({', '.join(f'{k} {v:.2f} s' for k, v in summary.write_steps.items())}); "
                 f"ANALYZE {summary.analyze_seconds:.2f} s"
             )
