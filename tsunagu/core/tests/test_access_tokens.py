@@ -8,6 +8,7 @@ import hashlib
 import json
 import time
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +17,7 @@ from tsunagu.core import tokens
 from tsunagu.core.models import AuditEvent
 from tsunagu.core.security import VERIFIED_AT
 from tsunagu.core.tokens import AccessToken
-from tsunagu.testing import client_for
+from tsunagu.testing import access_test, client_for
 
 
 def bearer(secret: str) -> Client:
@@ -97,10 +98,15 @@ def test_revoked_expired_unknown_and_inactive_users_tokens_are_refused(officer_t
     assert AuditEvent.objects.filter(action="token.revoke").count() == 1
 
 
-def test_nobody_revokes_or_sees_another_users_token(officer_tokyo, supervisor_tokyo):
-    token, _secret = tokens.create(actor=officer_tokyo, name="mine", scope="read")
-    other = client_for(supervisor_tokyo)
+@access_test("core:tokens", "core:token_revoke")
+@pytest.mark.parametrize(
+    "who", ["supervisor_tokyo", "officer_osaka", "clinician_tokyo", "analyst", "admin_user"]
+)
+def test_nobody_revokes_or_sees_another_users_token(request, officer_tokyo, who):
+    token, _secret = tokens.create(actor=officer_tokyo, name="mine-token", scope="read")
+    other = client_for(request.getfixturevalue(who))
     assert other.post(reverse("core:token_revoke", args=[token.pk])).status_code == 404
-    assert "mine" not in other.get(reverse("core:tokens")).content.decode()
+    page = other.get(reverse("core:tokens"))
+    assert page.status_code == 200 and "mine-token" not in page.content.decode()
     token.refresh_from_db()
     assert token.revoked_at is None
