@@ -13,14 +13,14 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import OperationalError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.operation import Operation
 
 from tsunagu.cases.api import router as cases_router
-from tsunagu.core.api import auth_for, error_json, normal_detail
+from tsunagu.core.api import auth_for, error_body, error_json, normal_detail
 from tsunagu.core.api import router as core_router
 from tsunagu.core.busy import busy_message, is_busy, retry_after
 from tsunagu.interchange.api import router as interchange_router
@@ -75,7 +75,7 @@ api.add_router("/reports", reports_router)
 def database_busy(request: HttpRequest, exc: OperationalError) -> HttpResponse:
     """A lock wait that ran out answers 503 + Retry-After (nothing saved), not 500."""
     if is_busy(exc):
-        response = error_json(503, busy_message())
+        response = JsonResponse({**error_body(503, busy_message()), "saved": False}, status=503)
         response["Retry-After"] = retry_after()
         return response
     raise exc

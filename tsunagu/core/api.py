@@ -342,6 +342,7 @@ def as_error(response: HttpResponse) -> HttpResponse:
     status = response.status_code
     content_type = response.get("Content-Type", "")
     detail: Any = None
+    body: Any = None
     if content_type.startswith("application/json") and not getattr(response, "streaming", False):
         try:
             body = json.loads(response.content or b"null")
@@ -353,8 +354,10 @@ def as_error(response: HttpResponse) -> HttpResponse:
                 isinstance(i, dict) and set(i) == {"loc", "msg", "type"} for i in detail
             ):
                 return response  # already in shape
-    fixed = JsonResponse({"detail": normal_detail(detail, status)}, status=status)
-    for header in ("Retry-After", "Allow", "WWW-Authenticate"):
-        if header in response:
-            fixed[header] = response[header]
+    extra = {k: v for k, v in body.items() if k != "detail"} if isinstance(body, dict) else {}
+    fixed = JsonResponse({**extra, "detail": normal_detail(detail, status)}, status=status)
+    # Keep what the answer said besides its body (Retry-After, Allow, Cache-Control…).
+    for header, value in response.items():
+        if header.lower() not in ("content-type", "content-length"):
+            fixed[header] = value
     return fixed
