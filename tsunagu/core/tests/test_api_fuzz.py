@@ -16,6 +16,8 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
+from django.core import signals  # noqa: E402
+from django.db import close_old_connections  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
 
@@ -74,7 +76,15 @@ def test_fuzzing_the_api_finds_no_failure(request, role, make_case, clinic_tokyo
     started(clinician, referred(officer, make_case, clinic_tokyo))
     user = request.getfixturevalue(role)
     _token, secret = tokens.create(actor=user, name="fuzz", scope="write")
-    requests, failures, examples = _fuzz(secret)
+    # As Django's test client does: keep the test's connection open across requests
+    # (the WSGI handler would close it after each one; PostgreSQL then loses the test).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        requests, failures, examples = _fuzz(secret)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
     print(f"\nfuzz {role}: {requests} requests, failures by check: {dict(failures)}")
     for example in examples:
         print("  ", example)
