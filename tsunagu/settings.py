@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tsunagu.core.middleware.JapaneseByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Under /api/: JSON bodies only as application/json, every error as JSON.
+    "tsunagu.core.api.ApiErrorMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

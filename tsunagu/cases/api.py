@@ -9,7 +9,7 @@ django-ninja uses for its own validation errors.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -17,16 +17,16 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import field_validator
 
 from tsunagu.cases import labels, refusals, services
-from tsunagu.cases.filters import CaseFilterForm
-from tsunagu.cases.models import Case, Event, Person
+from tsunagu.cases.filters import MEASURE_FILTER_KINDS, CaseFilterForm
+from tsunagu.cases.models import RELATIONSHIPS, SEXES, Case, Event, Person
 from tsunagu.cases.police import police_case
 from tsunagu.core.access import get_for_user
+from tsunagu.core.api import OneLineText, StrictDate, StrictIn, auth_for, police, responses
 from tsunagu.core.models import Region
 
-router = Router(tags=["cases"])
+router = Router(tags=["cases"], auth=auth_for(police))
 
 MASK = "●●●●"
 MAX_PAGE_SIZE = 200
@@ -43,15 +43,7 @@ def _user(request: HttpRequest) -> Any:
 _invalid = refusals.unprocessable
 
 
-class In(Schema):
-    """Input: every text refused if it holds NUL (PostgreSQL text cannot store it)."""
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError(gettext("Text cannot contain NUL characters."))
-        return value
+In = StrictIn
 
 
 class CaseSummary(Schema):
@@ -75,7 +67,7 @@ class CasePage(Schema):
 
 class PersonOut(Schema):
     id: int
-    role: str
+    role: Literal[tuple(Person.Role.values)]  # type: ignore[valid-type]
     name: str
     sex: str
     age: int | None
@@ -85,7 +77,7 @@ class PersonOut(Schema):
     masked: bool
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     id: int
     date: dt.date
     type: str
@@ -97,7 +89,7 @@ class EventOut(Schema):
 
 class CaseDetail(CaseSummary):
     people: list[PersonOut]
-    events: list[EventOut]
+    events: list[CaseEventOut]
 
 
 class CaseFilters(In):
@@ -107,8 +99,8 @@ class CaseFilters(In):
     opened_to: str = ""
     relationship: str = ""
     latest_measure: str = ""
-    status: str = ""
-    measure: str = ""
+    status: Literal["", "open", "closed"] = ""
+    measure: Literal[("", *MEASURE_FILTER_KINDS)] = ""  # type: ignore[valid-type]
     measure_detail: str = ""
     measure_from: str = ""
     measure_to: str = ""
@@ -118,8 +110,8 @@ class CaseFilters(In):
 
 # The same length limits as the web forms (tsunagu/cases/forms.py).
 class PersonIn(In):
-    name: str = Field("", max_length=200)
-    sex: str = Field("unknown", max_length=16)
+    name: OneLineText = Field("", max_length=200)
+    sex: Literal[SEXES] = "unknown"  # type: ignore[valid-type]
     age: int | None = Field(None, ge=0, le=120)
     address: str = Field("", max_length=300)
     phone: str = Field("", max_length=40)
@@ -127,21 +119,23 @@ class PersonIn(In):
 
 
 class CaseOpenIn(In):
-    ref: str = Field(max_length=64)
-    opened_on: dt.date
+    ref: OneLineText = Field(max_length=64)
+    opened_on: StrictDate
     prefecture: str | None = Field(
         None, max_length=2, description="JIS code; must be the user's own"
     )
-    station: str | None = Field(None, max_length=32, description="station code, e.g. 13-003")
-    relationship: str = Field("unknown", max_length=32)
+    station: OneLineText | None = Field(
+        None, max_length=32, description="station code, e.g. 13-003"
+    )
+    relationship: Literal[RELATIONSHIPS] = "unknown"  # type: ignore[valid-type]
     note: str = Field("", max_length=2000)
     offender: PersonIn | None = None
     victims: list[PersonIn] = Field(default_factory=list, max_length=20)
 
 
 class EventIn(In):
-    date: dt.date
-    type: str = Field(max_length=40)
+    date: StrictDate
+    type: Literal[services.POLICE_RECORDABLE]  # type: ignore[valid-type]
     detail: str = Field("", max_length=2000)
 
 
@@ -208,7 +202,7 @@ def _detail(case: Case) -> dict[str, Any]:
     }
 
 
-@router.get("/", response=CasePage)
+@router.get("/", response=responses(CasePage))
 def cases_list(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, Any]:
     """The user's cases, filtered like the case list page."""
     user = _user(request)
@@ -223,7 +217,7 @@ def cases_list(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
     cases = form.filter(Case.objects.visible_to(user)).select_related("prefecture", "station")
     paginator = Paginator(cases, filters.page_size)
     if filters.page > max(paginator.num_pages, 1):
-        raise _invalid("page", "No such page.", "query")
+        raise _invalid("page", gettext("No such page."), "query")
     page = paginator.page(filters.page)
     return {
         "count": paginator.count,
@@ -233,14 +227,14 @@ def cases_list(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
     }
 
 
-@router.get("/{case_id}", response=CaseDetail)
+@router.get("/{case_id}", response=responses(CaseDetail))
 def cases_detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """One case with its people (victims' protected fields masked) and its timeline."""
     case = get_for_user(Case, _user(request), case_id)
     return _detail(case)
 
 
-@router.post("/", response={201: CaseDetail})
+@router.post("/", response=responses(CaseDetail, 201, 409))
 def cases_open(request: HttpRequest, payload: CaseOpenIn) -> Status[dict[str, Any]]:
     """Open a case in the user's prefecture, with its offender and victims."""
     user = _user(request)
@@ -274,7 +268,7 @@ def cases_open(request: HttpRequest, payload: CaseOpenIn) -> Status[dict[str, An
     return Status(201, _detail(case))
 
 
-@router.post("/{case_id}/events", response={201: EventOut})
+@router.post("/{case_id}/events", response=responses(CaseEventOut, 201, 409))
 def cases_event_record(
     request: HttpRequest, case_id: int, payload: EventIn
 ) -> Status[dict[str, Any]]:
@@ -290,7 +284,7 @@ def cases_event_record(
     return Status(201, _event(event, user))
 
 
-@router.post("/{case_id}/events/{event_id}/correct", response={201: EventOut})
+@router.post("/{case_id}/events/{event_id}/correct", response=responses(CaseEventOut, 201, 409))
 def cases_event_correct(
     request: HttpRequest, case_id: int, event_id: int, payload: CorrectionIn
 ) -> Status[dict[str, Any]]:

@@ -351,3 +351,7 @@ class PendingAccountChange(models.Model):
         if self.prefecture_id is None:
             return user.is_admin
         return user.is_supervisor and user.prefecture_id == self.prefecture_id
+
+
+# Personal access tokens for the API (their own module; a model of this app).
+from tsunagu.core.tokens import AccessToken  # noqa: E402, F401

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tsunagu.core import account_views, mfa_views, views
+from tsunagu.core import account_views, mfa_views, token_views, views
 
 app_name = "core"
 urlpatterns = [
@@ -43,4 +43,6 @@ urlpatterns = [
     path("approvals/<int:pk>/approve/", account_views.approval_approve, name="approval_approve"),
     path("approvals/<int:pk>/reject/", account_views.approval_reject, name="approval_reject"),
     path("account/password/", account_views.own_password, name="own_password"),
+    path("account/tokens/", token_views.token_list, name="tokens"),
+    path("account/tokens/<int:pk>/revoke/", token_views.token_revoke, name="token_revoke"),
 ]

@@ -14,18 +14,27 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja import File, Form, Router, Schema
 from ninja.errors import ValidationError
 from ninja.files import UploadedFile
-from ninja.responses import Status
 
+from tsunagu.core.api import auth_for, errors, responses, supervisor
 from tsunagu.core.models import Region, User
 from tsunagu.interchange import uploads
 from tsunagu.interchange.downloads import package_download
 from tsunagu.interchange.exporter import export
 from tsunagu.interchange.importer import Importer, ImportSummary
 
-router = Router(tags=["interchange"])
+# What the export answers: a zip of CSV files, or one workbook.
+EXPORT_MEDIA = {
+    "application/zip": {"schema": {"type": "string", "format": "binary"}},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+        "schema": {"type": "string", "format": "binary"}
+    },
+}
+
+router = Router(tags=["interchange"], auth=auth_for(supervisor))
 
 
 class RowErrorOut(Schema):
@@ -133,7 +142,7 @@ def _run(
         uploads.discard(folder)
 
 
-@router.post("/check", response=SummaryOut)
+@router.post("/check", response=responses(SummaryOut))
 def interchange_check(
     request: HttpRequest,
     cases: UploadedFile | None = File(None),  # noqa: B008 (ninja's way to declare a file)
@@ -159,7 +168,7 @@ def interchange_check(
     )
 
 
-@router.post("/import", response={200: SummaryOut, 422: SummaryOut})
+@router.post("/import", response=responses(SummaryOut, 200, 409))
 def interchange_import(
     request: HttpRequest,
     cases: UploadedFile | None = File(None),  # noqa: B008
@@ -167,7 +176,7 @@ def interchange_import(
     workbook: UploadedFile | None = File(None),  # noqa: B008
     create_stations: bool = Form(False),  # noqa: B008
     own_only: bool = Form(False),  # noqa: B008
-) -> Status[dict[str, Any]]:
+) -> dict[str, Any]:
     """Import the files into the supervisor's prefecture: all or nothing, audited."""
     summary = _run(
         request,
@@ -178,16 +187,46 @@ def interchange_import(
         create_stations=create_stations,
         own_only=own_only,
     )
-    return Status(200 if summary.ok else 422, _out(summary))
+    if not summary.ok:
+        # Nothing was written: the bad rows (the first 1,000), each named by file,
+        # line and column, in the one error shape.
+        raise ValidationError(
+            [
+                {
+                    "loc": ["body", e.file, e.line, e.column],
+                    "msg": e.message,
+                    "type": "row_error",
+                }
+                for e in summary.errors
+            ]
+            or [
+                {
+                    "loc": ["body"],
+                    "msg": gettext("The files were not imported."),
+                    "type": "value_error",
+                }
+            ]
+        )
+    return _out(summary)
 
 
-@router.get("/export")
+@router.get(
+    "/export",
+    response=errors(),
+    openapi_extra={"responses": {200: {"description": "The export", "content": EXPORT_MEDIA}}},
+)
 def interchange_export(request: HttpRequest, format: str = "csv") -> HttpResponse:  # noqa: A002
     """The prefecture's cases in the interchange format, without personal columns."""
     user, prefecture = _supervisor(request)
     if format not in ("csv", "xlsx"):
         raise ValidationError(
-            [{"loc": ["query", "format"], "msg": "Use csv or xlsx.", "type": "value_error"}]
+            [
+                {
+                    "loc": ["query", "format"],
+                    "msg": gettext("Use csv or xlsx."),
+                    "type": "value_error",
+                }
+            ]
         )
     name = f"tsunagu-{prefecture.code}-{timezone.localdate():%Y%m%d}"
     with tempfile.TemporaryDirectory(dir=uploads.root()) as tmp:

@@ -11,15 +11,17 @@ import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema
+from django.utils.translation import gettext
+from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 
 from tsunagu.cases.models import Case
+from tsunagu.core.api import StrictDate, auth_for, paged, reporting, responses
 from tsunagu.core.models import Region, User
 from tsunagu.reports import annual, evaluation, evaluation_data, programme
-from tsunagu.reports.forms import bounds_errors, period_errors
+from tsunagu.reports.forms import EARLIEST_YEAR, LATEST_YEAR, bounds_errors, period_errors
 
-router = Router(tags=["reports"])
+router = Router(tags=["reports"], auth=auth_for(reporting))
 
 
 def _reporting_user(request: HttpRequest) -> User:
@@ -46,19 +48,21 @@ def _prefectures(user: User, codes: list[str]) -> tuple[str, ...]:
     if not user.is_analyst:
         pref = user.prefecture
         if codes and (pref is None or set(codes) != {pref.code}):
-            raise _invalid("prefecture", "You may report on your own prefecture only.")
+            raise _invalid("prefecture", gettext("You may report on your own prefecture only."))
         return (pref.code,) if pref else ()
     known = set(Region.objects.filter(kind=Region.Kind.PREFECTURE).values_list("code", flat=True))
     for code in codes:
         if code not in known:
-            raise _invalid("prefecture", f"Unknown prefecture code {code!r}.")
+            raise _invalid(
+                "prefecture", gettext("Unknown prefecture code %(code)s.") % {"code": code}
+            )
     return tuple(codes)
 
 
 class ProgrammeQuery(Schema):
-    date_from: dt.date
-    date_to: dt.date
-    as_of: dt.date | None = None
+    date_from: StrictDate
+    date_to: StrictDate
+    as_of: StrictDate | None = None
     prefecture: list[str] = []
 
 
@@ -71,7 +75,7 @@ def _params(user: User, q: ProgrammeQuery) -> programme.Params:
     return programme.Params.make(q.date_from, q.date_to, q.as_of, _prefectures(user, q.prefecture))
 
 
-@router.get("/programme", response=dict[str, Any])
+@router.get("/programme", response=responses(dict[str, Any]))
 def programme_report(request: HttpRequest, q: Query[ProgrammeQuery]) -> dict[str, Any]:
     """The programme status report as the JSON of DESIGN §4 (plus `percentages`)."""
     user = _reporting_user(request)
@@ -79,7 +83,7 @@ def programme_report(request: HttpRequest, q: Query[ProgrammeQuery]) -> dict[str
     return report.as_json()
 
 
-class EpisodeOut(Schema):
+class ProgrammeEpisodeOut(Schema):
     id: str
     prefecture: str
     advised_on: dt.date
@@ -97,17 +101,27 @@ class DrillQuery(ProgrammeQuery):
     reason: str = ""
     recurrence: bool = False
     month: str = ""
+    page: int = 1
 
 
-@router.get("/programme/episodes", response=list[EpisodeOut])
-def programme_episodes(request: HttpRequest, q: Query[DrillQuery]) -> list[dict[str, Any]]:
+class ProgrammeEpisodePage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[ProgrammeEpisodeOut]
+
+
+@router.get("/programme/episodes", response=responses(ProgrammeEpisodePage))
+def programme_episodes(request: HttpRequest, q: Query[DrillQuery]) -> dict[str, Any]:
     """The episodes behind a figure. Police get their case references; analysts a
     pseudonymous id only."""
     user = _reporting_user(request)
     if q.figure not in programme.FIGURES:
-        raise _invalid("figure", f"Unknown figure {q.figure!r}.")
+        raise _invalid("figure", gettext("Unknown figure %(figure)s.") % {"figure": q.figure})
     if q.reason and q.reason not in programme.REASONS:
-        raise _invalid("reason", f"Unknown rejection reason {q.reason!r}.")
+        raise _invalid(
+            "reason", gettext("Unknown rejection reason %(reason)s.") % {"reason": q.reason}
+        )
     params = _params(user, q)
     rows = programme.drill(
         # Police rows leave out clinic status hidden by a consent withdrawal.
@@ -123,8 +137,11 @@ def programme_episodes(request: HttpRequest, q: Query[DrillQuery]) -> list[dict[
             .filter(pk__in=[r.case_id for r in rows])
             .values_list("pk", "ref")
         )
-    return [
-        {
+    ordered = sorted(rows, key=lambda r: (r.prefecture, r.advised_on, r.case_id))
+    return paged(
+        ordered,
+        q.page,
+        lambda r: {
             "id": refs.get(r.case_id, "") if user.is_police else programme.pseudonym(r.case_id),
             "prefecture": r.prefecture,
             "advised_on": r.advised_on,
@@ -134,23 +151,22 @@ def programme_episodes(request: HttpRequest, q: Query[DrillQuery]) -> list[dict[
             "leaf_on": r.leaf_on,
             "rejection_reason": r.reason,
             "recurrence_on": r.recurrence_on,
-        }
-        for r in sorted(rows, key=lambda r: (r.prefecture, r.advised_on, r.case_id))
-    ]
+        },
+    )
 
 
 class AnnualQuery(Schema):
-    year: int
+    year: int = Field(ge=EARLIEST_YEAR, le=LATEST_YEAR)
     fiscal: bool = False
     prefecture: list[str] = []
 
 
-@router.get("/annual", response=dict[str, Any])
+@router.get("/annual", response=responses(dict[str, Any]))
 def annual_statistics(request: HttpRequest, q: Query[AnnualQuery]) -> dict[str, Any]:
     """Annual stalking statistics of a calendar or fiscal year, and year on year."""
     user = _reporting_user(request)
-    if not 2000 <= q.year <= 2100:
-        raise _invalid("year", "Give a year between 2000 and 2100.")
+    if not EARLIEST_YEAR <= q.year <= LATEST_YEAR:
+        raise _invalid("year", gettext("Give a year between 2000 and 2100."))
     stats = annual.compute(
         Case.objects.for_statistics(user), q.year, q.fiscal, _prefectures(user, q.prefecture)
     )
@@ -162,14 +178,16 @@ class EvaluationQuery(ProgrammeQuery):
     outcome: str = "recurrence"
 
 
-@router.get("/evaluation", response=dict[str, Any])
+@router.get("/evaluation", response=responses(dict[str, Any]))
 def evaluation_report(request: HttpRequest, q: Query[EvaluationQuery]) -> dict[str, Any]:
     """Does treatment go with less recurrence? The JSON of DESIGN §5."""
     user = _reporting_user(request)
     if not 0 <= q.landmark <= evaluation.MAX_LANDMARK:
-        raise _invalid("landmark", f"Give 0 to {evaluation.MAX_LANDMARK} days.")
+        raise _invalid(
+            "landmark", gettext("Give 0 to %(max)s days.") % {"max": evaluation.MAX_LANDMARK}
+        )
     if q.outcome not in evaluation.OUTCOME_KINDS:
-        raise _invalid("outcome", "Give recurrence or any_measure.")
+        raise _invalid("outcome", gettext("Give recurrence or any_measure."))
     p = _params(user, q)
     params = evaluation.Params.make(
         p.date_from, p.date_to, p.as_of, p.prefectures, q.landmark, q.outcome

@@ -8,32 +8,42 @@ police are shown passes through `derive.police_view`, as on the pages.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, cast
+from typing import Any, Literal, cast
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 from ninja import Field, Router, Schema
 from ninja.responses import Status
-from pydantic import field_validator
 
 from tsunagu.cases import refusals, timeline
 from tsunagu.cases.models import Case
 from tsunagu.cases.services import ServiceError
 from tsunagu.core.access import get_for_user
-from tsunagu.core.models import Region, User
-from tsunagu.treatment import derive, directory, loop, panels
+from tsunagu.core.api import (
+    OneLineText,
+    StrictDate,
+    StrictIn,
+    auth_for,
+    clinician,
+    police,
+    police_or_clinician,
+    responses,
+)
+from tsunagu.core.models import User
+from tsunagu.treatment import derive, loop, panels
+from tsunagu.treatment.api_clinics import router as clinics_router
+from tsunagu.treatment.api_followups import router as followups_router
 from tsunagu.treatment.models import (
-    FEE_NOTES_MAX_LENGTH,
-    MAX_MONTHLY_CAPACITY,
     SUMMARY_MAX_LENGTH,
     Clinic,
     Referral,
 )
 
 router = Router(tags=["treatment"])
+router.add_router("", clinics_router)
+router.add_router("", followups_router)
 
 
 def _user(request: HttpRequest) -> User:
@@ -48,60 +58,14 @@ _run = refusals.run
 # --- schemas ------------------------------------------------------------------------
 
 
-class ClinicOut(Schema):
-    id: int
-    code: str
-    prefecture: str
-    name: str
-    kind: str
-    specialties: str
-    address: str
-    contact_person: str
-    phone: str
-    languages: str
-    fee_notes: str
-    monthly_capacity: int
-    accepting: bool
-    load_this_month: int
-    nearest_stations: list[str]
-
-
-# A code or a choice sent as text (a reason, a method): longer is never valid.
 CODE_MAX_LENGTH = 40
 
 
-class TextIn(Schema):
-    """An input schema whose text is bounded as the web forms bound it (max lengths
-    on each field, and no NUL character, which PostgreSQL text cannot hold)."""
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        texts = value if isinstance(value, list) else [value]
-        if any(isinstance(t, str) and "\x00" in t for t in texts):
-            raise ValueError("Text cannot contain NUL characters.")
-        return value
+# Input: bounded as the web forms bound it (max lengths), no control character.
+TextIn = StrictIn
 
 
-class ClinicIn(TextIn):
-    # The same bounds as the clinic form (the model's max lengths, forms.ClinicForm).
-    code: str = Field(max_length=32)
-    name: str = Field(max_length=200)
-    kind: Literal["hospital", "clinic", "counselling"] = "clinic"
-    specialties: str = Field("", max_length=300)
-    address: str = Field("", max_length=300)
-    contact_person: str = Field("", max_length=100)
-    phone: str = Field("", max_length=40)
-    languages: str = Field("ja", max_length=100)
-    fee_notes: str = Field("", max_length=FEE_NOTES_MAX_LENGTH)
-    monthly_capacity: int = Field(4, ge=0, le=MAX_MONTHLY_CAPACITY)
-    accepting: bool = True
-    nearest_stations: list[Annotated[str, Field(max_length=CODE_MAX_LENGTH)]] = Field(
-        [], max_length=500
-    )
-
-
-class EventOut(Schema):
+class ReferralEventOut(Schema):
     date: dt.date
     type: str
     detail: str
@@ -129,7 +93,7 @@ class ReferralOut(Schema):
     consents: dict[str, bool]
     police_ask_contact: bool
     offender: OffenderOut | None
-    events: list[EventOut]
+    events: list[ReferralEventOut]
     # The clinician's possible next steps (`loop.CLINIC_ACTIONS`); none for the police.
     actions: list[str]
 
@@ -142,44 +106,44 @@ class ReferralPage(Schema):
 
 
 class ActionIn(TextIn):
-    date: dt.date
-    appointment_on: dt.date | None = None
+    date: StrictDate
+    appointment_on: StrictDate | None = None
     reason: str = Field("", max_length=CODE_MAX_LENGTH)
 
 
 class AdviceIn(TextIn):
-    date: dt.date
+    date: StrictDate
     method: Literal["in_person", "phone", "leaflet"]
     advised_by: str | None = Field(None, max_length=150)  # a user name
 
 
 class ResponseIn(TextIn):
-    date: dt.date
+    date: StrictDate
     response: Literal["accepted", "rejected", "undecided"]
     reason: str = Field("", max_length=CODE_MAX_LENGTH)
 
 
 class ConsentIn(TextIn):
-    date: dt.date
+    date: StrictDate
     direction: Literal["police_to_clinic", "clinic_to_police"]
     given: bool
     method: str = Field("", max_length=CODE_MAX_LENGTH)
 
 
 class ReferralIn(TextIn):
-    date: dt.date
-    clinic: str = Field(max_length=32)  # a clinic code
+    date: StrictDate
+    clinic: OneLineText = Field(max_length=32)  # a clinic code
     summary: str = Field(max_length=SUMMARY_MAX_LENGTH)
 
 
 class RecurrenceIn(TextIn):
-    date: dt.date
+    date: StrictDate
     victim: Literal["same_victim", "new_victim"]
     sign: Literal["contact_report", "warning", "prohibition_order", "arrest"]
     arrest_kind: str = Field("", max_length=CODE_MAX_LENGTH)
 
 
-class EpisodeOut(Schema):
+class AdviceEpisodeOut(Schema):
     advised_on: dt.date
     method: str
     leaf: str
@@ -194,31 +158,11 @@ class RecurrenceOut(Schema):
 
 class CaseTreatmentOut(Schema):
     case_id: int
-    episodes: list[EpisodeOut]
+    episodes: list[AdviceEpisodeOut]
     consents: dict[str, bool]
     consent_withdrawn_on: dict[str, dt.date | None]
     recurrences: list[RecurrenceOut]
     referrals: list[ReferralOut]
-
-
-def _clinic_out(clinic: Clinic) -> dict[str, Any]:
-    return {
-        "id": clinic.pk,
-        "code": clinic.code,
-        "prefecture": clinic.prefecture.code,
-        "name": clinic.name,
-        "kind": clinic.kind,
-        "specialties": clinic.specialties,
-        "address": clinic.address,
-        "contact_person": clinic.contact_person,
-        "phone": clinic.phone,
-        "languages": clinic.languages,
-        "fee_notes": clinic.fee_notes,
-        "monthly_capacity": clinic.monthly_capacity,
-        "accepting": clinic.accepting,
-        "load_this_month": getattr(clinic, "load", 0),
-        "nearest_stations": [s.code for s in clinic.nearest_stations.all()],
-    }
 
 
 def _referral_out(row: panels.ReferralRow, user: User) -> dict[str, Any]:
@@ -261,85 +205,13 @@ def _police(request: HttpRequest) -> User:
     return user
 
 
-def _supervisor(request: HttpRequest) -> User:
-    user = _user(request)
-    if not user.is_supervisor or user.prefecture is None:
-        raise Http404
-    return user
-
-
-# --- clinics ------------------------------------------------------------------------
-
-
-@router.get("/clinics", response=list[ClinicOut])
-def treatment_clinics(request: HttpRequest) -> list[dict[str, Any]]:
-    """The prefecture's cooperating clinics with this month's load (police)."""
-    user = _police(request)
-    clinics = (
-        Clinic.objects.visible_to(user)
-        .with_load()
-        .select_related("prefecture")
-        .prefetch_related("nearest_stations")
-    )
-    return [_clinic_out(c) for c in clinics]
-
-
-@router.get("/clinics/{clinic_id}", response=ClinicOut)
-def treatment_clinic(request: HttpRequest, clinic_id: int) -> dict[str, Any]:
-    user = _police(request)
-    get_for_user(Clinic, user, clinic_id)
-    clinic = get_object_or_404(
-        Clinic.objects.with_load().select_related("prefecture"), pk=clinic_id
-    )
-    return _clinic_out(clinic)
-
-
-def _stations(user: User, codes: list[str]) -> list[Region]:
-    stations = list(Region.objects.filter(code__in=codes, parent_id=user.prefecture_id))
-    if len(stations) != len(set(codes)):
-        raise refusals.unprocessable(
-            "nearest_stations", gettext("Unknown station of this prefecture.")
-        )
-    return stations
-
-
-def _clinic_fill(clinic: Clinic, payload: ClinicIn) -> None:
-    # The bounds are the schema's; a code change is refused by directory.clinic_save.
-    for name in ("code", *directory.CLINIC_FIELDS):
-        setattr(clinic, name, getattr(payload, name))
-
-
-@router.post("/clinics", response={201: ClinicOut})
-def treatment_clinic_create(request: HttpRequest, payload: ClinicIn) -> Status[dict[str, Any]]:
-    """Add a clinic to the supervisor's prefecture."""
-    user = _supervisor(request)
-    clinic = Clinic(prefecture=user.prefecture)
-    _clinic_fill(clinic, payload)
-    stations = _stations(user, payload.nearest_stations)
-    _run(directory.clinic_save, actor=user, clinic=clinic, stations=stations)
-    return Status(201, _clinic_out(Clinic.objects.with_load().get(pk=clinic.pk)))
-
-
-@router.put("/clinics/{clinic_id}/edit", response=ClinicOut)
-def treatment_clinic_update(
-    request: HttpRequest, clinic_id: int, payload: ClinicIn
-) -> dict[str, Any]:
-    """Update a clinic of the supervisor's prefecture."""
-    user = _supervisor(request)
-    clinic = get_for_user(Clinic, user, clinic_id)
-    _clinic_fill(clinic, payload)
-    stations = _stations(user, payload.nearest_stations)
-    _run(directory.clinic_save, actor=user, clinic=clinic, stations=stations)
-    return _clinic_out(Clinic.objects.with_load().get(pk=clinic.pk))
-
-
 # --- referrals ----------------------------------------------------------------------
 
 
 REFERRALS_PER_PAGE = 50
 
 
-@router.get("/referrals", response=ReferralPage)
+@router.get("/referrals", response=responses(ReferralPage), auth=auth_for(police_or_clinician))
 def treatment_referrals(
     request: HttpRequest, stage: str = "", clinic: str = "", page: int = 1
 ) -> dict[str, Any]:
@@ -373,14 +245,20 @@ def treatment_referrals(
     }
 
 
-@router.get("/referrals/{referral_id}", response=ReferralOut)
+@router.get(
+    "/referrals/{referral_id}", response=responses(ReferralOut), auth=auth_for(police_or_clinician)
+)
 def treatment_referral(request: HttpRequest, referral_id: int) -> dict[str, Any]:
     user = _user(request)
     referral = get_for_user(Referral, user, referral_id)
     return _referral_out(panels.referral_row(referral, user), user)
 
 
-@router.post("/referrals/{referral_id}/actions/{action}", response=ReferralOut)
+@router.post(
+    "/referrals/{referral_id}/actions/{action}",
+    response=responses(ReferralOut, 200, 409),
+    auth=auth_for(clinician),
+)
 def treatment_referral_action(
     request: HttpRequest,
     referral_id: int,
@@ -415,7 +293,7 @@ def _case(request: HttpRequest, case_id: int) -> tuple[User, Case]:
     return user, get_for_user(Case, user, case_id)
 
 
-@router.get("/cases/{case_id}", response=CaseTreatmentOut)
+@router.get("/cases/{case_id}", response=responses(CaseTreatmentOut), auth=auth_for(police))
 def treatment_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
     """The case's advice episodes, consents, recurrences and referrals, as police see them."""
     user, case = _case(request, case_id)
@@ -447,7 +325,11 @@ def treatment_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
     }
 
 
-@router.post("/cases/{case_id}/advice", response={201: CaseTreatmentOut})
+@router.post(
+    "/cases/{case_id}/advice",
+    response=responses(CaseTreatmentOut, 201, 409),
+    auth=auth_for(police),
+)
 def treatment_advise(
     request: HttpRequest, case_id: int, payload: AdviceIn
 ) -> Status[dict[str, Any]]:
@@ -472,7 +354,11 @@ def treatment_advise(
     return Status(201, treatment_case(request, case_id))
 
 
-@router.post("/cases/{case_id}/response", response={201: CaseTreatmentOut})
+@router.post(
+    "/cases/{case_id}/response",
+    response=responses(CaseTreatmentOut, 201, 409),
+    auth=auth_for(police),
+)
 def treatment_respond(
     request: HttpRequest, case_id: int, payload: ResponseIn
 ) -> Status[dict[str, Any]]:
@@ -488,7 +374,11 @@ def treatment_respond(
     return Status(201, treatment_case(request, case_id))
 
 
-@router.post("/cases/{case_id}/consent", response={201: CaseTreatmentOut})
+@router.post(
+    "/cases/{case_id}/consent",
+    response=responses(CaseTreatmentOut, 201, 409),
+    auth=auth_for(police),
+)
 def treatment_consent(
     request: HttpRequest, case_id: int, payload: ConsentIn
 ) -> Status[dict[str, Any]]:
@@ -505,7 +395,11 @@ def treatment_consent(
     return Status(201, treatment_case(request, case_id))
 
 
-@router.post("/cases/{case_id}/referrals", response={201: ReferralOut})
+@router.post(
+    "/cases/{case_id}/referrals",
+    response=responses(ReferralOut, 201, 409),
+    auth=auth_for(police),
+)
 def treatment_refer(
     request: HttpRequest, case_id: int, payload: ReferralIn
 ) -> Status[dict[str, Any]]:
@@ -525,7 +419,11 @@ def treatment_refer(
     return Status(201, _referral_out(panels.referral_row(referral, user), user))
 
 
-@router.post("/cases/{case_id}/recurrence", response={201: CaseTreatmentOut})
+@router.post(
+    "/cases/{case_id}/recurrence",
+    response=responses(CaseTreatmentOut, 201, 409),
+    auth=auth_for(police),
+)
 def treatment_recurrence(
     request: HttpRequest, case_id: int, payload: RecurrenceIn
 ) -> Status[dict[str, Any]]:
@@ -542,12 +440,12 @@ def treatment_recurrence(
     return Status(201, treatment_case(request, case_id))
 
 
-class DateIn(Schema):
-    date: dt.date
+class DateIn(StrictIn):
+    date: StrictDate
 
 
 class ClinicConsentIn(TextIn):
-    date: dt.date
+    date: StrictDate
     given: bool
     method: str = Field("", max_length=CODE_MAX_LENGTH)
 
@@ -559,7 +457,11 @@ def _clinician_referral(request: HttpRequest, referral_id: int) -> tuple[User, R
     return user, get_for_user(Referral, user, referral_id)
 
 
-@router.post("/referrals/{referral_id}/consent", response=ReferralOut)
+@router.post(
+    "/referrals/{referral_id}/consent",
+    response=responses(ReferralOut, 200, 409),
+    auth=auth_for(clinician),
+)
 def treatment_referral_consent(
     request: HttpRequest, referral_id: int, payload: ClinicConsentIn
 ) -> dict[str, Any]:
@@ -577,7 +479,11 @@ def treatment_referral_consent(
     return _referral_out(panels.referral_row(referral, user), user)
 
 
-@router.post("/referrals/{referral_id}/contacted", response=ReferralOut)
+@router.post(
+    "/referrals/{referral_id}/contacted",
+    response=responses(ReferralOut, 200, 409),
+    auth=auth_for(clinician),
+)
 def treatment_referral_contacted(
     request: HttpRequest, referral_id: int, payload: DateIn
 ) -> dict[str, Any]:
@@ -587,7 +493,11 @@ def treatment_referral_contacted(
     return _referral_out(panels.referral_row(referral, user), user)
 
 
-@router.post("/cases/{case_id}/contact-request", response={201: CaseTreatmentOut})
+@router.post(
+    "/cases/{case_id}/contact-request",
+    response=responses(CaseTreatmentOut, 201, 409),
+    auth=auth_for(police),
+)
 def treatment_contact_request(
     request: HttpRequest, case_id: int, payload: DateIn
 ) -> Status[dict[str, Any]]:

@@ -318,6 +318,8 @@ def referral_contact_answered(*, actor: User, referral: Referral, date: dt.date)
     if not actor.is_clinician or clinic_id_of(actor) != referral.clinic_id:
         raise ServiceError(_("Only the clinic's staff can record this."), "action")
     _not_future(date)
+    if date < referral.sent_on:
+        raise ServiceError(_("The date is before the referral was sent."), "date")
     with transaction.atomic():
         Referral.objects.filter(pk=referral.pk).update(contact_answered_on=date)
         referral.contact_answered_on = date

@@ -69,7 +69,7 @@ def test_form_and_api_answer_503_with_retry_after_and_save_nothing(
     assert api.status_code == 503
     assert api["Retry-After"] == str(settings.BUSY_RETRY_AFTER)
     body = api.json()
-    assert body["saved"] is False and MESSAGE_JA in body["detail"]
+    assert body["saved"] is False and MESSAGE_JA in body["detail"][0]["msg"]
     assert Event.objects.count() == before
 
     # The lock is gone: the same write goes through.

@@ -69,7 +69,11 @@ def test_api_import_with_bad_rows_answers_422_with_every_row(client, supervisor_
     client.force_login(supervisor_tokyo)
     response = client.post(reverse("api:interchange_import"), files(CASES, EVENTS))
     assert response.status_code == 422
-    assert len(response.json()["errors"]) == 3
+    detail = response.json()["detail"]
+    # The one error shape: each bad row named by file, line and column.
+    assert len(detail) == 3
+    assert all(item["loc"][0] == "body" and item["type"] == "row_error" for item in detail)
+    assert all(isinstance(item["loc"][2], int) for item in detail)
     assert Case.objects.count() == 0
 
 

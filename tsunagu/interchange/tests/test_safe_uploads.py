@@ -213,7 +213,7 @@ def test_api_unknown_station_needs_create_stations(client, supervisor_tokyo):
         }
 
     response = client.post(reverse("api:interchange_import"), files())
-    assert response.status_code == 422 and response.json()["errors"][0]["column"] == "station"
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"][3] == "station"
     response = client.post(reverse("api:interchange_import"), files() | {"create_stations": "true"})
     assert response.status_code == 200 and Case.objects.count() == 1
 

@@ -76,20 +76,24 @@ def test_police_drill_down_hides_clinic_status_after_consent_withdrawal(
     ).content.decode("utf-8-sig")
     assert "TOKYO-WD-1" not in halted_csv
     # API.
-    episodes = client.get(reverse("api:programme_episodes"), API_PERIOD).json()
+    episodes = client.get(reverse("api:programme_episodes"), API_PERIOD).json()["results"]
     assert [e["id"] for e in episodes] == ["TOKYO-WD-1"]
     assert episodes[0]["leaf"] != "halted"
     assert HALTED_ON not in str(episodes)
     api_halted = client.get(
         reverse("api:programme_episodes"), {**API_PERIOD, "figure": "halted"}
     ).json()
-    assert api_halted == []
+    assert api_halted["results"] == [] and api_halted["count"] == 0
 
 
 def test_police_drill_down_shows_what_was_reported_before_the_withdrawal(
     officer_tokyo: User, withdrawn_case: Case
 ) -> None:
-    (episode,) = client_for(officer_tokyo).get(reverse("api:programme_episodes"), API_PERIOD).json()
+    (episode,) = (
+        client_for(officer_tokyo)
+        .get(reverse("api:programme_episodes"), API_PERIOD)
+        .json()["results"]
+    )
     assert episode["leaf"] == "continuing"
     assert episode["started_on"] == "2016-05-09"
     assert episode["leaf_on"] == "2016-05-09"
@@ -104,7 +108,11 @@ def test_a_status_reported_while_withdrawn_stays_hidden_after_consent_is_given_a
         date=D(2016, 8, 1),
         type="consent_clinic_to_police",
     )
-    (episode,) = client_for(officer_tokyo).get(reverse("api:programme_episodes"), API_PERIOD).json()
+    (episode,) = (
+        client_for(officer_tokyo)
+        .get(reverse("api:programme_episodes"), API_PERIOD)
+        .json()["results"]
+    )
     # The halt was reported while consent stood withdrawn: it stays hidden.
     assert episode["leaf"] == "continuing" and HALTED_ON not in str(episode)
 
@@ -112,7 +120,9 @@ def test_a_status_reported_while_withdrawn_stays_hidden_after_consent_is_given_a
 def test_analysts_keep_the_de_identified_row_as_the_timeline_gives_it(
     analyst: User, withdrawn_case: Case
 ) -> None:
-    (episode,) = client_for(analyst).get(reverse("api:programme_episodes"), API_PERIOD).json()
+    (episode,) = (
+        client_for(analyst).get(reverse("api:programme_episodes"), API_PERIOD).json()["results"]
+    )
     assert episode["leaf"] == "halted" and episode["leaf_on"] == HALTED_ON
     drill = client_for(analyst).get(reverse("reports:episodes"), {**PERIOD, "figure": "halted"})
     assert drill.context["count"] == 1

@@ -135,7 +135,7 @@ def test_supervisor_sees_only_their_prefecture_everywhere(
         assert "TOKYO-REF" not in body and "東京都" not in body and "Tokyo" not in body
     data = client.get(reverse("api:programme_report"), API[0][1]).json()
     assert data["totals"]["advised"] == 1 and list(data["by_prefecture"]) == ["27"]
-    episodes = client.get(reverse("api:programme_episodes"), API[1][1]).json()
+    episodes = client.get(reverse("api:programme_episodes"), API[1][1]).json()["results"]
     assert [e["id"] for e in episodes] == ["OSAKA-REF-1"]
     # Another prefecture cannot be asked for, by the page or the API.
     other = client.get(reverse("reports:programme"), {**PERIOD, "prefecture": "13"})
@@ -186,7 +186,7 @@ def test_analyst_drill_down_is_pseudonymous_and_complete(
     from tsunagu.reports.programme import pseudonym
 
     client = client_for(analyst)
-    episodes = client.get(reverse("api:programme_episodes"), API[1][1]).json()
+    episodes = client.get(reverse("api:programme_episodes"), API[1][1]).json()["results"]
     assert sorted(e["id"] for e in episodes) == sorted(
         pseudonym(c.pk) for c in programme_cases.values()
     )

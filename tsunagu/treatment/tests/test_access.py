@@ -87,14 +87,47 @@ def pages(w: World) -> list[tuple[str, str, str]]:
 
 
 def api_calls(w: World) -> list[tuple[str, str, str, dict[str, Any] | None]]:
-    c, r, k = w.case.pk, w.referral.pk, w.clinic.pk
+    c, r, k, f = w.case.pk, w.referral.pk, w.clinic.pk, w.followup.pk
     base = "/api/v1/treatment"
     clinic_body = {"code": "13-C099", "name": "X"}
+    full_clinic = {
+        **clinic_body,
+        **{name: "" for name in ("specialties", "address", "contact_person", "phone")},
+        **{"kind": "clinic", "languages": "ja", "fee_notes": "", "monthly_capacity": 4},
+        **{"accepting": True, "nearest_stations": []},
+    }
     return [
         ("api:treatment_clinics", "get", f"{base}/clinics", None),
         ("api:treatment_clinic_create", "post", f"{base}/clinics", clinic_body),
         ("api:treatment_clinic", "get", f"{base}/clinics/{k}", None),
-        ("api:treatment_clinic_update", "put", f"{base}/clinics/{k}/edit", clinic_body),
+        ("api:treatment_clinic_update", "patch", f"{base}/clinics/{k}/edit", clinic_body),
+        ("api:treatment_clinic_replace", "put", f"{base}/clinics/{k}/edit", full_clinic),
+        ("api:treatment_conditions", "get", f"{base}/cases/{c}/conditions", None),
+        (
+            "api:treatment_condition_set",
+            "post",
+            f"{base}/cases/{c}/conditions",
+            {"date": "2016-08-01", "kind": "no_contact"},
+        ),
+        (
+            "api:treatment_condition_end",
+            "post",
+            f"{base}/cases/{c}/conditions/end",
+            {"date": "2016-08-01", "kind": "no_contact"},
+        ),
+        ("api:treatment_followups", "get", f"{base}/followups?case_id={c}", None),
+        (
+            "api:treatment_followup_plan",
+            "post",
+            f"{base}/cases/{c}/followups",
+            {"source_type": "warning", "source_date": "2016-06-01", "due_on": "2016-09-01"},
+        ),
+        (
+            "api:treatment_followup_done",
+            "post",
+            f"{base}/followups/{f}/done",
+            {"date": "2016-09-01"},
+        ),
         ("api:treatment_referrals", "get", f"{base}/referrals", None),
         ("api:treatment_referral", "get", f"{base}/referrals/{r}", None),
         (
@@ -191,6 +224,13 @@ ALL_API = [
     "api:treatment_clinic_create",
     "api:treatment_clinic",
     "api:treatment_clinic_update",
+    "api:treatment_clinic_replace",
+    "api:treatment_conditions",
+    "api:treatment_condition_set",
+    "api:treatment_condition_end",
+    "api:treatment_followups",
+    "api:treatment_followup_plan",
+    "api:treatment_followup_done",
     "api:treatment_referrals",
     "api:treatment_referral",
     "api:treatment_referral_action",
@@ -213,7 +253,7 @@ LISTS = {
     "treatment:clinic_new",
     "treatment:intervals",
 }
-LISTS_API = {"api:treatment_clinics", "api:treatment_referrals"}
+LISTS_API = {"api:treatment_clinics", "api:treatment_referrals", "api:treatment_followups"}
 
 
 @access_test(*ALL_PAGES)

@@ -57,7 +57,7 @@ def test_clinic_code_cannot_change_once_a_referral_refers_to_it(
     assert response.status_code == 400
     assert "code" in response.context["form"].errors
     api = _json(
-        boss, "put", f"{API}/clinics/{clinic_tokyo.pk}/edit", {"code": "13-C777", "name": "X"}
+        boss, "patch", f"{API}/clinics/{clinic_tokyo.pk}/edit", {"code": "13-C777", "name": "X"}
     )
     assert api.status_code == 422
     assert api.json()["detail"][0]["loc"] == ["body", "code"]
@@ -66,7 +66,7 @@ def test_clinic_code_cannot_change_once_a_referral_refers_to_it(
     assert panels.referral_row(referral, officer_tokyo).view.stage == "sent"
     # Other fields may still change, the code kept as it is.
     same = _json(
-        boss, "put", f"{API}/clinics/{clinic_tokyo.pk}/edit", {"code": "13-C001", "name": "Y"}
+        boss, "patch", f"{API}/clinics/{clinic_tokyo.pk}/edit", {"code": "13-C001", "name": "Y"}
     )
     assert same.status_code == 200 and same.json()["name"] == "Y"
 
@@ -83,7 +83,7 @@ def test_clinic_code_cannot_change_once_an_imported_event_names_it(
     )
     boss = client_for(supervisor_tokyo)
     api = _json(
-        boss, "put", f"{API}/clinics/{clinic_tokyo.pk}/edit", {"code": "13-C002", "name": "X"}
+        boss, "patch", f"{API}/clinics/{clinic_tokyo.pk}/edit", {"code": "13-C002", "name": "X"}
     )
     assert api.status_code == 422
     assert api.json()["detail"][0]["loc"] == ["body", "code"]
@@ -100,7 +100,7 @@ def test_clinic_code_may_change_while_nothing_refers_to_it(
     Event.objects.create(case=case, date=D(2016, 6, 3), type="referral_sent", detail="13-C0012")
     boss = client_for(supervisor_tokyo)
     api = _json(
-        boss, "put", f"{API}/clinics/{clinic_tokyo.pk}/edit", {"code": "13-C002", "name": "X"}
+        boss, "patch", f"{API}/clinics/{clinic_tokyo.pk}/edit", {"code": "13-C002", "name": "X"}
     )
     assert api.status_code == 200
     assert Clinic.objects.get(pk=clinic_tokyo.pk).code == "13-C002"

@@ -64,10 +64,10 @@ def test_api_bounds_clinic_capacity_and_text_like_the_web_form(
         ("fee_notes", "x" * 2001),
         ("name", "a\x00b"),
     ):
-        response = _json(boss, "put", url, {**base, field: value})
+        response = _json(boss, "patch", url, {**base, field: value})
         assert response.status_code == 422, (field, response.status_code)
         assert response.json()["detail"][0]["loc"][-1] == field, field
-    assert _json(boss, "put", url, {**base, "monthly_capacity": 10000}).status_code == 200
+    assert _json(boss, "patch", url, {**base, "monthly_capacity": 10000}).status_code == 200
     created = _json(
         boss, "post", f"{API}/clinics", {"code": "13-C050", "name": "Z", "monthly_capacity": 10**20}
     )
