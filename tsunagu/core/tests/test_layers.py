@@ -12,7 +12,7 @@ from pathlib import Path
 import tsunagu
 
 ROOT = Path(tsunagu.__file__).parent
-LAYER = {"core": 0, "cases": 1, "treatment": 2, "interchange": 3, "reports": 3}
+LAYER = {"core": 0, "cases": 1, "risk": 2, "treatment": 3, "interchange": 4, "reports": 4}
 # Edges waiting for their fix elsewhere (none: a clinician's clinic is declared by
 # treatment, `treatment.ClinicStaff`, and reaches core as an affiliation).
 ALLOWED: set[tuple[str, str]] = set()

@@ -13,6 +13,7 @@ LOADERS = [
     "tsunagu.core.demo",
     "tsunagu.treatment.demo",
     "tsunagu.cases.demo",
+    "tsunagu.risk.demo",
     "tsunagu.interchange.demo",
 ]
 

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from tsunagu.risk import views
+
+app_name = "risk"
+urlpatterns = [
+    path("cases/<int:pk>/assess/<int:instrument_pk>/", views.assess, name="assess"),
+    path("supervisor/", views.supervisor, name="supervisor"),
+    path("national/", views.analyst, name="analyst"),
+]

@@ -1,0 +1,64 @@
+"""Risk assessment pages: assess a case (police), the supervisor's and the analyst's views.
+
+Cases are read through `get_for_user` (404 out of scope); roles without a page
+get the same 404. Writes go through `services`; refusals through `cases.refusals`.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+
+from tsunagu.cases import refusals
+from tsunagu.cases.models import Case
+from tsunagu.cases.services import ServiceError
+from tsunagu.core.access import AuthedRequest, get_for_user
+from tsunagu.risk import reads, services
+from tsunagu.risk.forms import AssessmentForm
+from tsunagu.risk.models import Instrument
+
+
+@never_cache
+def assess(request: AuthedRequest, pk: int, instrument_pk: int) -> HttpResponse:
+    user = request.user
+    if not user.is_police or user.prefecture_id is None:
+        raise Http404
+    case = get_for_user(Case, user, pk)
+    instrument = get_object_or_404(Instrument, pk=instrument_pk)
+    form = AssessmentForm(request.POST or None, instrument=instrument)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.assessment_record(actor=user, case=case, data=form.data_for_service())
+            except ServiceError as err:
+                form.add_error(
+                    form.field_for(err.field) if form.field_for(err.field) in form.fields else None,
+                    refusals.text(err),
+                )
+            else:
+                return redirect(reverse("cases:detail", args=[case.pk]) + "#risk")
+        status = 400
+    return render(
+        request,
+        "risk/assess.html",
+        {"case": case, "instrument": instrument, "form": form},
+        status=status,
+    )
+
+
+@never_cache
+def supervisor(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_supervisor or user.prefecture_id is None:
+        raise Http404
+    return render(request, "risk/supervisor.html", reads.supervisor_view(user))
+
+
+@never_cache
+def analyst(request: AuthedRequest) -> HttpResponse:
+    if not request.user.is_analyst:
+        raise Http404
+    return render(request, "risk/analyst.html", reads.national_view(request.user))
