@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext
 from ninja import Router, Schema
 from ninja.responses import Status
 
@@ -131,7 +132,7 @@ def assessments_record(
     case = get_for_user(Case, user, case_id)
     instrument = Instrument.objects.filter(pk=payload.instrument_id).first()
     if instrument is None:
-        raise refusals.unprocessable("instrument_id", "No such instrument.")
+        raise refusals.unprocessable("instrument_id", gettext("No such instrument."))
     data = services.AssessmentData(
         instrument=instrument,
         date=payload.date,

@@ -7,18 +7,22 @@ from typing import Any
 
 from django.utils import timezone
 
-from tsunagu.cases import timeline
 from tsunagu.cases.models import Case
 from tsunagu.core.access import AuthedRequest
-from tsunagu.risk.models import Assessment, Instrument, PlanAction
+from tsunagu.risk.models import Assessment, PlanAction
 
 HISTORY = 5
 DUE_WITHIN = dt.timedelta(days=7)
 
 
 def case_panel_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
-    """The current level (derived from the timeline), its date, the next review and
-    a short history. The case page is the police's only, so is this panel."""
+    """The current level, its date, the next review and a short history. The case
+    page is the police's only, so is this panel.
+
+    The rows that count are those whose event the timeline still counts
+    (`is_effective`, kept by `services.assessments_refresh` after every event),
+    so the level shown is `timeline.risk_level` of the case without reading the
+    events a second time. One query (two with plan actions)."""
     user = request.user
     if not user.is_police or user.prefecture_id != case.prefecture_id:
         return {}
@@ -28,13 +32,10 @@ def case_panel_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
         .prefetch_related("actions")
         .order_by("-date", "-event_id")[: HISTORY + 1]
     )
-    current = timeline.risk_level(case.timeline_events())
     latest = rows[0] if rows else None
     return {
-        "risk_current": current,
         "risk_latest": latest,
         "risk_history": rows[:HISTORY],
-        "risk_instruments": list(Instrument.objects.only("pk", "name", "version", "definition")),
         "risk_today": timezone.localdate(),
     }
 

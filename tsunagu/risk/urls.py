@@ -6,6 +6,7 @@ from tsunagu.risk import views
 
 app_name = "risk"
 urlpatterns = [
+    path("cases/<int:pk>/assess/", views.choose, name="choose"),
     path("cases/<int:pk>/assess/<int:instrument_pk>/", views.assess, name="assess"),
     path("supervisor/", views.supervisor, name="supervisor"),
     path("national/", views.analyst, name="analyst"),

@@ -20,12 +20,26 @@ from tsunagu.risk.forms import AssessmentForm
 from tsunagu.risk.models import Instrument
 
 
-@never_cache
-def assess(request: AuthedRequest, pk: int, instrument_pk: int) -> HttpResponse:
+def _police_case(request: AuthedRequest, pk: int) -> Case:
     user = request.user
     if not user.is_police or user.prefecture_id is None:
         raise Http404
-    case = get_for_user(Case, user, pk)
+    return get_for_user(Case, user, pk)
+
+
+@never_cache
+def choose(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Pick the instrument to assess a case with."""
+    case = _police_case(request, pk)
+    return render(
+        request, "risk/choose.html", {"case": case, "instruments": Instrument.objects.all()}
+    )
+
+
+@never_cache
+def assess(request: AuthedRequest, pk: int, instrument_pk: int) -> HttpResponse:
+    user = request.user
+    case = _police_case(request, pk)
     instrument = get_object_or_404(Instrument, pk=instrument_pk)
     form = AssessmentForm(request.POST or None, instrument=instrument)
     status = 200

@@ -75,6 +75,8 @@ def test_assess_page_records_and_refuses_naming_the_field(
     instrument = load("count")
     url = f"/risk/cases/{case.pk}/assess/{instrument.pk}/"
     client = client_for(officer_tokyo)
+    assert f"/risk/cases/{case.pk}/assess/" in text(client.get(f"/cases/{case.pk}/"))
+    assert url in text(client.get(f"/risk/cases/{case.pk}/assess/"))
     assert client.get(url).status_code == 200
     bad = client.post(url, {"date": "2016-06-01", "item_v1": "y"})
     assert bad.status_code == 400
@@ -93,6 +95,7 @@ def test_others_get_404_on_case_assessments(request: Any, who: str, assessed: An
     instrument = Assessment.objects.get().instrument
     page = client.get(f"/risk/cases/{assessed.pk}/assess/{instrument.pk}/")
     assert page.status_code == 404
+    assert client.get(f"/risk/cases/{assessed.pk}/assess/").status_code == 404
     listing = client.get(f"/api/v1/risk/cases/{assessed.pk}/assessments")
     assert listing.status_code == 404
     posted = client.post(
