@@ -108,6 +108,7 @@ def assessment_record(*, actor: User, case: Case, data: AssessmentData) -> Asses
             assessed_by_role=actor.role,
         )
         for action in data.actions:
+            assert action.due_on is not None  # checked by _check
             PlanAction.objects.create(
                 assessment=assessment,
                 action=action.action.strip(),

@@ -158,7 +158,7 @@ def test_supervisor_page(
     )
     for _ in range(3):
         c = make_case(officer_tokyo)
-        assess(officer_tokyo, c, Assessment.objects.first().instrument, review_on=D(2016, 7, 1))
+        assess(officer_tokyo, c, Assessment.objects.get(case=assessed).instrument, review_on=D(2016, 7, 1))
     client = client_for(supervisor_tokyo)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get("/risk/supervisor/")
@@ -171,7 +171,7 @@ def test_supervisor_page(
     queries = len(ctx)
     for _ in range(3):
         c = make_case(officer_tokyo)
-        assess(officer_tokyo, c, Assessment.objects.first().instrument, review_on=D(2016, 7, 1))
+        assess(officer_tokyo, c, Assessment.objects.get(case=assessed).instrument, review_on=D(2016, 7, 1))
     with CaptureQueriesContext(connection) as ctx:
         client.get("/risk/supervisor/")
     assert len(ctx) == queries  # no query per case
