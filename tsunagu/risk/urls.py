@@ -8,6 +8,7 @@ app_name = "risk"
 urlpatterns = [
     path("cases/<int:pk>/assess/", views.choose, name="choose"),
     path("cases/<int:pk>/assess/<int:instrument_pk>/", views.assess, name="assess"),
+    path("actions/<int:pk>/done/", views.action_done, name="action_done"),
     path("supervisor/", views.supervisor, name="supervisor"),
     path("national/", views.analyst, name="analyst"),
 ]

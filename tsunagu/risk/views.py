@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from tsunagu.cases import refusals
 from tsunagu.cases.models import Case
@@ -17,7 +18,7 @@ from tsunagu.cases.services import ServiceError
 from tsunagu.core.access import AuthedRequest, get_for_user
 from tsunagu.risk import reads, services
 from tsunagu.risk.forms import AssessmentForm
-from tsunagu.risk.models import Instrument
+from tsunagu.risk.models import Instrument, PlanAction
 
 
 def _police_case(request: AuthedRequest, pk: int) -> Case:
@@ -61,6 +62,17 @@ def assess(request: AuthedRequest, pk: int, instrument_pk: int) -> HttpResponse:
         {"case": case, "instrument": instrument, "form": form},
         status=status,
     )
+
+
+@require_POST
+def action_done(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Mark a plan action done today (from the officer's home)."""
+    user = request.user
+    if not user.is_police or user.prefecture_id is None:
+        raise Http404
+    action = get_for_user(PlanAction, user, pk)
+    services.action_done(actor=user, action=action)
+    return redirect(reverse("core:home") + "#risk-home")
 
 
 @never_cache

@@ -58,7 +58,8 @@ def test_home_shows_due_review_and_plan_action(officer_tokyo: User, assessed: An
     response = client_for(officer_tokyo).get("/")
     body = text(response)
     assert 'id="risk-home"' in body
-    assert body.count(f"/cases/{assessed.pk}/#risk") == 2  # the review and the action
+    # The review (case link and "Review") and the plan action (case link).
+    assert body.count(f"/cases/{assessed.pk}/#risk") == 3
     no_markers(response)
 
 
@@ -158,7 +159,12 @@ def test_supervisor_page(
     )
     for _ in range(3):
         c = make_case(officer_tokyo)
-        assess(officer_tokyo, c, Assessment.objects.get(case=assessed).instrument, review_on=D(2016, 7, 1))
+        assess(
+            officer_tokyo,
+            c,
+            Assessment.objects.get(case=assessed).instrument,
+            review_on=D(2016, 7, 1),
+        )
     client = client_for(supervisor_tokyo)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get("/risk/supervisor/")
@@ -171,7 +177,12 @@ def test_supervisor_page(
     queries = len(ctx)
     for _ in range(3):
         c = make_case(officer_tokyo)
-        assess(officer_tokyo, c, Assessment.objects.get(case=assessed).instrument, review_on=D(2016, 7, 1))
+        assess(
+            officer_tokyo,
+            c,
+            Assessment.objects.get(case=assessed).instrument,
+            review_on=D(2016, 7, 1),
+        )
     with CaptureQueriesContext(connection) as ctx:
         client.get("/risk/supervisor/")
     assert len(ctx) == queries  # no query per case
@@ -211,3 +222,32 @@ def test_analyst_page_has_figures_and_no_personal_data(
 @pytest.mark.parametrize("who", ["officer_tokyo", "supervisor_tokyo", "clinician_tokyo"])
 def test_analyst_page_is_404_for_other_roles(request: Any, who: str) -> None:
     assert client_for(request.getfixturevalue(who)).get("/risk/national/").status_code == 404
+
+
+def test_plan_action_marked_done_leaves_the_home(officer_tokyo: User, assessed: Any) -> None:
+    from tsunagu.risk.models import PlanAction
+
+    action = PlanAction.objects.get()
+    client = client_for(officer_tokyo)
+    assert f"/risk/actions/{action.pk}/done/" in text(client.get("/"))
+    assert client.get(f"/risk/actions/{action.pk}/done/").status_code == 405
+    assert client.post(f"/risk/actions/{action.pk}/done/").status_code == 302
+    action.refresh_from_db()
+    assert action.done_on is not None
+    assert f"/risk/actions/{action.pk}/done/" not in text(client.get("/"))
+
+
+@pytest.mark.parametrize("who", ["officer_osaka", "supervisor_osaka", "clinician_tokyo", "analyst"])
+def test_others_cannot_mark_a_plan_action_done(request: Any, who: str, assessed: Any) -> None:
+    from tsunagu.risk.models import PlanAction
+
+    action = PlanAction.objects.get()
+    client = client_for(request.getfixturevalue(who))
+    assert client.post(f"/risk/actions/{action.pk}/done/").status_code == 404
+    action.refresh_from_db()
+    assert action.done_on is None
+
+
+def test_nav_links_by_role(supervisor_tokyo: User, analyst: User, officer_tokyo: User) -> None:
+    assert "/risk/supervisor/" in text(client_for(supervisor_tokyo).get("/cases/"))
+    assert "/risk/supervisor/" not in text(client_for(officer_tokyo).get("/cases/"))
