@@ -191,7 +191,7 @@ SETUP = """
 import django, json, sys
 django.setup()
 from tsunagu.core.models import Region, Role, User
-from tsunagu.treatment.models import Clinic
+from tsunagu.treatment.models import Clinic, ClinicStaff
 PASSWORD, PREFECTURES = sys.argv[1], sys.argv[2].split(",")
 def make(username, **fields):
     user, created = User.objects.get_or_create(username=username, defaults=fields)
@@ -200,6 +200,7 @@ def make(username, **fields):
         if hasattr(user, "must_change_password"):
             user.must_change_password = False
         user.save()
+    return user
 clinic, _ = Clinic.objects.get_or_create(code="13-LOAD", defaults=dict(
     prefecture=Region.objects.get(code="13"), name="負荷試験クリニック"))
 for n in range(1, 11):
@@ -207,7 +208,8 @@ for n in range(1, 11):
     station = Region.objects.filter(parent__code=code, kind="station").order_by("code").first()
     make(f"load-officer-{code}-{n}", role=Role.OFFICER, region=station)
     make(f"load-supervisor-{code}-{n}", role=Role.SUPERVISOR, region=Region.objects.get(code=code))
-    make(f"load-clinician-{n}", role=Role.CLINICIAN, clinic=clinic)
+    clinician = make(f"load-clinician-{n}", role=Role.CLINICIAN)
+    ClinicStaff.objects.get_or_create(user=clinician, defaults={"clinic": clinic})
     make(f"load-analyst-{n}", role=Role.ANALYST, region=Region.objects.get(code="JP"))
 """
 

@@ -104,7 +104,16 @@ class Case(models.Model):
                 fields=["prefecture", "ref"], name="case_ref_unique_in_prefecture"
             )
         ]
-        indexes = [models.Index(fields=["prefecture", "is_open", "opened_on"])]
+        indexes = [
+            models.Index(fields=["prefecture", "is_open", "opened_on"]),
+            # The case list's order, and the officer home page's open cases by latest measure.
+            models.Index(fields=["prefecture", "-opened_on", "-id"], name="case_list_order"),
+            models.Index(
+                fields=["prefecture", "-latest_measure_on", "-opened_on", "-id"],
+                condition=models.Q(is_open=True),
+                name="case_open_by_latest_measure",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.ref
@@ -195,7 +204,9 @@ class Event(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["type", "date"]),
+            # (type, date) ranges; with the case, the case list's "had a measure" filter
+            # reads the case ids from the index alone.
+            models.Index(fields=["type", "date", "case"], name="event_type_date_case"),
             models.Index(fields=["case", "date", "rank"]),
         ]
 

@@ -57,3 +57,20 @@ class ReleaseLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.report}.{self.format}"
+
+
+class DataVersion(models.Model):
+    """How many times a prefecture's case data changed: the key of the report cache.
+
+    Database triggers (migration `0002_data_version_counters`) add one in the same
+    transaction as every insert, update or delete of a case, event or person of
+    the prefecture, whatever writes it (a service, an import, a restore), so a
+    cached report is never served for data it did not count. Reports are cached
+    on these numbers, never on time.
+    """
+
+    prefecture_id = models.IntegerField(primary_key=True)
+    n = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefecture_id}: {self.n}"

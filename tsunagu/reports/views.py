@@ -7,24 +7,30 @@ prefecture, analysts every prefecture (de-identified), anyone else gets 404.
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import json
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from tsunagu.cases.models import Case
-from tsunagu.core import spreadsheet
 from tsunagu.core.access import AuthedRequest
 from tsunagu.core.models import User
-from tsunagu.reports import annual, charts, exports, programme
+from tsunagu.reports import (
+    annual,
+    annual_page,
+    episode_list,
+    exports,
+    links,
+    programme,
+    programme_page,
+)
+from tsunagu.reports import cache as report_cache
 from tsunagu.reports.forms import (
     AnnualForm,
     DrillForm,
@@ -32,19 +38,9 @@ from tsunagu.reports.forms import (
     default_programme_data,
     params_query,
 )
-from tsunagu.reports.labels import (
-    PREFECTURE_COLUMNS,
-    REASON_LABELS,
-    SUMMARY_ROWS,
-    figure_label,
-    flow_labels,
-)
 from tsunagu.reports.models import ReleaseLog
 from tsunagu.reports.services import release_record
-from tsunagu.reports.tables import Table
 
-MAP_FIGURES = ("advised", "received_share", "recurrence")
-SORT_KEYS = ("code", *PREFECTURE_COLUMNS)
 CONTENT_TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
@@ -79,11 +75,6 @@ def _programme_form(request: AuthedRequest, user: User) -> ProgrammeForm:
     return ProgrammeForm(data, user)
 
 
-def _link(name: str, base: dict[str, Any], **extra: Any) -> str:
-    query = {**base, **{k: v for k, v in extra.items() if v not in (None, "", False)}}
-    return f"{reverse(name)}?{urlencode(query, doseq=True)}"
-
-
 def _download(content: bytes | str, fmt: str, filename: str) -> HttpResponse:
     body = content.encode("utf-8") if isinstance(content, str) else content
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
@@ -100,182 +91,60 @@ def _names(user: User) -> dict[str, str]:
     return {own.code: names[own.code]} if own else {}
 
 
-def _map_values(report: programme.Report, figure: str) -> dict[str, float | None]:
-    values: dict[str, float | None] = {}
-    for code, figs in report.by_prefecture.items():
-        if figure == "received_share":
-            values[code] = programme.percent(figs["received"], figs["advised"])
-        elif figure == "recurrence":
-            values[code] = sum(figs["recurrence"][leaf] for leaf in programme.LEAVES)
-        else:
-            values[code] = figs["advised"]
-    return values
-
-
-def _map_drill(figure: str) -> dict[str, Any]:
-    if figure == "received_share":
-        return {"figure": "received"}
-    if figure == "recurrence":
-        return {"figure": "advised", "recurrence": 1}
-    return {"figure": "advised"}
+def _report(user: User, params: programme.Params) -> programme.Report:
+    """The programme report of `user`'s scope, computed once per data version."""
+    return report_cache.cached(
+        "programme",
+        user,
+        (params,),
+        lambda: programme.compute(Case.objects.for_statistics(user), params),
+    )
 
 
 def programme_report(request: AuthedRequest) -> HttpResponse:
-    """The programme status report (DESIGN §4) with charts, tables and downloads."""
+    """The programme status report (DESIGN §4) with charts, tables and downloads.
+
+    The body is rendered once per report, options and data version (the cache
+    key); `?part=months|prefectures` answers one long table on its own, for the
+    page to load when a person opens it.
+    """
     user = reporting_user(request)
     form = _programme_form(request, user)
-    context: dict[str, Any] = {"form": form, "may_release": _may_release(user)}
+    may_release = _may_release(user)
+    context: dict[str, Any] = {"form": form, "may_release": may_release}
     if not form.is_valid():
         return render(request, "reports/programme.html", context)
     params = form.params
-    report = programme.compute(Case.objects.for_statistics(user), params)
-    names = _names(user)
-    base = params_query(params)
-
-    def drill(**extra: Any) -> str:
-        return _link("reports:episodes", base, **extra)
-
-    totals = report.totals
-    pcts = programme.percentages(totals)
-    summary = [
-        {
-            "key": key,
-            "label": figure_label(key),
-            "level": level,
-            "count": totals[key],
-            "percent": pcts.get(key),
-            "url": drill(figure=key),
-        }
-        for key, level in SUMMARY_ROWS
-    ]
-    reasons = [
-        {
-            "label": str(REASON_LABELS[r]),
-            "count": totals["rejection_reasons"][r],
-            "url": drill(figure="rejected", reason=r),
-        }
-        for r in programme.REASONS
-    ]
-    recurrence = [
-        {
-            "label": figure_label(k),
-            "count": totals["recurrence"][k],
-            "url": drill(figure=k, recurrence=1),
-        }
-        for k in programme.RECURRENCE_KEYS
-    ]
-    edges = [
-        {
-            "source": figure_label(a),
-            "target": figure_label(b),
-            "count": totals[b],
-            "url": drill(figure=b),
-        }
-        for a, b in charts.FLOW_EDGES
-    ]
-    map_figure = request.GET.get("map", "advised")
-    if map_figure not in MAP_FIGURES:
-        map_figure = "advised"
-    map_values = _map_values(report, map_figure)
-    map_rows = [
-        {
-            "code": code,
-            "name": names.get(code, code),
-            "value": value,
-            "url": drill(pref=code, **_map_drill(map_figure)),
-        }
-        for code, value in map_values.items()
-    ]
-    months = report.monthly()
-    for m in months:
-        m["urls"] = {
-            k: drill(figure=k, month=m["month"])
-            for k in ("advised", "accepted", "received", "rejected")
-        }
-    sort = request.GET.get("sort", "code")
-    if sort not in SORT_KEYS:
-        sort = "code"
-    descending = request.GET.get("dir") == "desc"
-    pref_rows = [
-        {
-            "code": code,
-            "name": names.get(code, code),
-            "cells": [
-                {"count": figs[c], "url": drill(figure=c, pref=code)} for c in PREFECTURE_COLUMNS
-            ],
-            "sort": code if sort == "code" else figs[sort],
-        }
-        for code, figs in report.by_prefecture.items()
-    ]
-    pref_rows.sort(key=lambda r: (r["sort"], r["code"]), reverse=descending)
-    page_query = {**base, "map": map_figure}
-    sort_links = {
-        key: "?"
-        + urlencode(
-            {**page_query, "sort": key, "dir": "asc" if sort == key and descending else "desc"},
-            doseq=True,
+    opts = programme_page.options(request.GET, may_release)
+    part = request.GET.get("part", "")
+    if part in programme_page.PARTS:
+        html = report_cache.cached(
+            "programme-part",
+            user,
+            (params, opts, part),
+            lambda: render_to_string(
+                programme_page.PARTS[part],
+                programme_page.part_context(
+                    part, _report(user, params), params, _names(user), opts
+                ),
+            ),
         )
-        for key in SORT_KEYS
-    }
-    release = None
-    if request.GET.get("release") and _may_release(user):
-        release = exports.by_prefecture_table(report, names).release(
-            settings.SUPPRESSION_THRESHOLD, _hide_zero()
+        return HttpResponse(html)
+    report = _report(user, params)
+    context.update(report=report, totals=report.totals)
+    suppression = (settings.SUPPRESSION_THRESHOLD, _hide_zero()) if opts.release else ()
+    context["body"] = mark_safe(  # noqa: S308 - rendered by our own template, escaped there
+        report_cache.cached(
+            "programme-page",
+            user,
+            (params, opts, may_release, suppression),
+            lambda: render_to_string(
+                "reports/_programme_body.html",
+                programme_page.page_context(report, params, _names(user), opts, may_release),
+            ),
         )
-    downloads = {
-        fmt: _link("reports:programme_download", base, format=fmt)
-        for fmt in ("json", "csv", "xlsx", "pdf")
-    }
-    release_downloads = {
-        fmt: _link("reports:programme_download", base, format=fmt, release=1)
-        for fmt in ("csv", "xlsx", "pdf")
-    }
-    labels = flow_labels()
-    context.update(
-        report=report,
-        totals=totals,
-        summary=summary,
-        reasons=reasons,
-        recurrence=recurrence,
-        edges=edges,
-        flow_svg=charts.flow_svg(
-            totals, labels, lambda key: drill(figure=key), _("Flow of the advice episodes")
-        ),
-        map_figure=map_figure,
-        map_figures=[(f, _map_figure_label(f)) for f in MAP_FIGURES],
-        map_svg=charts.map_svg(
-            map_values,
-            names,
-            lambda code: drill(pref=code, **_map_drill(map_figure)),
-            _map_figure_label(map_figure),
-        ),
-        map_rows=map_rows,
-        months=months,
-        trend_svg=charts.trend_svg(
-            months,
-            {k: figure_label(k) for k in ("advised", "received", "rejected")},
-            _("Advice episodes by month"),
-        ),
-        pref_rows=pref_rows,
-        pref_columns=[(c, figure_label(c), sort_links[c]) for c in PREFECTURE_COLUMNS],
-        code_sort_link=sort_links["code"],
-        sort=sort,
-        descending=descending,
-        release=release,
-        downloads=downloads,
-        release_downloads=release_downloads,
-        page_query=urlencode({**base}, doseq=True),
-        prefectures_url=drill(figure="advised"),
     )
     return render(request, "reports/programme.html", context)
-
-
-def _map_figure_label(figure: str) -> str:
-    return {
-        "advised": _("Advised"),
-        "received_share": _("Share received treatment (%)"),
-        "recurrence": _("Episodes with a recurrence"),
-    }[figure]
 
 
 def programme_download(request: AuthedRequest) -> HttpResponse:
@@ -294,7 +163,7 @@ def programme_download(request: AuthedRequest) -> HttpResponse:
             content_type="application/json",
         )
     params = form.params
-    report = programme.compute(Case.objects.for_statistics(user), params)
+    report = _report(user, params)
     names = _names(user)
     stem = f"programme_{params.date_from:%Y%m%d}_{params.date_to:%Y%m%d}"
     release = None
@@ -322,13 +191,6 @@ def programme_download(request: AuthedRequest) -> HttpResponse:
             content=body,
         )
     return _download(content, fmt, f"{stem}.{fmt}")
-
-
-def _case_link(pk: int) -> str:
-    try:
-        return reverse("cases:detail", args=[pk])
-    except NoReverseMatch:  # pragma: no cover - the cases app always has it
-        return ""
 
 
 def episodes(request: AuthedRequest) -> HttpResponse:
@@ -359,38 +221,12 @@ def episodes(request: AuthedRequest) -> HttpResponse:
     rows.sort(key=lambda r: (r.prefecture, r.advised_on, r.case_id))
     names = _names(user)
     if request.GET.get("format") == "csv":
-        return _download(_episodes_csv(user, rows, names), "csv", "episodes.csv")
+        return _download(episode_list.episodes_csv(user, rows), "csv", "episodes.csv")
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
-    refs: dict[int, str] = {}
-    if user.is_police:
-        refs = dict(
-            Case.objects.visible_to(user)
-            .filter(pk__in=[r.case_id for r in page])
-            .values_list("pk", "ref")
-        )
-    items = [
-        {
-            "row": r,
-            "id": refs.get(r.case_id) if user.is_police else programme.pseudonym(r.case_id),
-            "url": _case_link(r.case_id) if user.is_police else "",
-            "prefecture": names.get(r.prefecture, r.prefecture),
-            "leaf": figure_label(r.leaf),
-            "reason": str(REASON_LABELS[r.reason]) if r.reason else "",
-        }
-        for r in page
-    ]
+    items = episode_list.items(user, list(page), names)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
-    description = figure_label(selector.figure)
-    if selector.recurrence:
-        description += " · " + figure_label("recurrence")
-    if selector.reason:
-        description += " · " + str(REASON_LABELS[selector.reason])
-    if selector.prefecture:
-        description += " · " + names.get(selector.prefecture, selector.prefecture)
-    if selector.month:
-        description += " · " + selector.month
     return render(
         request,
         "reports/episodes.html",
@@ -400,51 +236,11 @@ def episodes(request: AuthedRequest) -> HttpResponse:
             "page": page,
             "items": items,
             "count": len(rows),
-            "description": description,
+            "description": episode_list.description(selector, names),
             "query": query.urlencode(),
-            "report_url": _link("reports:programme", params_query(params)),
+            "report_url": links.link("reports:programme", params_query(params)),
         },
     )
-
-
-def _episodes_csv(user: User, rows: list[programme.EpisodeRow], names: dict[str, str]) -> str:
-    out = io.StringIO()
-    writer = spreadsheet.csv_writer(out)
-    writer.writerow(
-        [
-            "case_ref" if user.is_police else "pseudonym",
-            "prefecture",
-            "advised_on",
-            "answered_on",
-            "started_on",
-            "leaf",
-            "leaf_on",
-            "rejection_reason",
-            "recurrence_on",
-        ]
-    )
-    refs: dict[int, str] = {}
-    if user.is_police:
-        refs = dict(
-            Case.objects.visible_to(user)
-            .filter(pk__in=[r.case_id for r in rows])
-            .values_list("pk", "ref")
-        )
-    for r in rows:
-        writer.writerow(
-            [
-                refs.get(r.case_id, "") if user.is_police else programme.pseudonym(r.case_id),
-                r.prefecture,
-                r.advised_on.isoformat(),
-                r.answered_on.isoformat() if r.answered_on else "",
-                r.started_on.isoformat() if r.started_on else "",
-                r.leaf,
-                r.leaf_on.isoformat() if r.leaf_on else "",
-                r.reason or "",
-                r.recurrence_on.isoformat() if r.recurrence_on else "",
-            ]
-        )
-    return exports.BOM + out.getvalue()
 
 
 # --- annual statistics -----------------------------------------------------------------
@@ -458,9 +254,16 @@ def _annual_form(request: AuthedRequest, user: User) -> AnnualForm:
     return AnnualForm(data, user)
 
 
-def _annual_subtitle(stats: annual.Annual) -> str:
-    label = _("Fiscal year %(year)s") if stats.fiscal else _("Year %(year)s")
-    return (label % {"year": stats.year}) + f" ({stats.date_from} – {stats.date_to})"
+def _annual(user: User, form: AnnualForm) -> annual.Annual:
+    """The annual statistics of `user`'s scope, computed once per data version."""
+    year, fiscal = form.cleaned_data["year"], form.cleaned_data["fiscal"]
+    prefectures = tuple(sorted(form.prefectures()))
+    return report_cache.cached(
+        "annual",
+        user,
+        (year, fiscal, prefectures),
+        lambda: annual.compute(Case.objects.for_statistics(user), year, fiscal, prefectures),
+    )
 
 
 def annual_report(request: AuthedRequest) -> HttpResponse:
@@ -469,103 +272,24 @@ def annual_report(request: AuthedRequest) -> HttpResponse:
     form = _annual_form(request, user)
     context: dict[str, Any] = {"form": form, "may_release": _may_release(user)}
     if form.is_valid():
-        stats = annual.compute(
-            Case.objects.for_statistics(user),
-            form.cleaned_data["year"],
-            form.cleaned_data["fiscal"],
-            form.prefectures(),
-        )
+        stats = _annual(user, form)
         tables = stats.tables()
         if user.is_police:
-            _link_to_cases(tables, stats)
+            annual_page.link_to_cases(tables, stats)
         release = bool(request.GET.get("release")) and _may_release(user)
         if release:
             tables = [t.release(settings.SUPPRESSION_THRESHOLD, _hide_zero()) for t in tables]
-        base: dict[str, Any] = {"year": stats.year}
-        if stats.fiscal:
-            base["fiscal"] = "on"
-        extra = {"prefecture": list(stats.prefectures)} if stats.prefectures else {}
         context.update(
             stats=stats,
             tables=tables,
             release=release,
-            subtitle=_annual_subtitle(stats),
-            years=_year_cells(stats, user.is_police and not release),
+            subtitle=annual_page.subtitle(stats),
+            years=annual_page.year_cells(stats, user.is_police and not release),
             links_note=user.is_police and not release,
-            downloads={
-                fmt: _link("reports:annual_download", {**base, **extra}, format=fmt)
-                for fmt in ("json", "csv", "xlsx")
-            },
-            release_downloads={
-                fmt: _link("reports:annual_download", {**base, **extra}, format=fmt, release=1)
-                for fmt in ("csv", "xlsx")
-            },
+            downloads=annual_page.downloads(stats, release=False),
+            release_downloads=annual_page.downloads(stats, release=True),
         )
     return render(request, "reports/annual.html", context)
-
-
-def _measure_params(kind: str) -> dict[str, str]:
-    """The case-list filter of a measure column: arrests split by kind."""
-    if kind.startswith("arrest_"):
-        return {"measure": "arrest", "measure_detail": kind[len("arrest_") :]}
-    return {"measure": kind}
-
-
-def _cases_link(kind: str, start: dt.date, end: dt.date) -> str:
-    """The case list behind a count of the annual page.
-
-    Consultations are the cases opened in the period, the same number. A measure
-    count counts events, the list shows the cases with at least one such measure
-    dated in the period (the list says so): a case with two warnings in a year is
-    counted twice and listed once.
-    """
-    if kind == "consultations":
-        return _link("cases:list", {"opened_from": start.isoformat(), "opened_to": end.isoformat()})
-    return _link(
-        "cases:list",
-        {
-            **_measure_params(kind),
-            "measure_from": start.isoformat(),
-            "measure_to": end.isoformat(),
-        },
-    )
-
-
-def _link_to_cases(tables: list[Table], stats: annual.Annual) -> None:
-    """Police may open their cases: every count of consultations, measures and
-    relationships links to the case list filtered the same way. (The sex × age
-    tables stay plain: the case list has no filter on the people's sex and age.)"""
-    base = {"opened_from": stats.date_from.isoformat(), "opened_to": stats.date_to.isoformat()}
-    for table in tables:
-        if table.key == "measures":
-            table.links = {
-                key: _cases_link(key, stats.date_from, stats.date_to) for key in table.row_keys
-            }
-        elif table.key == "relationship":
-            table.links = {
-                key: _link("cases:list", base, relationship=key) for key in table.row_keys
-            }
-
-
-def _year_cells(stats: annual.Annual, police: bool) -> list[dict[str, Any]]:
-    """The year-on-year rows; for police each count links to its case list."""
-    rows = []
-    for y in stats.years:
-        start, end = annual.period_of(y["year"], stats.fiscal)
-        rows.append(
-            {
-                "year": y["year"],
-                "cells": [
-                    {
-                        "value": y[k],
-                        "change": y["change"][k],
-                        "url": _cases_link(k, start, end) if police else "",
-                    }
-                    for k in annual.YEAR_COLUMNS
-                ],
-            }
-        )
-    return rows
 
 
 def annual_download(request: AuthedRequest) -> HttpResponse:
@@ -583,12 +307,7 @@ def annual_download(request: AuthedRequest) -> HttpResponse:
             status=400,
             content_type="application/json",
         )
-    stats = annual.compute(
-        Case.objects.for_statistics(user),
-        form.cleaned_data["year"],
-        form.cleaned_data["fiscal"],
-        form.prefectures(),
-    )
+    stats = _annual(user, form)
     stem = f"annual_{'fy' if stats.fiscal else ''}{stats.year}"
     if fmt == "json":
         return _download(
@@ -602,7 +321,7 @@ def annual_download(request: AuthedRequest) -> HttpResponse:
     if fmt == "csv":
         content = exports.table_csv(tables)
     else:
-        content = exports.tables_xlsx(_("Stalking statistics"), _annual_subtitle(stats), tables)
+        content = exports.tables_xlsx(_("Stalking statistics"), annual_page.subtitle(stats), tables)
     if release_mode:
         body = content.encode("utf-8") if isinstance(content, str) else content
         release_record(

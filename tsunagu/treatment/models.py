@@ -297,3 +297,55 @@ def clinic_of(user: Any) -> Clinic | None:
     """The clinic a clinician works at, or None."""
     pk = clinic_id_of(user)
     return Clinic.objects.filter(pk=pk).first() if pk is not None else None
+
+
+# --- read models of the officer's home page (kept by `treatment.home_marks`) ----------
+
+
+class FollowUpSource(models.Model):
+    """The latest effective event of each follow-up trigger of a case.
+
+    A cache of the timeline, rewritten for a case whenever one of its events is
+    recorded (`home_marks.refresh_case`), so that the home page proposes follow-ups
+    from an index on `source_date` instead of reading a year of events.
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    # The case's prefecture, copied so that one index serves "this prefecture, lately".
+    prefecture = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    trigger = models.CharField(max_length=16)
+    source_type = models.CharField(max_length=40)
+    source_date = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "trigger"], name="followup_source_once")
+        ]
+        indexes = [models.Index(fields=["prefecture", "source_date"], name="followup_source_date")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.trigger} {self.source_type} {self.source_date}"
+
+
+class ConditionBreach(models.Model):
+    """A contact report dated while a condition on the offender was active.
+
+    A cache of `derive.condition_breaches` over the case's timeline, rewritten with
+    the follow-up sources, so that the home page reads the last months' breaches
+    from an index on `date` instead of every event of every case with a condition.
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    prefecture = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey("cases.Event", on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    kind = models.CharField(max_length=32)
+    starts_on = models.DateField()
+    expires_on = models.DateField(null=True)
+    ended_on = models.DateField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["prefecture", "date"], name="condition_breach_date")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.date} {self.kind}"

@@ -19,11 +19,18 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tsunagu.cases import stages, timeline
-from tsunagu.cases.models import Case, Event, Person
+from tsunagu.cases.models import Case, Person
 from tsunagu.core.access import AuthedRequest
 from tsunagu.core.models import User
 from tsunagu.treatment import derive, forms, loop
-from tsunagu.treatment.models import Advice, Clinic, FollowUp, Referral
+from tsunagu.treatment.models import (
+    Advice,
+    Clinic,
+    ConditionBreach,
+    FollowUp,
+    FollowUpSource,
+    Referral,
+)
 
 # What the clinic needs to act on first (lower first) in the clinician's work list.
 _CLINIC_PRIORITY = {
@@ -236,38 +243,45 @@ class DueProposal:
     proposal: derive.Proposal
 
 
+def _home_prefecture(user: User) -> int:
+    """The prefecture whose marks the user may read: the rule of `Case.visible_to`
+    (police of the case's prefecture), on the prefecture copied into the marks."""
+    return user.prefecture_id if user.is_police and user.prefecture_id else 0
+
+
 def proposals_due(user: User, today: dt.date) -> list[DueProposal]:
     """Proposed follow-ups not yet planned, due within a week (or overdue).
 
     Only events of the last year start a proposal; an officer sees those of cases
-    of their station or opened by them, a supervisor the prefecture's.
+    of their station or opened by them, a supervisor the prefecture's. Read from
+    `FollowUpSource` (the latest trigger event of each case, kept by the event
+    service), so the cost follows the cases with a recent trigger, not the events.
     """
     intervals = loop.intervals_for(user.prefecture_id)
-    trigger_types = [t for types in derive.FOLLOWUP_TRIGGERS.values() for t in types]
-    cases = Case.objects.visible_to(user)
+    horizon = today + dt.timedelta(days=7)
+    sources = FollowUpSource.objects.filter(
+        prefecture_id=_home_prefecture(user),
+        source_date__gte=today - dt.timedelta(days=365),
+        source_date__lte=horizon,
+    ).select_related("case")
     if not user.is_supervisor:
-        cases = cases.filter(Q(station_id=user.region_id or 0) | Q(created_by=user))
-    recent = Event.objects.filter(
-        case__in=cases,
-        type__in=[*trigger_types, "correction"],
-        date__gte=today - dt.timedelta(days=365),
-    )
+        sources = sources.filter(Q(case__station_id=user.region_id or 0) | Q(case__created_by=user))
     by_case: dict[int, list[timeline.Ev]] = defaultdict(list)
-    for ev in recent:
-        by_case[ev.case_id].append(ev.as_ev())
+    case_map: dict[int, Case] = {}
+    for s in sources:
+        by_case[s.case_id].append(timeline.Ev(s.source_date, s.source_type))
+        case_map[s.case_id] = s.case
     if not by_case:
         return []
     planned: dict[int, list[tuple[str, dt.date, int | None]]] = defaultdict(list)
     for f in FollowUp.objects.filter(case_id__in=list(by_case)):
         planned[f.case_id].append((f.source_type, f.source_date, f.offset_days))
-    horizon = today + dt.timedelta(days=7)
     found = [
         (case_id, p)
         for case_id, evs in by_case.items()
         for p in derive.followup_proposals(evs, intervals, planned[case_id])
         if p.due_on <= horizon
     ]
-    case_map = Case.objects.in_bulk([case_id for case_id, _p in found])
     return sorted(
         (DueProposal(case_map[case_id], p) for case_id, p in found),
         key=lambda d: d.proposal.due_on,
@@ -282,30 +296,22 @@ class ConditionFlag:
 
 
 def condition_flags(user: User, today: dt.date) -> list[ConditionFlag]:
-    """Contact reports of the last months dated while a condition was active."""
-    visible = Case.objects.visible_to(user)
-    case_ids = set(
-        Event.objects.filter(case__in=visible, type="condition_set").values_list(
-            "case_id", flat=True
-        )
-    )
-    if not case_ids:
-        return []
-    by_case: dict[int, list[timeline.Ev]] = defaultdict(list)
-    for ev in Event.objects.filter(
-        case_id__in=case_ids,
-        type__in=("condition_set", "condition_ended", "correction", *derive.CONTACT_REPORT_TYPES),
-    ):
-        by_case[ev.case_id].append(ev.as_ev())
-    cases = Case.objects.in_bulk(list(by_case))
+    """Contact reports of the last months dated while a condition was active (the
+    latest 100), read from `ConditionBreach`, kept by the event service."""
     since = today - dt.timedelta(days=BREACH_WINDOW_DAYS)
-    flags = [
-        ConditionFlag(cases[case_id], ev, cond)
-        for case_id, evs in by_case.items()
-        for ev, cond in derive.condition_breaches(evs)
-        if ev.date >= since
+    rows = (
+        ConditionBreach.objects.filter(prefecture_id=_home_prefecture(user), date__gte=since)
+        .select_related("case", "event")
+        .order_by("-date", "-event_id")[:100]
+    )
+    return [
+        ConditionFlag(
+            r.case,
+            r.event.as_ev(),
+            derive.Condition(r.kind, r.starts_on, r.expires_on, r.ended_on),
+        )
+        for r in rows
     ]
-    return sorted(flags, key=lambda f: f.event.date, reverse=True)
 
 
 # --- the case page -----------------------------------------------------------------

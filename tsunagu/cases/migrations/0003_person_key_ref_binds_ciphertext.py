@@ -4,17 +4,19 @@ Existing rows get one ref each; their values stay unbound ("v1") until
 `tsunagu rotate-keys` re-encrypts them bound to table, column and ref.
 """
 
-import secrets
-
 from django.db import migrations, models
 
 import tsunagu.core.fields
 
 
 def one_ref_per_row(apps, schema_editor):
-    Person = apps.get_model("cases", "Person")
-    for pk in Person.objects.values_list("pk", flat=True).iterator():
-        Person.objects.filter(pk=pk).update(key_ref=secrets.token_hex(16))
+    """One statement, not one UPDATE a row: a national database holds ~440,000 people."""
+    table = apps.get_model("cases", "Person")._meta.db_table
+    if schema_editor.connection.vendor == "postgresql":
+        random_hex = "replace(gen_random_uuid()::text, '-', '')"
+    else:
+        random_hex = "lower(hex(randomblob(16)))"
+    schema_editor.execute(f"UPDATE {table} SET key_ref = {random_hex}")  # noqa: S608
 
 
 class Migration(migrations.Migration):

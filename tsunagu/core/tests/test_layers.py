@@ -95,14 +95,8 @@ def test_the_check_sees_imports_inside_functions(tmp_path):
     assert "tsunagu.reports" in _imports(source) or "tsunagu.reports.views" in _imports(source)
 
 
-# Waiting for the upload staging to move out of the interchange's views.
-API_IMPORTING_VIEWS = {"interchange/api.py"}
-
-
 def test_no_api_imports_a_view():
     for app in LAYER:
         for path in (ROOT / app).glob("api*.py"):
-            if str(path.relative_to(ROOT)) in API_IMPORTING_VIEWS:
-                continue
             views = {m for m in _imports(path) if m.split(".")[-1].startswith("views")}
             assert views == set(), path

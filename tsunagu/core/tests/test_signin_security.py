@@ -472,4 +472,4 @@ def test_the_password_rules_are_stated_before_a_failure(db, officer_tokyo):
     # approval), so the rules are on the page where users choose their own.
     page = client_for(officer_tokyo).get(reverse("core:own_password"))
     body = page.content.decode()
-    assert 'id="password-rules"' in body and "12" in body
+    assert 'id="password-rules"' in body and "12文字以上" in body and "P@ssw0rd" in body

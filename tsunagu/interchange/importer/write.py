@@ -52,6 +52,7 @@ class Writer(ImportState):
                 ("case_updates", self._update_cases),
                 ("events", lambda: self._insert_events(now)),
                 ("referrals", self._refresh_referrals),
+                ("home_marks", self._refresh_home_marks),
             ):
                 step_started = time.monotonic()
                 step()
@@ -234,6 +235,13 @@ class Writer(ImportState):
             ranks,
             [texts[t] for t in self.s_detail[picks].tolist()],
         )
+
+    def _refresh_home_marks(self) -> None:
+        """The home page's follow-up sources and condition breaches: a cache of the
+        timeline, rewritten for every touched case."""
+        from tsunagu.treatment.home_marks import refresh_cases
+
+        refresh_cases(int(self.case_db[idx]) for idx in np.flatnonzero(self.touched).tolist())
 
     def _insert_events(self, now: dt.datetime) -> None:
         recorded_at = connection.ops.adapt_datetimefield_value(now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tsunagu.interchange import format as fmt
@@ -46,6 +46,8 @@ def test_cell_text_writes_what_a_csv_would_hold(value):
         assert text == value.strip()
 
 
+# No deadline: each example writes a file, which a busy machine can make slow.
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=40))
 def test_any_utf8_text_is_detected_as_utf8(tmp_path_factory, text):
     path = tmp_path_factory.mktemp("enc") / "u.csv"

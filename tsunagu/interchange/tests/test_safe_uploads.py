@@ -31,6 +31,7 @@ TOKYO_EVENTS = [e for e in EVENTS if e[1] == "13"]
 @pytest.fixture(autouse=True)
 def _own_data_dir(settings, tmp_path):
     settings.DATA_DIR = tmp_path / "data"
+    settings.UPLOAD_DIR = tmp_path / "data" / "interchange-uploads"
 
 
 def upload(cases, events):
@@ -41,7 +42,7 @@ def upload(cases, events):
 
 
 def uploads_left() -> list[Path]:
-    folder = Path(settings.DATA_DIR) / "interchange-uploads"
+    folder = Path(settings.UPLOAD_DIR)
     return [p for p in folder.iterdir() if p.is_dir()] if folder.exists() else []
 
 
@@ -123,7 +124,7 @@ def test_a_truncated_sheet_is_a_form_error_with_no_path_and_the_upload_deleted(
     errors = " ".join(response.context["form"].non_field_errors())
     assert errors
     page = response.content.decode()
-    assert str(settings.DATA_DIR) not in page
+    assert str(settings.DATA_DIR) not in page and str(settings.UPLOAD_DIR) not in page
     assert uploads_left() == [] and Case.objects.count() == 0
     api = client.post(
         reverse("api:interchange_check"), {"workbook": SimpleUploadedFile("book.xlsx", book)}

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 def _own_data_dir(settings, tmp_path):
     """Uploads wait in DATA_DIR: each test gets its own, to see what is left behind."""
     settings.DATA_DIR = tmp_path / "data"
+    settings.UPLOAD_DIR = tmp_path / "data" / "interchange-uploads"
 
 
 TOKYO_CASES = [c for c in CASES if c[1] == "13"]
@@ -44,7 +45,7 @@ def upload(cases, events, encoding="utf-8"):
 
 
 def uploads_left() -> list[Path]:
-    folder = Path(settings.DATA_DIR) / "interchange-uploads"
+    folder = Path(settings.UPLOAD_DIR)
     return [p for p in folder.iterdir() if p.is_dir()] if folder.exists() else []
 
 

@@ -77,7 +77,7 @@ def test_command_refuses_a_period_out_of_bounds_naming_the_option(
 def test_thirty_years_within_the_bounds_is_a_report(analyst: User) -> None:
     client = client_for(analyst)
     q = {"date_from": "2000-01-01", "date_to": "2029-12-31"}
-    page = client.get(reverse("reports:programme"), {"preset": "custom", **q})
+    page = client.get(reverse("reports:programme"), {"preset": "custom", "open": "months", **q})
     assert page.status_code == 200 and not page.context["form"].errors
     assert len(page.context["months"]) == 360
     assert client.get(reverse("api:programme_report"), q).status_code == 200

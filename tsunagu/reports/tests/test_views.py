@@ -215,7 +215,7 @@ def test_every_number_on_the_page_links_to_its_episodes(
     analyst: User, programme_cases: dict[str, Case]
 ) -> None:
     client = client_for(analyst)
-    page = client.get(reverse("reports:programme"), PERIOD)
+    page = client.get(reverse("reports:programme"), {**PERIOD, "open": ["months", "prefectures"]})
     for row in page.context["summary"]:
         drill = client.get(row["url"])
         assert drill.context["count"] == row["count"], row["key"]
@@ -230,13 +230,18 @@ def test_by_prefecture_table_sorts_by_query_parameter(
     analyst: User, programme_cases: dict[str, Case]
 ) -> None:
     client = client_for(analyst)
-    ascending = client.get(reverse("reports:programme"), {**PERIOD, "sort": "advised"})
+    ascending = client.get(
+        reverse("reports:programme"), {**PERIOD, "sort": "advised", "open": "prefectures"}
+    )
     assert [r["code"] for r in ascending.context["pref_rows"]] == ["27", "13"]
     descending = client.get(
-        reverse("reports:programme"), {**PERIOD, "sort": "advised", "dir": "desc"}
+        reverse("reports:programme"),
+        {**PERIOD, "sort": "advised", "dir": "desc", "open": "prefectures"},
     )
     assert [r["code"] for r in descending.context["pref_rows"]] == ["13", "27"]
-    bogus = client.get(reverse("reports:programme"), {**PERIOD, "sort": "name; drop"})
+    bogus = client.get(
+        reverse("reports:programme"), {**PERIOD, "sort": "name; drop", "open": "prefectures"}
+    )
     assert [r["code"] for r in bogus.context["pref_rows"]] == ["13", "27"]
 
 

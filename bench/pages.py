@@ -1,0 +1,213 @@
+"""Single-user server time of the busy pages, on one or more imported data sets.
+
+    # one data set (a SQLite data folder, or a PostgreSQL URL)
+    nice -n 10 .venv/bin/python bench/pages.py --data /tmp/speed-data/small
+    nice -n 10 .venv/bin/python bench/pages.py --url postgres://postgres@127.0.0.1:5432/db
+    # side by side: a set 10x smaller and the full set
+    nice -n 10 .venv/bin/python bench/pages.py --data /tmp/a --data /tmp/b [--runs 15]
+
+Each data set is read by its own subprocess (Django is set up once per process),
+already migrated and imported with `tsunagu import`. The script adds, once, the
+accounts it signs in with (an officer and a supervisor of Tokyo, a clinician of a
+Tokyo clinic, an analyst; usernames start with `bench-`), then requests every page
+through the Django test client (HTML rendered, middleware included, no network)
+`--runs` times after one warm-up request, and prints the median and the worst
+time in milliseconds, the median CPU time of this process (in brackets: on a
+shared, busy machine the wall time includes waiting for a core; on SQLite the
+CPU time includes the database's work, on PostgreSQL it does not) and the
+number of SQL queries. "first" is the first request of the page in the process
+(for a report: computed, then cached); median and worst are of the `--runs`
+requests after it (for a report: viewed again on unchanged data).
+`--only TEXT` times only the pages whose label contains TEXT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def measure(runs: int, only: str = "") -> list[dict[str, object]]:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tsunagu.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from tsunagu.cases.models import Case, Event
+    from tsunagu.core.models import Region, Role, User
+
+    tokyo = Region.objects.get(code="13")
+    station = Region.objects.filter(parent=tokyo).order_by("code").first()
+
+    def account(name: str, role: str, region: Region | None) -> User:
+        user, _created = User.objects.get_or_create(
+            username=f"bench-{name}", defaults={"role": role, "region": region}
+        )
+        return user
+
+    officer = account("officer", Role.OFFICER, station or tokyo)
+    supervisor = account("supervisor", Role.SUPERVISOR, tokyo)
+    analyst = account("analyst", Role.ANALYST, Region.objects.filter(kind="nation").first())
+    clinician = None
+    try:
+        from tsunagu.treatment.models import Clinic
+
+        clinic = Clinic.objects.filter(prefecture=tokyo).first()
+        if clinic is None:
+            clinic = Clinic.objects.create(prefecture=tokyo, code="BENCH", name="Bench clinic")
+        clinician = account("clinician", Role.CLINICIAN, None)
+        if clinician.clinic_id != clinic.pk:
+            clinician.clinic = clinic
+            clinician.save(update_fields=["clinic"])
+    except Exception as exc:  # noqa: BLE001 - the bench reports what it could not set up
+        print(f"no clinician: {exc}", file=sys.stderr)
+
+    case = (
+        Case.objects.filter(prefecture=tokyo)
+        .order_by("-opened_on")
+        .filter(pk__in=Event.objects.filter(type="treatment_advised").values("case_id"))
+        .first()
+    )
+    last_year = Event.objects.order_by("-date").values_list("date", flat=True).first()
+    year = last_year.year if last_year else 2025
+    pages: list[tuple[str, User, str]] = [
+        ("home (officer)", officer, "/"),
+        ("home (supervisor)", supervisor, "/"),
+        ("case list", officer, "/cases/"),
+        ("case list, page 100", officer, "/cases/?page=100"),
+        ("case list, open", officer, "/cases/?status=open"),
+        (
+            "case list, had a warning",
+            officer,
+            f"/cases/?measure=warning&measure_from={year}-01-01&measure_to={year}-12-31",
+        ),
+        ("case page", officer, f"/cases/{case.pk}/" if case else "/cases/"),
+        ("referral list", officer, "/treatment/referrals/"),
+        ("audit log", supervisor, "/audit/"),
+        (
+            "programme report, last year",
+            supervisor,
+            f"/reports/programme/?preset=custom&date_from={year}-01-01&date_to={year}-12-31",
+        ),
+        (
+            "programme report, 10 years (analyst)",
+            analyst,
+            f"/reports/programme/?preset=custom&date_from={year - 9}-01-01&date_to={year}-12-31",
+        ),
+        ("annual statistics", supervisor, f"/reports/annual/?year={year}"),
+        ("annual statistics (analyst)", analyst, f"/reports/annual/?year={year}"),
+    ]
+    if clinician is not None:
+        pages.insert(7, ("clinician work list", clinician, "/treatment/"))
+    results: list[dict[str, object]] = []
+    clients: dict[int, Client] = {}
+    # Warm the process (URL resolver, translations, templates) on a page not timed.
+    warm = Client()
+    warm.force_login(supervisor)
+    warm.get("/reports/releases/")
+    for label, user, url in pages:
+        if only not in label:
+            continue
+        client = clients.get(user.pk)
+        if client is None:
+            client = clients[user.pk] = Client()
+            client.force_login(user)
+        first = time.perf_counter()
+        response = client.get(url)
+        first_ms = (time.perf_counter() - first) * 1000
+        times = []
+        cpu = []
+        queries = 0
+        for _run in range(runs):
+            with CaptureQueriesContext(connection) as ctx:
+                start = time.perf_counter()
+                cpu_start = time.process_time()
+                response = client.get(url)
+                cpu.append((time.process_time() - cpu_start) * 1000)
+                times.append((time.perf_counter() - start) * 1000)
+            queries = len(ctx.captured_queries)
+        results.append(
+            {
+                "page": label,
+                "url": url,
+                "status": response.status_code,
+                "bytes": len(response.content),
+                "first": round(first_ms, 1),
+                "median": round(statistics.median(times), 1),
+                "worst": round(max(times), 1),
+                "cpu": round(statistics.median(cpu), 1),
+                "queries": queries,
+            }
+        )
+    return results
+
+
+def run_one(target: str, runs: int, only: str) -> list[dict[str, object]]:
+    env = dict(os.environ)
+    # The bench signs in with force_login, without a second factor.
+    env.setdefault("TSUNAGU_REQUIRE_MFA", "0")
+    if target.startswith("postgres"):
+        env["TSUNAGU_DATABASE_URL"] = target
+    else:
+        env.pop("TSUNAGU_DATABASE_URL", None)
+        env["TSUNAGU_DATA_DIR"] = target
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", "--runs", str(runs), "--only", only],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", action="append", default=[], help="a SQLite data folder")
+    parser.add_argument("--url", action="append", default=[], help="a PostgreSQL URL")
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--only", default="", help="only the pages whose label contains this")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.runs, args.only)))
+        return
+    targets = [*args.data, *args.url]
+    if not targets:
+        parser.error("give at least one --data or --url")
+    columns = [run_one(t, args.runs, args.only) for t in targets]
+    names = [
+        Path(t).name if not t.startswith("postgres") else t.rsplit("/", 1)[-1] for t in targets
+    ]
+    head = (
+        "| page | "
+        + " | ".join(f"{n}: first / median / worst ms (CPU), queries" for n in names)
+        + " |"
+    )
+    print(head)
+    print("|---|" + "---|" * len(targets))
+    for i, row in enumerate(columns[0]):
+        cells = []
+        for col in columns:
+            r = col[i]
+            status = "" if r["status"] == 200 else f" (HTTP {r['status']})"
+            cells.append(
+                f"{r['first']} / {r['median']} / {r['worst']} ({r['cpu']}), {r['queries']}{status}"
+            )
+        print(f"| {row['page']} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""The drill-down list of advice episodes behind a number: its rows and its CSV.
+
+Police get their case references and links; analysts a pseudonymous id,
+prefecture, dates and states, nothing personal.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from tsunagu.cases.models import Case
+from tsunagu.core import spreadsheet
+from tsunagu.core.models import User
+from tsunagu.reports import exports, programme
+from tsunagu.reports.labels import REASON_LABELS, figure_label
+from tsunagu.reports.links import case_link
+
+
+def _refs(user: User, rows: Sequence[programme.EpisodeRow]) -> dict[int, str]:
+    """The police's case references of the rows' cases (one query; none for analysts)."""
+    if not user.is_police:
+        return {}
+    return dict(
+        Case.objects.visible_to(user)
+        .filter(pk__in=[r.case_id for r in rows])
+        .values_list("pk", "ref")
+    )
+
+
+def items(
+    user: User, rows: Sequence[programme.EpisodeRow], names: dict[str, str]
+) -> list[dict[str, Any]]:
+    refs = _refs(user, rows)
+    return [
+        {
+            "row": r,
+            "id": refs.get(r.case_id) if user.is_police else programme.pseudonym(r.case_id),
+            "url": case_link(r.case_id) if user.is_police else "",
+            "prefecture": names.get(r.prefecture, r.prefecture),
+            "leaf": figure_label(r.leaf),
+            "reason": str(REASON_LABELS[r.reason]) if r.reason else "",
+        }
+        for r in rows
+    ]
+
+
+def description(selector: programme.Drill, names: dict[str, str]) -> str:
+    """What the list holds, said as the report's labels say it."""
+    text = figure_label(selector.figure)
+    if selector.recurrence:
+        text += " · " + figure_label("recurrence")
+    if selector.reason:
+        text += " · " + str(REASON_LABELS[selector.reason])
+    if selector.prefecture:
+        text += " · " + names.get(selector.prefecture, selector.prefecture)
+    if selector.month:
+        text += " · " + selector.month
+    return text
+
+
+def episodes_csv(user: User, rows: Sequence[programme.EpisodeRow]) -> str:
+    out = io.StringIO()
+    writer = spreadsheet.csv_writer(out)
+    writer.writerow(
+        [
+            "case_ref" if user.is_police else "pseudonym",
+            "prefecture",
+            "advised_on",
+            "answered_on",
+            "started_on",
+            "leaf",
+            "leaf_on",
+            "rejection_reason",
+            "recurrence_on",
+        ]
+    )
+    refs = _refs(user, rows)
+    for r in rows:
+        writer.writerow(
+            [
+                refs.get(r.case_id, "") if user.is_police else programme.pseudonym(r.case_id),
+                r.prefecture,
+                r.advised_on.isoformat(),
+                r.answered_on.isoformat() if r.answered_on else "",
+                r.started_on.isoformat() if r.started_on else "",
+                r.leaf,
+                r.leaf_on.isoformat() if r.leaf_on else "",
+                r.reason or "",
+                r.recurrence_on.isoformat() if r.recurrence_on else "",
+            ]
+        )
+    return exports.BOM + out.getvalue()

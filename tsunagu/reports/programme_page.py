@@ -1,0 +1,284 @@
+"""What the programme report page shows, built from a computed report.
+
+The page sends the figures, the charts and the drill-down links of what is on
+the screen. The two long tables (by month, by prefecture: up to a thousand
+links on a ten-year report) are closed `<details>` whose content the browser
+loads when a person opens them (htmx, or `?open=…` without JavaScript).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from tsunagu.reports import charts, exports, programme
+from tsunagu.reports.forms import params_query
+from tsunagu.reports.labels import (
+    PREFECTURE_COLUMNS,
+    REASON_LABELS,
+    SUMMARY_ROWS,
+    figure_label,
+    flow_labels,
+)
+from tsunagu.reports.links import link, query
+
+MAP_FIGURES = ("advised", "received_share", "recurrence")
+SORT_KEYS = ("code", *PREFECTURE_COLUMNS)
+# The parts loaded on demand, and their templates.
+PARTS = {
+    "months": "reports/_programme_months.html",
+    "prefectures": "reports/_programme_prefectures.html",
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """How the page is asked to show a report: map shading, sort, open parts, release."""
+
+    map_figure: str = "advised"
+    sort: str = "code"
+    descending: bool = False
+    release: bool = False
+    open: tuple[str, ...] = ()
+
+
+def options(get: QueryDict, may_release: bool) -> Options:
+    map_figure = get.get("map", "advised")
+    sort = get.get("sort", "code")
+    release = bool(get.get("release")) and may_release
+    opened = tuple(sorted({p for p in get.getlist("open") if p in PARTS}))
+    if release:  # the release table replaces the linked one
+        opened = tuple(p for p in opened if p != "prefectures")
+    return Options(
+        map_figure=map_figure if map_figure in MAP_FIGURES else "advised",
+        sort=sort if sort in SORT_KEYS else "code",
+        descending=get.get("dir") == "desc",
+        release=release,
+        open=opened,
+    )
+
+
+def map_figure_label(figure: str) -> str:
+    return {
+        "advised": _("Advised"),
+        "received_share": _("Share received treatment (%)"),
+        "recurrence": _("Episodes with a recurrence"),
+    }[figure]
+
+
+def map_values(report: programme.Report, figure: str) -> dict[str, float | None]:
+    values: dict[str, float | None] = {}
+    for code, figs in report.by_prefecture.items():
+        if figure == "received_share":
+            values[code] = programme.percent(figs["received"], figs["advised"])
+        elif figure == "recurrence":
+            values[code] = sum(figs["recurrence"][leaf] for leaf in programme.LEAVES)
+        else:
+            values[code] = figs["advised"]
+    return values
+
+
+def map_drill(figure: str) -> dict[str, Any]:
+    if figure == "received_share":
+        return {"figure": "received"}
+    if figure == "recurrence":
+        return {"figure": "advised", "recurrence": 1}
+    return {"figure": "advised"}
+
+
+def _drill(params: programme.Params) -> Callable[..., str]:
+    base = params_query(params)
+
+    def drill(**extra: Any) -> str:
+        return link("reports:episodes", base, **extra)
+
+    return drill
+
+
+def page_url(params: programme.Params, opts: Options, **change: Any) -> str:
+    """This page's query string with some options changed (sort links, parts)."""
+    values = {
+        "map": opts.map_figure,
+        "sort": opts.sort,
+        "dir": "desc" if opts.descending else "",
+        "release": 1 if opts.release else "",
+        "open": list(opts.open),
+        **change,
+    }
+    return "?" + query(
+        {**params_query(params), **{k: v for k, v in values.items() if v not in ("", [], None)}}
+    )
+
+
+def months_context(report: programme.Report, params: programme.Params) -> dict[str, Any]:
+    drill = _drill(params)
+    months = report.monthly()
+    for m in months:
+        m["urls"] = {
+            k: drill(figure=k, month=m["month"])
+            for k in ("advised", "accepted", "received", "rejected")
+        }
+    return {"months": months}
+
+
+def prefectures_context(
+    report: programme.Report, params: programme.Params, names: dict[str, str], opts: Options
+) -> dict[str, Any]:
+    drill = _drill(params)
+    sort = opts.sort
+    rows = [
+        {
+            "code": code,
+            "name": names.get(code, code),
+            "cells": [
+                {"count": figs[c], "url": drill(figure=c, pref=code)} for c in PREFECTURE_COLUMNS
+            ],
+            "sort": code if sort == "code" else figs[sort],
+        }
+        for code, figs in report.by_prefecture.items()
+    ]
+    rows.sort(key=lambda r: (r["sort"], r["code"]), reverse=opts.descending)
+    opened = tuple(sorted({*opts.open, "prefectures"}))
+    sort_links = {
+        key: page_url(
+            params,
+            opts,
+            sort=key,
+            dir="asc" if sort == key and opts.descending else "desc",
+            open=list(opened),
+        )
+        + "#by-prefecture"
+        for key in SORT_KEYS
+    }
+    return {
+        "pref_rows": rows,
+        "pref_columns": [(c, figure_label(c), sort_links[c]) for c in PREFECTURE_COLUMNS],
+        "code_sort_link": sort_links["code"],
+        "sort": sort,
+        "descending": opts.descending,
+    }
+
+
+def part_context(
+    part: str,
+    report: programme.Report,
+    params: programme.Params,
+    names: dict[str, str],
+    opts: Options,
+) -> dict[str, Any]:
+    if part == "months":
+        return months_context(report, params)
+    return prefectures_context(report, params, names, opts)
+
+
+def page_context(
+    report: programme.Report,
+    params: programme.Params,
+    names: dict[str, str],
+    opts: Options,
+    may_release: bool,
+) -> dict[str, Any]:
+    """Everything the report's body shows; the long tables only when asked open."""
+    drill = _drill(params)
+    base = params_query(params)
+    totals = report.totals
+    pcts = programme.percentages(totals)
+    values = map_values(report, opts.map_figure)
+    months = report.monthly()
+    context: dict[str, Any] = {
+        "report": report,
+        "totals": totals,
+        "may_release": may_release,
+        "summary": [
+            {
+                "key": key,
+                "label": figure_label(key),
+                "level": level,
+                "count": totals[key],
+                "percent": pcts.get(key),
+                "url": drill(figure=key),
+            }
+            for key, level in SUMMARY_ROWS
+        ],
+        "reasons": [
+            {
+                "label": str(REASON_LABELS[r]),
+                "count": totals["rejection_reasons"][r],
+                "url": drill(figure="rejected", reason=r),
+            }
+            for r in programme.REASONS
+        ],
+        "recurrence": [
+            {
+                "label": figure_label(k),
+                "count": totals["recurrence"][k],
+                "url": drill(figure=k, recurrence=1),
+            }
+            for k in programme.RECURRENCE_KEYS
+        ],
+        "edges": [
+            {
+                "source": figure_label(a),
+                "target": figure_label(b),
+                "count": totals[b],
+                "url": drill(figure=b),
+            }
+            for a, b in charts.FLOW_EDGES
+        ],
+        "flow_svg": charts.flow_svg(
+            totals, flow_labels(), lambda key: drill(figure=key), _("Flow of the advice episodes")
+        ),
+        "map_figure": opts.map_figure,
+        "map_figures": [(f, map_figure_label(f)) for f in MAP_FIGURES],
+        "map_svg": charts.map_svg(
+            values,
+            names,
+            lambda code: drill(pref=code, **map_drill(opts.map_figure)),
+            map_figure_label(opts.map_figure),
+        ),
+        "map_rows": [
+            {
+                "code": code,
+                "name": names.get(code, code),
+                "value": value,
+                "url": drill(pref=code, **map_drill(opts.map_figure)),
+            }
+            for code, value in values.items()
+        ],
+        "month_count": len(months),
+        "trend_svg": charts.trend_svg(
+            months,
+            {k: figure_label(k) for k in ("advised", "received", "rejected")},
+            _("Advice episodes by month"),
+        ),
+        "open": opts.open,
+        "part_urls": {
+            part: page_url(params, opts, part=part, open=list(opts.open)) for part in PARTS
+        },
+        "open_urls": {
+            part: page_url(params, opts, open=sorted({*opts.open, part})) + f"#{part}"
+            for part in PARTS
+        },
+        "release": None,
+        "downloads": {
+            fmt: link("reports:programme_download", base, format=fmt)
+            for fmt in ("json", "csv", "xlsx", "pdf")
+        },
+        "release_downloads": {
+            fmt: link("reports:programme_download", base, format=fmt, release=1)
+            for fmt in ("csv", "xlsx", "pdf")
+        },
+        "page_query": query(base),
+    }
+    if opts.release:
+        context["release"] = exports.by_prefecture_table(report, names).release(
+            settings.SUPPRESSION_THRESHOLD, bool(settings.SUPPRESSION_HIDE_ZERO)
+        )
+    for part in opts.open:
+        context.update(part_context(part, report, params, names, opts))
+    return context
