@@ -538,7 +538,7 @@ def check_new_event(events: Sequence[Ev], new: Ev, today: dt.date) -> None:
     if new.type == "advice_rejected" and new.detail not in REJECTION_REASONS:
         raise Refusal("Choose the reason for the rejection.", field="detail")
     if new.type == RISK_ASSESSED and not new.detail:
-        raise Refusal("Choose the risk level.", field="level")
+        raise Refusal("Choose the risk level.", field="detail")
     if new.type == "recurrence" and new.detail not in RECURRENCE_KINDS:
         raise Refusal(
             "Say whether the recurrence is against the same victim or a new one.", field="detail"
