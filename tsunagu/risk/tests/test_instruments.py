@@ -102,3 +102,17 @@ def test_command_loads_yaml_and_json_and_reports_the_bad_path(tmp_path: Path) ->
     with pytest.raises(CommandError, match="not valid JSON or YAML"):
         call_command("instrument", "load", str(garbage))
     assert Instrument.objects.count() == 2
+
+
+def test_tsunagu_demo_loads_the_demo_instrument_once() -> None:
+    import io
+
+    from tsunagu.core.management.commands.demo import LOADERS
+    from tsunagu.risk import demo
+
+    assert "tsunagu.risk.demo" in LOADERS
+    out = io.StringIO()
+    demo.load(out)
+    demo.load(out)
+    assert list(Instrument.objects.values_list("name", "is_demo")) == [("tsunagu-demo", True)]
+    assert "present" in out.getvalue()
