@@ -19,6 +19,19 @@ SCENARIO_LABELS = {
 }
 
 
+MAX_INSTRUMENT_BYTES = 1_000_000
+
+
+class InstrumentUploadForm(forms.Form):
+    file = forms.FileField(label=_("Instrument file (JSON or YAML)"))
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_INSTRUMENT_BYTES:
+            raise forms.ValidationError(_("The file is larger than 1 MB."))
+        return upload
+
+
 class AssessmentForm(forms.Form):
     date = forms.DateField(
         label=_("Date of the assessment"), widget=forms.DateInput(attrs={"type": "date"})

@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/<int:pk>/assess/", views.choose, name="choose"),
     path("cases/<int:pk>/assess/<int:instrument_pk>/", views.assess, name="assess"),
     path("actions/<int:pk>/done/", views.action_done, name="action_done"),
+    path("instruments/", views.instruments, name="instruments"),
     path("supervisor/", views.supervisor, name="supervisor"),
     path("national/", views.analyst, name="analyst"),
 ]

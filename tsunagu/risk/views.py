@@ -6,9 +6,11 @@ get the same 404. Writes go through `services`; refusals through `cases.refusals
 
 from __future__ import annotations
 
+from django.contrib import messages as flash
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -16,8 +18,9 @@ from tsunagu.cases import refusals
 from tsunagu.cases.models import Case
 from tsunagu.cases.services import ServiceError
 from tsunagu.core.access import AuthedRequest, get_for_user
+from tsunagu.risk import instruments as loader
 from tsunagu.risk import reads, services
-from tsunagu.risk.forms import AssessmentForm
+from tsunagu.risk.forms import AssessmentForm, InstrumentUploadForm
 from tsunagu.risk.models import Instrument, PlanAction
 
 
@@ -73,6 +76,37 @@ def action_done(request: AuthedRequest, pk: int) -> HttpResponse:
     action = get_for_user(PlanAction, user, pk)
     services.action_done(actor=user, action=action)
     return redirect(reverse("core:home") + "#risk-home")
+
+
+@never_cache
+def instruments(request: AuthedRequest) -> HttpResponse:
+    """The loaded instruments, and the upload of a new one (supervisors and admins)."""
+    user = request.user
+    if not (user.is_supervisor or user.is_admin):
+        raise Http404
+    form = InstrumentUploadForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                text = upload.read().decode("utf-8")
+                instrument, created = loader.load(loader.parse(text, upload.name), actor=user)
+            except UnicodeDecodeError:
+                form.add_error("file", _("The file is not UTF-8 text."))
+            except loader.InstrumentError as err:
+                form.add_error("file", f"{err.path or '(file)'}: {err.message}")
+            else:
+                message = _("Loaded.") if created else _("Already loaded with the same content.")
+                flash.success(request, f"{instrument}: {message}")
+                return redirect("risk:instruments")
+        status = 400
+    return render(
+        request,
+        "risk/instruments.html",
+        {"form": form, "instruments": Instrument.objects.all()},
+        status=status,
+    )
 
 
 @never_cache

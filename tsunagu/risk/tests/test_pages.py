@@ -251,3 +251,29 @@ def test_others_cannot_mark_a_plan_action_done(request: Any, who: str, assessed:
 def test_nav_links_by_role(supervisor_tokyo: User, analyst: User, officer_tokyo: User) -> None:
     assert "/risk/supervisor/" in text(client_for(supervisor_tokyo).get("/cases/"))
     assert "/risk/supervisor/" not in text(client_for(officer_tokyo).get("/cases/"))
+
+
+def test_instrument_upload_page(admin_user: User, supervisor_tokyo: User) -> None:
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tsunagu.risk.models import Instrument
+    from tsunagu.risk.tests.helpers import definition
+
+    client = client_for(admin_user)
+    good = SimpleUploadedFile("form.json", json.dumps(definition("count")).encode())
+    assert client.post("/risk/instruments/", {"file": good}).status_code == 302
+    assert Instrument.objects.get().kind == "count"
+    bad_doc = definition("external", name="other")
+    bad_doc["levels"][0]["order"] = "first"
+    bad = SimpleUploadedFile("bad.yaml", json.dumps(bad_doc).encode())
+    response = client_for(supervisor_tokyo).post("/risk/instruments/", {"file": bad})
+    assert response.status_code == 400
+    assert "levels/0/order" in text(response)
+    assert Instrument.objects.count() == 1
+
+
+@pytest.mark.parametrize("who", ["officer_tokyo", "clinician_tokyo", "analyst"])
+def test_instrument_upload_page_is_404_for_other_roles(request: Any, who: str) -> None:
+    assert client_for(request.getfixturevalue(who)).get("/risk/instruments/").status_code == 404
