@@ -14,7 +14,7 @@ from tsunagu.core.models import User
 from tsunagu.risk.models import Assessment
 from tsunagu.risk.services import ActionData
 from tsunagu.risk.tests.helpers import RATIONALE, RISK_MARKERS, assess, load
-from tsunagu.testing import client_for
+from tsunagu.testing import access_test, client_for
 from tsunagu.testing.builders import VICTIM_MARKERS, accepted, advised
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +87,7 @@ def test_assess_page_records_and_refuses_naming_the_field(
     assert Assessment.objects.get().level == "top"
 
 
+@access_test("risk:assess", "risk:choose", "api:assessments_list", "api:assessments_record")
 @pytest.mark.parametrize(
     "who", ["officer_osaka", "supervisor_osaka", "clinician_tokyo", "analyst", "admin_user"]
 )
@@ -188,6 +189,7 @@ def test_supervisor_page(
     assert len(ctx) == queries  # no query per case
 
 
+@access_test("risk:supervisor")
 @pytest.mark.parametrize("who", ["officer_tokyo", "clinician_tokyo", "analyst", "admin_user"])
 def test_supervisor_page_is_404_for_other_roles(request: Any, who: str, assessed: Any) -> None:
     assert client_for(request.getfixturevalue(who)).get("/risk/supervisor/").status_code == 404
@@ -219,6 +221,7 @@ def test_analyst_page_has_figures_and_no_personal_data(
     assert len(ctx) <= 12
 
 
+@access_test("risk:analyst")
 @pytest.mark.parametrize("who", ["officer_tokyo", "supervisor_tokyo", "clinician_tokyo"])
 def test_analyst_page_is_404_for_other_roles(request: Any, who: str) -> None:
     assert client_for(request.getfixturevalue(who)).get("/risk/national/").status_code == 404
@@ -237,6 +240,7 @@ def test_plan_action_marked_done_leaves_the_home(officer_tokyo: User, assessed: 
     assert f"/risk/actions/{action.pk}/done/" not in text(client.get("/"))
 
 
+@access_test("risk:action_done")
 @pytest.mark.parametrize("who", ["officer_osaka", "supervisor_osaka", "clinician_tokyo", "analyst"])
 def test_others_cannot_mark_a_plan_action_done(request: Any, who: str, assessed: Any) -> None:
     from tsunagu.risk.models import PlanAction
@@ -274,6 +278,15 @@ def test_instrument_upload_page(admin_user: User, supervisor_tokyo: User) -> Non
     assert Instrument.objects.count() == 1
 
 
+@access_test("risk:instruments")
 @pytest.mark.parametrize("who", ["officer_tokyo", "clinician_tokyo", "analyst"])
 def test_instrument_upload_page_is_404_for_other_roles(request: Any, who: str) -> None:
     assert client_for(request.getfixturevalue(who)).get("/risk/instruments/").status_code == 404
+
+
+@access_test("api:instruments_list")
+@pytest.mark.parametrize("who", ["clinician_tokyo", "analyst", "admin_user"])
+def test_instrument_list_api_is_404_outside_the_police(request: Any, who: str) -> None:
+    load()
+    client = client_for(request.getfixturevalue(who))
+    assert client.get("/api/v1/risk/instruments").status_code == 404
