@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 8000
 export TSUNAGU_DATA_DIR ?= $(CURDIR)/var
 
 .PHONY: install run test test-browser lint typecheck migrations-check check demo messages clean
@@ -15,15 +16,22 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-run: install
+run: demo
+	# The demo runs without a second factor; every page shows a banner saying so.
+	TSUNAGU_DEBUG=1 TSUNAGU_DEMO=1 TSUNAGU_REQUIRE_MFA=0 $(BIN)/tsunagu runserver 127.0.0.1:$(PORT)
+
+# Migrate and load the demo data (idempotent), without serving.
+demo: install
 	TSUNAGU_DEBUG=1 TSUNAGU_DEMO=1 $(BIN)/tsunagu migrate --no-input
 	TSUNAGU_DEBUG=1 TSUNAGU_DEMO=1 $(BIN)/tsunagu demo
-	# The demo runs without a second factor; every page shows a banner saying so.
-	TSUNAGU_DEBUG=1 TSUNAGU_DEMO=1 TSUNAGU_REQUIRE_MFA=0 $(BIN)/tsunagu runserver 127.0.0.1:8000
 
 # The whole suite. Exit code 5 (no tests collected) is a failure, not a pass.
 test: install
 	$(BIN)/pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
+
+# Only the browser tests (Playwright driving Debian's chromium; see the README).
+test-browser: install
+	$(BIN)/pytest -q -k browser; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
 
 lint: install
 	$(BIN)/ruff check .

@@ -39,12 +39,23 @@ def _english_off(settings: Any) -> None:
     settings.LANGUAGE_CODE = "ja"
 
 
+def _transactional(request: pytest.FixtureRequest) -> bool:
+    """Whether the test runs outside a wrapping transaction (and so ends with a flush):
+    through a fixture, or through `@pytest.mark.django_db(transaction=True)`."""
+    names = request.fixturenames
+    if "transactional_db" in names or "live_server" in names:
+        return True
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)))
+
+
 @pytest.fixture(autouse=True)
 def _audit_triggers_allow_flush(request: pytest.FixtureRequest) -> Iterator[None]:
     """Transactional tests end with a flush; on SQLite that is a DELETE, which the
-    append-only trigger refuses. Drop the delete trigger just for the flush and
-    put it back before the next test."""
-    if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+    append-only trigger refuses, and on PostgreSQL a TRUNCATE, which the statement
+    trigger refuses. Lift the trigger just for the flush and put it back before the
+    next test."""
+    if not _transactional(request):
         yield
         return
     request.getfixturevalue("transactional_db")
@@ -59,7 +70,7 @@ def _audit_triggers_allow_flush(request: pytest.FixtureRequest) -> Iterator[None
 @pytest.fixture(autouse=True)
 def _audit_triggers_present(request: pytest.FixtureRequest) -> None:
     names = request.fixturenames
-    if "transactional_db" in names or "live_server" in names:
+    if _transactional(request):
         request.getfixturevalue("transactional_db")
     elif "db" in names:
         request.getfixturevalue("db")

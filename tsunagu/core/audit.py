@@ -80,9 +80,16 @@ def append(event: AuditEvent) -> AuditEvent:
 def _locked_head() -> AuditChainHead:
     head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
+        # No head row yet (a fresh or flushed table): writers racing here all try to
+        # insert it, the first wins and the others wait on its lock just below.
         last = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").first()
-        head = AuditChainHead.objects.create(
-            pk=1, seq=(last.seq or 0) if last else 0, mac=last.mac if last else ""
+        AuditChainHead.objects.bulk_create(
+            [
+                AuditChainHead(
+                    pk=1, seq=(last.seq or 0) if last else 0, mac=last.mac if last else ""
+                )
+            ],
+            ignore_conflicts=True,
         )
         head = AuditChainHead.objects.select_for_update().get(pk=1)
     return head

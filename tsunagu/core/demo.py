@@ -6,6 +6,7 @@ from typing import TextIO
 
 from django.db import transaction
 
+from tsunagu.core import services
 from tsunagu.core.models import Region, Role, User
 
 DEMO_PASSWORD = "tsunagu-demo-2016"  # noqa: S105 (demo mode only, printed by make run)
@@ -27,19 +28,18 @@ DEMO_USERS = [
 def load(stdout: TextIO) -> None:
     with transaction.atomic():
         for username, role, region_code, full_name in DEMO_USERS:
+            if User.objects.filter(username=username).exists():
+                continue
             last, _, first = full_name.partition(" ")
-            user, created = User.objects.get_or_create(
+            services.user_create(
+                actor=None,  # the operator's command line
                 username=username,
-                defaults={
-                    "role": role,
-                    "region": Region.objects.get(code=region_code) if region_code else None,
-                    "last_name": last,
-                    "first_name": first,
-                },
+                role=role,
+                region=Region.objects.get(code=region_code) if region_code else None,
+                last_name=last,
+                first_name=first,
+                password=DEMO_PASSWORD,
             )
-            if created:
-                user.set_password(DEMO_PASSWORD)
-                user.save(update_fields=["password"])
     stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):\n")
     for username, role, _, _ in DEMO_USERS:
         stdout.write(f"  {username:<18} {role.label}\n")

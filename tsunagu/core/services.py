@@ -168,12 +168,13 @@ def _apply_placement(user: User, placement: dict[str, Any]) -> None:
 
 def user_create(
     *,
-    actor: User,
+    actor: User | None,
     username: str,
     role: str,
     region: Region | None = None,
     first_name: str = "",
     last_name: str = "",
+    password: str | None = None,
     **places: Any,
 ) -> AccountResult:
     """Create an account: the only way accounts are made.
@@ -182,14 +183,19 @@ def user_create(
     one of its clinics) gets it active at once, with a temporary password shown
     once. Anyone else's new account stays inactive, with no usable password,
     until an approver accepts it and receives the temporary password.
+
+    `actor=None` is the operator on the command line (`tsunagu create-admin`,
+    the demo loader), trusted like the other operator commands: the account is
+    active at once, with the given `password` or a temporary one to change at
+    the first sign-in.
     """
     username = username.strip()
     if not username:
         raise AccountError(_("A user name is required."), "username")
     placement = {"role": role, "region": region, **places}
     prefecture = approval_prefecture(placement)
-    direct = _is_approver_for(actor, prefecture)
-    if not (actor.is_admin or direct):
+    direct = actor is None or _is_approver_for(actor, prefecture)
+    if actor is not None and not (actor.is_admin or direct):
         raise AccountError(_("You cannot create this account."), "role")
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
@@ -200,12 +206,15 @@ def user_create(
             last_name=last_name,
             is_active=direct,
         )
-        password = _set_temporary_password(user) if direct else None
+        if password is not None and actor is None:
+            user.set_password(password)
+        else:
+            password = _set_temporary_password(user) if direct else None
         if not direct:
             user.set_unusable_password()
         _apply_placement(user, placement)
         change = None
-        if not direct:
+        if not direct and actor is not None:
             change = _request(
                 actor=actor, user=user, kind=Kind.CREATE, prefecture=prefecture, values={}
             )
@@ -213,7 +222,7 @@ def user_create(
             actor=actor,
             action="user.create",
             obj=user,
-            prefecture=actor.prefecture,
+            prefecture=actor.prefecture if actor is not None else None,
             username=username,
             role=role,
             pending=change is not None,

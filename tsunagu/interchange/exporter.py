@@ -33,6 +33,7 @@ from django.db import transaction
 from tsunagu.cases import timeline
 from tsunagu.cases.models import Case, Event, Person
 from tsunagu.core.audit import audit
+from tsunagu.core.fields import is_unreadable
 from tsunagu.core.models import Region, User
 from tsunagu.core.spreadsheet import write_only_row
 from tsunagu.interchange import format as fmt
@@ -58,6 +59,8 @@ class ExportSummary:
     include_personal: bool = False
     prefectures: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    # Personal values no configured key decrypts (moved or damaged): written empty.
+    unreadable: int = 0
 
 
 def scoped_cases(user: User | None, prefectures: Iterable[str] = ()) -> Any:
@@ -154,11 +157,20 @@ def export(
     else:
         raise ValueError(f"unknown format {file_format!r}")
     summary = ExportSummary(include_personal=include_personal, prefectures=codes, files=files)
+
+    def readable(person: Any, name: str) -> str:
+        """A personal value for the file: empty for no person, and for a value no key
+        decrypts (counted), never the page's "cannot be decrypted" text."""
+        value = getattr(person, name, "") if person is not None else ""
+        if is_unreadable(value):
+            summary.unreadable += 1
+            return ""
+        return str(value or "")
+
     order = sorted(cases.values_list("prefecture__code", "ref", "pk"), key=lambda r: (r[0], r[1]))
     station_names = dict(
         Region.objects.filter(kind=Region.Kind.STATION).values_list("pk", "name_ja")
     )
-    rank = timeline.TYPE_RANK
     for start in range(0, len(order), CHUNK):
         chunk = order[start : start + CHUNK]
         ids = [pk for _, _, pk in chunk]
@@ -178,10 +190,10 @@ def export(
                         {
                             "sex": p.sex,
                             "age": p.age,
-                            "name": p.name,
-                            "address": p.address,
-                            "phone": p.phone,
-                            "workplace": p.workplace,
+                            "name": readable(p, "name"),
+                            "address": readable(p, "address"),
+                            "phone": readable(p, "phone"),
+                            "workplace": readable(p, "workplace"),
                         }
                     )
         else:
@@ -190,8 +202,10 @@ def export(
                 if first is not p_row and p_row[1] == "victim":
                     extra.setdefault(p_row[0], []).append({"sex": p_row[2], "age": p_row[3]})
         events: dict[int, list[tuple[dt.date, str, str]]] = {}
-        for case_id, day, type_, detail in Event.objects.filter(case_id__in=ids).values_list(
-            "case_id", "date", "type", "detail"
+        for case_id, day, type_, detail in (
+            Event.objects.filter(case_id__in=ids)
+            .order_by("id")
+            .values_list("case_id", "date", "type", "detail")
         ):
             events.setdefault(case_id, []).append((day, type_, detail))
         for pref, ref, pk in chunk:
@@ -216,23 +230,26 @@ def export(
             }
             if include_personal:
                 row.update(
-                    offender_name=off.name if off else "",
-                    offender_address=off.address if off else "",
-                    offender_phone=off.phone if off else "",
-                    victim_name=vic.name if vic else "",
-                    victim_address=vic.address if vic else "",
-                    victim_phone=vic.phone if vic else "",
-                    victim_workplace=vic.workplace if vic else "",
+                    offender_name=readable(off, "name"),
+                    offender_address=readable(off, "address"),
+                    offender_phone=readable(off, "phone"),
+                    victim_name=readable(vic, "name"),
+                    victim_address=readable(vic, "address"),
+                    victim_phone=readable(vic, "phone"),
+                    victim_workplace=readable(vic, "workplace"),
                 )
             case_sink.write([row[c] for c in columns])
             summary.cases += 1
             evs = events.get(pk, [])
             if analyst:
                 evs = [(d, t, analyst_detail(t, x)) for d, t, x in evs]
-            for day, type_, detail in sorted(
-                set(evs), key=lambda e: (e[0], rank.get(e[1], 99), e[1], e[2])
+            # Timeline order, identical events once: a re-import records the file's
+            # rows in file order, so the round trip keeps the recorded order.
+            unique = dict.fromkeys(evs)
+            for ev in timeline.ordered(
+                timeline.Ev(d, t, x, i) for i, (d, t, x) in enumerate(unique)
             ):
-                event_sink.write([ref, pref, day.isoformat(), type_, detail])
+                event_sink.write([ref, pref, ev.date.isoformat(), ev.type, ev.detail])
                 summary.events += 1
     case_sink.close()
     event_sink.close()

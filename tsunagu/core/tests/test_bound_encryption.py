@@ -85,3 +85,15 @@ def test_police_case_page_with_a_moved_value_is_not_an_error(
     response = client_for(officer_tokyo).get(f"/cases/{moved.case.pk}/")
     assert response.status_code == 200
     assert "復号できません" in response.content.decode()
+
+
+def test_a_personal_export_writes_a_moved_value_empty_and_counts_it(
+    moved: Any, tmp_path: Any
+) -> None:
+    from tsunagu.interchange.exporter import export
+
+    summary = export(tmp_path, include_personal=True, reason="test")
+    text = (tmp_path / "cases.csv").read_text(encoding="utf-8-sig")
+    assert summary.unreadable == 1
+    assert str(UNREADABLE_TEXT) not in text and VICTIM_ADDRESS in text  # the victim's own
+    assert text.count(VICTIM_ADDRESS) == 1  # not also as the offender's address

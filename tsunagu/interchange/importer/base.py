@@ -218,6 +218,7 @@ class ImportState:
         self.s_case: Any = None
         self.s_date: Any = None
         self.s_rank: Any = None
+        self.s_line: Any = None
         self.s_detail: Any = None
         self.unique: Any = None
         self.new_mask: Any = None

@@ -13,6 +13,9 @@ from tsunagu.cases import timeline
 from tsunagu.cases.models import Case, Event, Person
 from tsunagu.interchange.importer.base import CaseRow, ImportState
 
+# Below every file line (int32), so that database events sort first.
+EXISTING_LINE_BASE = 2**30
+
 
 class Matcher(ImportState):
     """Phase 3: what the database already holds."""
@@ -107,10 +110,14 @@ class Matcher(ImportState):
 
     def _load_existing_events(self, by_db: dict[int, int]) -> None:
         """The events of these database cases (id → case index), for de-duplication."""
-        rows = Event.objects.filter(case_id__in=list(by_db)).values_list(
-            "case_id", "date", "type", "detail"
+        rows = (
+            Event.objects.filter(case_id__in=list(by_db))
+            .order_by("id")
+            .values_list("case_id", "date", "type", "detail")
         )
-        for case_id, day, type_, detail in rows:
+        # Database events were recorded before any row of the file: negative "lines"
+        # in id order place them first in the recorded order.
+        for seq, (case_id, day, type_, detail) in enumerate(rows):
             detail_id = self.details.get(detail)
             if detail_id is None:
                 detail_id = self.details[detail] = len(self.detail_text)
@@ -119,5 +126,5 @@ class Matcher(ImportState):
             self.ev_date.append(day.toordinal())
             self.ev_rank.append(timeline.TYPE_RANK.get(type_, len(timeline.EVENT_ORDER)))
             self.ev_detail.append(detail_id)
-            self.ev_line.append(0)
+            self.ev_line.append(seq - EXISTING_LINE_BASE)
             self.ev_existing.append(1)

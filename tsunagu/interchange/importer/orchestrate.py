@@ -68,6 +68,8 @@ class Importer(Validator, Matcher, Writer):
         self.s_date = ev_date[order]
         self.s_rank = ev_rank[order]
         self.s_detail = ev_detail[order]
+        # The recorded order: database events by id (negative lines), then the file's rows.
+        self.s_line = ev_line[order]
         s_existing = existing[order]
         # The unsorted arrays are no longer needed: free them before the next steps.
         del order, ev_case, ev_date, ev_rank, ev_detail, ev_line, existing, opened
@@ -113,6 +115,8 @@ class Importer(Validator, Matcher, Writer):
         u_date = self.s_date[self.unique]
         u_rank = self.s_rank[self.unique]
         u_detail = self.s_detail[self.unique]
+        # Each event's place in the recorded order: an identical row keeps its first place.
+        u_line = self.s_line[self.unique]
         n = len(u_case)
         bounds = np.flatnonzero(np.diff(u_case)) + 1
         starts = np.concatenate(([0], bounds)) if n else np.array([], dtype=np.int64)
@@ -133,6 +137,7 @@ class Importer(Validator, Matcher, Writer):
             c_date = u_date[a:b].tolist()
             c_rank = u_rank[a:b].tolist()
             c_detail = u_detail[a:b].tolist()
+            c_line = u_line[a:b].tolist()
             for s, e in zip(s_chunk.tolist(), e_chunk.tolist(), strict=True):
                 idx = c_case[s - a]
                 if not touched[idx]:
@@ -149,7 +154,7 @@ class Importer(Validator, Matcher, Writer):
                             day,
                             types[rank] if rank < len(types) else "",
                             texts[c_detail[i]],
-                            i,
+                            c_line[i],
                         )
                     )
                 state = timeline.case_state(evs)

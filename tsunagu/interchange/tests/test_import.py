@@ -365,3 +365,54 @@ def test_files_are_read_before_the_write_transaction_and_tables_analysed(tmp_pat
         with connection.cursor() as cursor:
             cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")
             assert {"cases_case", "cases_event"} <= {r[0] for r in cursor.fetchall()}
+
+
+SAME_DAY_CASE = [("T-9", "13", "新宿", "2016-05-10", "partner_or_ex")]
+SAME_DAY_START = [
+    ("T-9", "13", "2016-05-10", "consultation", ""),
+    ("T-9", "13", "2016-06-01", "case_closed", ""),
+]
+
+
+@pytest.mark.parametrize(
+    ("last_two", "is_open"),
+    [(("case_reopened", "case_closed"), False), (("case_closed", "case_reopened"), True)],
+)
+def test_events_of_one_date_the_type_list_does_not_order_keep_the_file_order(
+    tmp_path, last_two, is_open
+):
+    rows = [*SAME_DAY_START, *(("T-9", "13", "2016-07-01", t, "") for t in last_two)]
+    write_set(tmp_path, SAME_DAY_CASE, rows)
+    assert import_files(tmp_path).ok
+    case = Case.objects.get(ref="T-9")
+    assert case.is_open is is_open
+    assert case.state().is_open is is_open  # the cache agrees with the timeline
+    assert [e.type for e in case.events.filter(date=dt.date(2016, 7, 1)).order_by("pk")] == list(
+        last_two
+    )
+
+
+def test_a_file_event_is_recorded_after_the_database_events_of_its_date(tmp_path):
+    rows = [*SAME_DAY_START, ("T-9", "13", "2016-07-01", "case_reopened", "")]
+    write_set(tmp_path / "a", SAME_DAY_CASE, rows)
+    import_files(tmp_path / "a")
+    assert Case.objects.get(ref="T-9").is_open is True
+    write_set(tmp_path / "b", [], [("T-9", "13", "2016-07-01", "case_closed", "")])
+    assert import_files(tmp_path / "b").ok
+    case = Case.objects.get(ref="T-9")
+    assert case.is_open is False and case.state().is_open is False
+
+
+def test_export_and_reimport_keep_the_recorded_order_of_one_date(tmp_path):
+    from tsunagu.interchange.exporter import export
+
+    rows = [*SAME_DAY_START, ("T-9", "13", "2016-07-01", "case_reopened", "")]
+    rows.append(("T-9", "13", "2016-07-01", "case_closed", ""))
+    write_set(tmp_path / "in", SAME_DAY_CASE, rows)
+    import_files(tmp_path / "in")
+    export(tmp_path / "out")
+    exported = (tmp_path / "out" / fmt.EVENTS_FILE).read_text(encoding="utf-8-sig")
+    assert exported.index("case_reopened") < exported.rindex("case_closed")
+    Case.objects.all().delete()
+    assert import_files(tmp_path / "out").ok
+    assert Case.objects.get(ref="T-9").is_open is False

@@ -38,7 +38,7 @@ def regions_present(transactional_db: None) -> None:
     "postgresql" not in settings.DATABASES["default"]["ENGINE"],
     reason="needs PostgreSQL: SQLite serialises every write transaction",
 )
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_completing_and_halting_at_once_exactly_one_wins(
     regions_present: None,
     officer_tokyo: User,

@@ -49,3 +49,8 @@ class Command(BaseCommand):
             f"{summary.cases} cases, {summary.events} events written to "
             + ", ".join(str(f) for f in summary.files)
         )
+        if summary.unreadable:
+            self.stderr.write(
+                f"{summary.unreadable} personal values could not be decrypted with the "
+                "configured keys and were written empty."
+            )
