@@ -25,6 +25,7 @@ from tsunagu.core.api import router as core_router
 from tsunagu.core.busy import busy_message, is_busy, retry_after
 from tsunagu.interchange.api import router as interchange_router
 from tsunagu.reports.api import router as reports_router
+from tsunagu.risk.api import router as risk_router
 from tsunagu.treatment.api import router as treatment_router
 
 
@@ -69,6 +70,7 @@ api.add_router("/cases", cases_router)
 api.add_router("/treatment", treatment_router)
 api.add_router("/interchange", interchange_router)
 api.add_router("/reports", reports_router)
+api.add_router("/risk", risk_router)
 
 
 @api.exception_handler(OperationalError)

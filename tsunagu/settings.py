@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "axes",
     "tsunagu.core",
     "tsunagu.cases",
+    "tsunagu.risk",
     "tsunagu.treatment",
     "tsunagu.interchange",
     "tsunagu.reports",

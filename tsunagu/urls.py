@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("tsunagu.core.urls")),
     path("cases/", include("tsunagu.cases.urls")),
     path("treatment/", include("tsunagu.treatment.urls")),
+    path("risk/", include("tsunagu.risk.urls")),
     path("interchange/", include("tsunagu.interchange.urls")),
     path("reports/", include("tsunagu.reports.urls")),
     path("notifications/", include("tsunagu.notifications.urls")),

@@ -48,6 +48,7 @@ EVENT_LABELS: dict[str, Promise] = {
     "case_closed": _("Case closed"),
     "case_reopened": _("Case reopened"),
     "correction": _("Correction"),
+    "risk_assessed": _("Risk assessed"),
 }
 
 ARREST_KIND_LABELS: dict[str, Promise] = {

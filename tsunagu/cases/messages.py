@@ -29,6 +29,7 @@ MESSAGES = (
     gettext_noop("There is no such consent on file to withdraw."),
     gettext_noop("This consent is already on file."),
     gettext_noop("Not possible at the referral's stage on that date (%(stage)s)."),
+    gettext_noop("Choose the risk level."),
     # services
     gettext_noop("Unknown role."),
     gettext_noop("Unknown sex."),

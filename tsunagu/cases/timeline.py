@@ -71,6 +71,9 @@ EVENT_ORDER: tuple[str, ...] = (
     "case_closed",
     "case_reopened",
     "correction",
+    # Added after the rest so the ranks stored with older rows stay valid; the
+    # order on one date is `ordered`'s (recorded order for a type not listed).
+    "risk_assessed",
 )
 TYPE_RANK: dict[str, int] = {t: i for i, t in enumerate(EVENT_ORDER)}
 
@@ -107,6 +110,10 @@ NOT_FINISHED_LEAVES = ("continuing", "halted")
 # The measures the annual statistics count (DESIGN §5), which the case list's
 # "had a measure" filter knows too: the police measures but consultations, and advice.
 COUNTED_MEASURES = (*(m for m in MEASURES if m != "consultation"), "treatment_advised")
+
+
+# A structured risk assessment: its detail is the level code (tsunagu/risk).
+RISK_ASSESSED = "risk_assessed"
 
 
 class Ev(NamedTuple):
@@ -209,6 +216,21 @@ def effective(events: Iterable[Ev], as_of: dt.date | None = None) -> list[Ev]:
     else:
         kept = [ev for ev in evs if ev.date <= as_of and ev.type != "correction"]
     return ordered(kept)
+
+
+def risk_levels(events: Iterable[Ev], as_of: dt.date | None = None) -> list[tuple[dt.date, str]]:
+    """The risk levels assessed on a case up to `as_of`, in timeline order.
+
+    Each `risk_assessed` event that counts (not corrected away) gives its date and
+    level; the level "as of" a date is the last of them.
+    """
+    return [(ev.date, ev.detail) for ev in effective(events, as_of) if ev.type == RISK_ASSESSED]
+
+
+def risk_level(events: Iterable[Ev], as_of: dt.date | None = None) -> tuple[dt.date, str] | None:
+    """The latest assessed level on or before `as_of` and its date, or None."""
+    levels = risk_levels(events, as_of)
+    return levels[-1] if levels else None
 
 
 # --- advice episodes and the report's classification ------------------------------
@@ -515,6 +537,8 @@ def check_new_event(events: Sequence[Ev], new: Ev, today: dt.date) -> None:
         raise Refusal("Choose the kind of arrest.", field="detail")
     if new.type == "advice_rejected" and new.detail not in REJECTION_REASONS:
         raise Refusal("Choose the reason for the rejection.", field="detail")
+    if new.type == RISK_ASSESSED and not new.detail:
+        raise Refusal("Choose the risk level.", field="detail")
     if new.type == "recurrence" and new.detail not in RECURRENCE_KINDS:
         raise Refusal(
             "Say whether the recurrence is against the same victim or a new one.", field="detail"

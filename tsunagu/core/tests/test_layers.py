@@ -15,10 +15,11 @@ ROOT = Path(tsunagu.__file__).parent
 LAYER = {
     "core": 0,
     "cases": 1,
-    "treatment": 2,
-    "interchange": 3,
-    "reports": 3,
-    "notifications": 4,
+    "risk": 2,
+    "treatment": 3,
+    "interchange": 4,
+    "reports": 4,
+    "notifications": 5,
 }
 # Edges waiting for their fix elsewhere (none: a clinician's clinic is declared by
 # treatment, `treatment.ClinicStaff`, and reaches core as an affiliation).

@@ -14,6 +14,7 @@ LOADERS = [
     "tsunagu.notifications.demo",  # before the data: its writes then notify by email too
     "tsunagu.treatment.demo",
     "tsunagu.cases.demo",
+    "tsunagu.risk.demo",
     "tsunagu.interchange.demo",
 ]
 

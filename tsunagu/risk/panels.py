@@ -1,0 +1,76 @@
+"""Read models of risk assessment for the case page and the officer's home."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from tsunagu.cases.models import Case
+from tsunagu.core.access import AuthedRequest
+from tsunagu.risk.models import Assessment, PlanAction
+
+HISTORY = 5
+DUE_WITHIN = dt.timedelta(days=7)
+
+
+def case_panel_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
+    """The current level, its date, the next review and a short history. The case
+    page is the police's only, so is this panel.
+
+    The rows that count are those whose event the timeline still counts
+    (`is_effective`, kept by `services.assessments_refresh` after every event),
+    so the level shown is `timeline.risk_level` of the case without reading the
+    events a second time. One query (two with plan actions)."""
+    user = request.user
+    if not user.is_police or user.prefecture_id != case.prefecture_id:
+        return {}
+    rows = list(
+        Assessment.objects.filter(case=case, is_effective=True)
+        .select_related("instrument")
+        .prefetch_related("actions")
+        .order_by("-date", "-event_id")[: HISTORY + 1]
+    )
+    latest = rows[0] if rows else None
+    return {
+        "risk_latest": latest,
+        "risk_history": rows[:HISTORY],
+        "risk_today": timezone.localdate(),
+    }
+
+
+def due(user: Any, today: dt.date) -> dict[str, list[Any]]:
+    """Reviews and plan actions of the user's prefecture due within a week (or overdue)."""
+    horizon = today + DUE_WITHIN
+    reviews = list(
+        Assessment.objects.visible_to(user)
+        .filter(is_current=True, case__is_open=True, review_on__lte=horizon)
+        .select_related("case", "instrument")
+        .order_by("review_on", "id")[:100]
+    )
+    actions = list(
+        PlanAction.objects.visible_to(user)
+        .filter(
+            done_on__isnull=True,
+            due_on__lte=horizon,
+            assessment__is_effective=True,
+            assessment__case__is_open=True,
+        )
+        .select_related("assessment__case")
+        .order_by("due_on", "id")[:100]
+    )
+    return {"reviews": reviews, "actions": actions}
+
+
+def home_panel_context(request: AuthedRequest) -> dict[str, Any]:
+    user = request.user
+    if not user.is_police or not user.prefecture_id:
+        return {}
+    today = timezone.localdate()
+    found = due(user, today)
+    return {
+        "risk_home_today": today,
+        "risk_reviews": found["reviews"],
+        "risk_actions": found["actions"],
+    }
