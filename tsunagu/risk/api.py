@@ -120,7 +120,11 @@ def instruments_list(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get("/cases/{case_id}/assessments", response=list[AssessmentOut])
 def assessments_list(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     case = get_for_user(Case, _user(request), case_id)
-    rows = case.assessments.select_related("instrument").prefetch_related("actions")
+    rows = (
+        Assessment.objects.filter(case=case)
+        .select_related("instrument")
+        .prefetch_related("actions")
+    )
     return [_out(a) for a in rows]
 
 
