@@ -18,6 +18,7 @@ from ninja.responses import Status
 from tsunagu.cases import refusals
 from tsunagu.cases.models import Case
 from tsunagu.core.access import get_for_user
+from tsunagu.core.api import responses
 from tsunagu.risk import services, summary
 from tsunagu.risk.models import Assessment, Instrument
 
@@ -41,7 +42,7 @@ class InstrumentOut(Schema):
     levels: list[dict[str, Any]]
 
 
-class ActionIn(Schema):
+class PlanActionIn(Schema):
     action: str
     owner: str
     due_on: dt.date | None = None
@@ -59,7 +60,7 @@ class AssessmentIn(Schema):
     level: str = ""
     rationale: str = ""
     scenarios: dict[str, str] = {}
-    actions: list[ActionIn] = []
+    actions: list[PlanActionIn] = []
     review_on: dt.date | None = None
 
 
@@ -99,7 +100,7 @@ def _out(a: Assessment) -> dict[str, Any]:
     }
 
 
-@router.get("/instruments", response=list[InstrumentOut])
+@router.get("/instruments", response=responses(list[InstrumentOut]))
 def instruments_list(request: HttpRequest) -> list[dict[str, Any]]:
     """The loaded instrument versions (no item wording: fetch the agency's own file)."""
     _user(request)
@@ -117,7 +118,7 @@ def instruments_list(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/cases/{case_id}/assessments", response=list[AssessmentOut])
+@router.get("/cases/{case_id}/assessments", response=responses(list[AssessmentOut]))
 def assessments_list(request: HttpRequest, case_id: int) -> list[dict[str, Any]]:
     case = get_for_user(Case, _user(request), case_id)
     rows = (
@@ -128,7 +129,7 @@ def assessments_list(request: HttpRequest, case_id: int) -> list[dict[str, Any]]
     return [_out(a) for a in rows]
 
 
-@router.post("/cases/{case_id}/assessments", response={201: AssessmentOut})
+@router.post("/cases/{case_id}/assessments", response=responses(AssessmentOut, 201))
 def assessments_record(
     request: HttpRequest, case_id: int, payload: AssessmentIn
 ) -> Status[dict[str, Any]]:
