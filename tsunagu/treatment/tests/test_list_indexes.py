@@ -128,3 +128,15 @@ def test_audit_log_order_uses_an_index(
 ) -> None:
     assert_indexed(AuditEvent.objects.visible_to(supervisor_tokyo)[:50], "core_auditevent")
     assert_indexed(AuditEvent.objects.visible_to(admin_user)[:50], "core_auditevent")
+
+
+def test_audit_log_filters_use_an_index(supervisor_tokyo: User, cases: list[Case]) -> None:
+    """The supervisor's filters (action, user, date range) at ~105,000 rows a day."""
+    from tsunagu.core.audit import day_start
+
+    mine = AuditEvent.objects.visible_to(supervisor_tokyo)
+    today = timezone.localdate()
+    assert_indexed(mine.filter(action__startswith="case.")[:50], "core_auditevent", ordered=False)
+    assert_indexed(mine.filter(actor__username="officer-tokyo")[:50], "core_auditevent", False)
+    week = mine.filter(at__gte=day_start(today - 7 * DAY), at__lt=day_start(today))
+    assert_indexed(week[:50], "core_auditevent")
