@@ -4,6 +4,7 @@ an access log without query strings, and a graceful stop on SIGTERM."""
 from __future__ import annotations
 
 import signal
+import socket
 import sqlite3
 import subprocess
 import time
@@ -17,7 +18,14 @@ from tsunagu.core.tests.opsenv import TSUNAGU, database, python, run
 
 pytestmark = pytest.mark.django_db  # only to know the suite's engine
 
-PORT = 8161
+def _free_port() -> int:
+    """A port nobody listens on now, so that two suites on one machine do not meet."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+PORT = _free_port()
 BASE = f"http://127.0.0.1:{PORT}"
 SECRET_QUERY = "QUERY-NAME-MARKER"
 
