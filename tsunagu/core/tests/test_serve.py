@@ -18,6 +18,7 @@ from tsunagu.core.tests.opsenv import TSUNAGU, database, python, run
 
 pytestmark = pytest.mark.django_db  # only to know the suite's engine
 
+
 def _free_port() -> int:
     """A port nobody listens on now, so that two suites on one machine do not meet."""
     with socket.socket() as sock:
