@@ -40,21 +40,8 @@ from tsunagu.reports.evaluation_labels import (
     small_group_note,
 )
 from tsunagu.reports.survival import MIN_GROUP, TIMES
-
-CONTENT_TYPES = {
-    "json": "application/json",
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf": "application/pdf",
-}
-
-
-def _user(request: AuthedRequest) -> User:
-    """The user if they may see figures (police of a prefecture, analysts), else 404."""
-    user = request.user
-    if user.is_analyst or (user.is_police and user.prefecture_id):
-        return user
-    raise Http404
+from tsunagu.reports.views import CONTENT_TYPES
+from tsunagu.reports.views import reporting_user as _user
 
 
 def _form(request: AuthedRequest, user: User) -> EvaluationForm:
