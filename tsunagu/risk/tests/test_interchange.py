@@ -262,3 +262,61 @@ def test_import_refreshes_a_corrected_assessment_from_events(
     assert summary.ok, summary.errors
     a.refresh_from_db()
     assert not a.is_effective and not a.is_current
+
+
+def uploads_with_assessments(rows: list[tuple[str, ...]]) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tsunagu.testing.files import CASES_HEADER, EVENTS_HEADER
+
+    return {
+        "cases": SimpleUploadedFile("cases.csv", csv_text(CASES_HEADER, CASES).encode()),
+        "events": SimpleUploadedFile("events.csv", csv_text(EVENTS_HEADER, EVENTS).encode()),
+        "assessments": SimpleUploadedFile(
+            "assessments.csv", csv_text(fmt.ASSESSMENT_COLUMNS, rows).encode()
+        ),
+    }
+
+
+def test_api_import_takes_assessments_and_names_a_bad_line(supervisor_tokyo: User) -> None:
+    from tsunagu.testing import client_for
+
+    load("external")
+    client = client_for(supervisor_tokyo)
+    bad = client.post(
+        "/api/v1/interchange/import",
+        uploads_with_assessments([("A-1", "13", "2016-06-01", "test-external", "2", "top", "")]),
+    )
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["body", "assessments.csv", 2, "version"]
+    assert not Case.objects.exists()
+    good = client.post(
+        "/api/v1/interchange/import",
+        uploads_with_assessments([("A-1", "13", "2016-06-01", "test-external", "1", "top", "")]),
+    )
+    assert good.status_code == 200, good.content
+    assert good.json()["assessments_created"] == 1
+    assert Assessment.objects.get().level == "top"
+
+
+def test_import_page_takes_an_assessments_file(supervisor_tokyo: User) -> None:
+    from tsunagu.testing import client_for
+
+    load("external")
+    files = uploads_with_assessments(
+        [("A-2", "13", "2016-06-01", "test-external", "1", "low", "supervisor")]
+    )
+    client = client_for(supervisor_tokyo)
+    preview = client.post(
+        "/interchange/import/",
+        {
+            "cases_file": files["cases"],
+            "events_file": files["events"],
+            "assessments_file": files["assessments"],
+        },
+    )
+    assert preview.status_code == 200
+    token = preview.context["confirm"].initial["token"]
+    assert client.post("/interchange/import/confirm/", {"token": token}).status_code == 302
+    a = Assessment.objects.get()
+    assert (a.case.ref, a.level, a.assessed_by_role) == ("A-2", "low", "supervisor")
