@@ -218,7 +218,7 @@ def export(
         ):
             events.setdefault(case_id, []).append((day, type_, detail))
         assessed: dict[int, list[tuple[str, ...]]] = {}
-        for case_id, *cells in Assessment.objects.filter(case_id__in=ids).values_list(
+        for case_id, day, *cells in Assessment.objects.filter(case_id__in=ids).values_list(
             "case_id",
             "date",
             "instrument__name",
@@ -226,9 +226,7 @@ def export(
             "level",
             "assessed_by_role",
         ):
-            assessed.setdefault(case_id, []).append(
-                (cells[0].isoformat(), *(str(c) for c in cells[1:]))
-            )
+            assessed.setdefault(case_id, []).append((day.isoformat(), *(str(c) for c in cells)))
         for pref, ref, pk in chunk:
             station_id, opened_on, relationship = info[pk]
             off = people.get((pk, "offender"))

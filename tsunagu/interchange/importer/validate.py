@@ -405,8 +405,8 @@ class Validator(ImportState):
         table.require(fmt.ASSESSMENT_REQUIRED)
         positions = [table.index.get(c, -1) for c in fmt.ASSESSMENT_COLUMNS]
         loaded: dict[str, dict[str, Instrument]] = {}
-        for instrument in Instrument.objects.all():
-            loaded.setdefault(instrument.name, {})[instrument.version] = instrument
+        for version_row in Instrument.objects.all():
+            loaded.setdefault(version_row.name, {})[version_row.version] = version_row
         roles = (Role.OFFICER.value, Role.SUPERVISOR.value)
         rank = timeline.TYPE_RANK[timeline.RISK_ASSESSED]
         seen: dict[tuple[int, int, str], AssessmentRow] = {}
