@@ -231,6 +231,10 @@ def test_analyst_export_keeps_levels_and_a_supervisor_only_their_prefecture(
     assert "risk_assessed,mid" in events  # a level is a code: kept for analysts
     text = (tmp_path / "n" / "assessments.csv").read_text(encoding="utf-8-sig")
     assert "2016-06-01,test-external,1,mid" in text
+    for folder in ("s", "n"):
+        for path in (tmp_path / folder).iterdir():
+            for marker in RISK_MARKERS:
+                assert marker not in path.read_text(encoding="utf-8-sig")
 
 
 def test_export_reads_assessments_in_one_query_per_chunk(
@@ -320,3 +324,56 @@ def test_import_page_takes_an_assessments_file(supervisor_tokyo: User) -> None:
     assert client.post("/interchange/import/confirm/", {"token": token}).status_code == 302
     a = Assessment.objects.get()
     assert (a.case.ref, a.level, a.assessed_by_role) == ("A-2", "low", "supervisor")
+
+
+def test_api_workbook_with_an_assessments_sheet(
+    tmp_path: Path, supervisor_tokyo: User, officer_tokyo: User, make_case: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tsunagu.testing import client_for
+
+    case = make_case(officer_tokyo, ref="WB-1")
+    assess(officer_tokyo, case, load("external"), on=dt.date(2016, 6, 1), level="mid")
+    client = client_for(supervisor_tokyo)
+    book = client.get("/api/v1/interchange/export?format=xlsx")
+    assert book.status_code == 200
+    Case.objects.all().delete()
+    upload = SimpleUploadedFile("history.xlsx", book.content)
+    answer = client.post("/api/v1/interchange/import", {"workbook": upload})
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["assessments_created"] == 1
+    assert Assessment.objects.get().case.ref == "WB-1"
+
+
+def test_rows_of_other_prefectures_are_skipped_with_own_only(tmp_path: Path) -> None:
+    from tsunagu.interchange.importer import Importer
+
+    load("external")
+    cases = [*CASES, ("O-1", "27", "", "2016-05-10", "")]
+    folder = write_set(tmp_path / "in", cases, EVENTS)
+    write_assessments(
+        folder,
+        [
+            ("O-1", "27", "2016-06-01", "test-external", "1", "top", ""),
+            ("A-1", "13", "2016-06-01", "test-external", "1", "low", ""),
+        ],
+    )
+    tables = fmt.open_input(folder)
+    importer = Importer(
+        tables[0],
+        tables[1],
+        assessments=fmt.open_assessments(folder),
+        scope={"13"},
+        own_only=True,
+    )
+    summary = importer.run()
+    assert summary.ok, summary.errors
+    assert summary.rows_skipped == 2  # the Osaka case and its assessment
+    assert [a.case.ref for a in Assessment.objects.all()] == ["A-1"]
+    strict = Importer(
+        *fmt.open_input(folder)[:2], assessments=fmt.open_assessments(folder), scope={"13"}
+    ).run(dry_run=True)
+    assert ("assessments.csv", 2, "prefecture") in {
+        (e.file, e.line, e.column) for e in strict.errors
+    }
