@@ -130,6 +130,23 @@ def assessment_record(*, actor: User, case: Case, data: AssessmentData) -> Asses
     return assessment
 
 
+def _change(
+    *, actor: User, row: Any, case: Case, action: str, field: str, value: Any, **detail: Any
+) -> None:
+    """Set one field of a risk row and write its audit event, in one transaction."""
+    with transaction.atomic():
+        type(row).objects.filter(pk=row.pk).update(**{field: value})
+        setattr(row, field, value)
+        audit(
+            actor=actor,
+            action=action,
+            obj=row,
+            prefecture=case.prefecture_id,
+            case=case.pk,
+            **detail,
+        )
+
+
 def _may_change(actor: User, case: Case) -> None:
     """Police of the case's prefecture (officers and supervisors) change its risk records."""
     if not actor.is_police or actor.prefecture_id != case.prefecture_id:
@@ -139,17 +156,14 @@ def _may_change(actor: User, case: Case) -> None:
 def action_done(*, actor: User, action: PlanAction, on: dt.date | None = None) -> PlanAction:
     case = action.assessment.case
     _may_change(actor, case)
-    on = on or timezone.localdate()
-    with transaction.atomic():
-        PlanAction.objects.filter(pk=action.pk).update(done_on=on)
-        action.done_on = on
-        audit(
-            actor=actor,
-            action="risk.action_done",
-            obj=action,
-            prefecture=case.prefecture_id,
-            case=case.pk,
-        )
+    _change(
+        actor=actor,
+        row=action,
+        case=case,
+        action="risk.action_done",
+        field="done_on",
+        value=on or timezone.localdate(),
+    )
     return action
 
 
@@ -161,19 +175,16 @@ def review_change(*, actor: User, assessment: Assessment, review_on: dt.date) ->
         raise ServiceError("The review date cannot be in the past.", "review_on")
     if not assessment.is_effective:
         raise ServiceError("This assessment was corrected; it has no review.", "review_on")
-    with transaction.atomic():
-        previous = assessment.review_on
-        Assessment.objects.filter(pk=assessment.pk).update(review_on=review_on)
-        assessment.review_on = review_on
-        audit(
-            actor=actor,
-            action="risk.review_changed",
-            obj=assessment,
-            prefecture=case.prefecture_id,
-            case=case.pk,
-            previous=previous.isoformat() if previous else None,
-            review_on=review_on.isoformat(),
-        )
+    _change(
+        actor=actor,
+        row=assessment,
+        case=case,
+        action="risk.review_changed",
+        field="review_on",
+        value=review_on,
+        previous=assessment.review_on.isoformat() if assessment.review_on else None,
+        review_on=review_on.isoformat(),
+    )
     return assessment
 
 
