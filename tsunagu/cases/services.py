@@ -226,21 +226,42 @@ def event_correct(*, actor: User, event: Event, reason: str) -> Event:
     )
 
 
-def victim_reveal(*, actor: User, person: Person, reason: str) -> dict[str, Any]:
-    """The protected fields of a person, written to the audit log with the reason."""
+def protected_reveal(
+    *,
+    actor: User,
+    case: Case,
+    obj: Any,
+    fields: Any,
+    reason: str,
+) -> None:
+    """Audit the reveal of victim data held on `obj` (a person, or another app's row
+    of victim answers): police of the case's prefecture, with a reason. One audit
+    action, `person.reveal`, so the step-up's daily limit and the reveal alerts
+    count every kind of reveal."""
     reason = reason.strip()
     if len(reason) < 5:
         raise ServiceError("Give the reason for revealing (at least 5 characters).", "reason")
-    if not actor.is_police or actor.prefecture_id != person.case.prefecture_id:
+    if not actor.is_police or actor.prefecture_id != case.prefecture_id:
         raise ServiceError("You may not reveal this person's details.")
     with transaction.atomic():
         audit(
             actor=actor,
             action="person.reveal",
-            obj=person,
-            prefecture=person.case.prefecture,
+            obj=obj,
+            prefecture=case.prefecture,
             reason=reason,
-            case=person.case_id,
-            fields=list(Person.PROTECTED_FIELDS),
+            case=case.pk,
+            fields=list(fields),
         )
+
+
+def victim_reveal(*, actor: User, person: Person, reason: str) -> dict[str, Any]:
+    """The protected fields of a person, written to the audit log with the reason."""
+    protected_reveal(
+        actor=actor,
+        case=person.case,
+        obj=person,
+        fields=Person.PROTECTED_FIELDS,
+        reason=reason,
+    )
     return {name: getattr(person, name) for name in Person.PROTECTED_FIELDS}

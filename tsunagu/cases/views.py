@@ -21,11 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from tsunagu.cases import forms, labels, pages, refusals, services, timeline
+from tsunagu.cases import forms, labels, pages, refusals, reveal, services, timeline
 from tsunagu.cases.filters import CaseFilterForm, relationship_choices
 from tsunagu.cases.models import Case, Event, Person
 from tsunagu.cases.police import police_case
-from tsunagu.core import stepup
 from tsunagu.core.access import AuthedRequest, get_for_user
 
 PAGE_SIZE = 50
@@ -258,29 +257,21 @@ def victim_reveal(request: AuthedRequest, pk: int, person_pk: int) -> HttpRespon
     """Show a victim's protected fields once, after a reason; the service audits it."""
     case = _get_case(request, pk)
     person = get_for_user(Person, request.user, person_pk, case=case, role=Person.Role.VICTIM)
-    # Step-up (core.stepup): a second factor within 5 minutes, else back here after it.
-    blocked = stepup.guard(
-        request, reverse("cases:detail", args=[case.pk]) + f"#victim-{person.pk}"
+    # Step-up, reason and daily limit (cases.reveal); the service audits the reveal.
+    outcome = reveal.run(
+        request,
+        f"reveal{person.pk}",
+        reverse("cases:detail", args=[case.pk]) + f"#victim-{person.pk}",
+        lambda reason: services.victim_reveal(actor=request.user, person=person, reason=reason),
     )
-    if blocked:
-        return blocked
-    form = forms.RevealForm(request.POST, prefix=f"reveal{person.pk}")
-    status = 400
-    extra: dict[str, Any] = {"reveal_forms": {person.pk: form}}
-    over_limit = stepup.limit_error(request.user) if form.is_valid() else None
-    if over_limit:
-        form.add_error(None, over_limit)
-    elif form.is_valid():
-        try:
-            reason = stepup.reason_text(
-                form.cleaned_data["reason_category"], form.cleaned_data["reason"]
-            )
-            fields = services.victim_reveal(actor=request.user, person=person, reason=reason)
-        except services.ServiceError as err:
-            refusals.add_to_form(form, err)
-        else:
-            status = 200
-            extra = {"revealed": {person.pk: fields}}
+    if outcome.stepup is not None:
+        return outcome.stepup
+    status = 400 if outcome.fields is None else 200
+    extra: dict[str, Any] = (
+        {"reveal_forms": {person.pk: outcome.form}}
+        if outcome.fields is None
+        else {"revealed": {person.pk: outcome.fields}}
+    )
     # never_cache (above) keeps the revealed page out of every cache.
     return render(
         request, "cases/detail.html", _detail_context(request, case, **extra), status=status
