@@ -1,4 +1,5 @@
-"""The unread count in the page header: one indexed count, only when shown."""
+"""The unread count in the page header: one count, only when shown, of the notices
+the inbox lists (`Notice.objects.visible_to`), so the two always agree."""
 
 from __future__ import annotations
 
@@ -16,6 +17,6 @@ def unread(request: HttpRequest) -> dict[str, Any]:
         return {}
     return {
         "notices_unread": SimpleLazyObject(
-            lambda: Notice.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+            lambda: Notice.objects.visible_to(user).filter(read_at__isnull=True).count()
         )
     }

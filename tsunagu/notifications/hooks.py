@@ -88,7 +88,7 @@ def referral_new(event: AuditEvent) -> None:
         notify(
             clinic_staff(referral.clinic_id),
             kinds.REFERRAL_NEW,
-            link=reverse("treatment:referral", args=[referral.pk]),
+            target=referral,
             key=f"referral_new:{referral.pk}",
         )
 
@@ -105,7 +105,7 @@ def referral_status(event: AuditEvent) -> None:
     notify(
         User.objects.filter(pk=referral.sent_by_id),
         kinds.REFERRAL_STATUS,
-        link=reverse("cases:detail", args=[referral.case_id]),
+        target=referral.case,
         key=f"referral_status:{event.pk}",
     )
 
@@ -125,7 +125,7 @@ def contact_report(event: AuditEvent) -> None:
     notify(
         people,
         kinds.CONTACT_REPORT,
-        link=reverse("cases:detail", args=[case.pk]),
+        target=case,
         key=f"contact_report:{row.pk}",
     )
 

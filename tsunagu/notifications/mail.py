@@ -83,18 +83,13 @@ def claim(limit: int = 20) -> list[Delivery]:
     return list(Delivery.objects.filter(pk__in=ids).select_related("recipient"))
 
 
-def language_of(user: User) -> str:
-    row = MailSettings.objects.filter(user=user).values_list("language", flat=True).first()
-    return row or settings.LANGUAGE_CODE
-
-
 def inbox_url() -> str:
     return settings.BASE_URL.rstrip("/") + reverse("notifications:inbox")
 
 
 def compose(user: User, counted: Counter[str], key: str, digest: bool = False) -> EmailMessage:
     """A plain-text message naming only kinds of notice and the inbox link."""
-    with translation.override(language_of(user)):
+    with translation.override(user.language):
         if digest:
             subject = _("Tsunagu: your daily summary of notices")
         else:

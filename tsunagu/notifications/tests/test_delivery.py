@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from tsunagu.cases.models import Case
-from tsunagu.core.models import User
+from tsunagu.core.models import AuditEvent, User
 from tsunagu.notifications import kinds, mail
 from tsunagu.notifications.models import Attempt, Delivery, MailSettings, Preference
 from tsunagu.notifications.outbox import notify
@@ -23,10 +23,10 @@ from .conftest import Recorder
 
 def opted_in(user: User, mode: str = kinds.IMMEDIATE, language: str = "ja") -> User:
     user.email = f"{user.username}@example.jp"
+    user.language = language
     user.save()
     for kind in kinds.KINDS:
         Preference.objects.create(user=user, kind=kind, mode=mode)
-    MailSettings.objects.create(user=user, language=language)
     return user
 
 
@@ -58,6 +58,36 @@ def test_japanese_by_default(smtp: Recorder, officer_tokyo: User) -> None:
     notify([officer_tokyo], kinds.FOLLOWUP_DUE, key="k1")
     mail.run_once()
     assert "ログイン" in body(smtp.messages[0])
+
+
+def test_each_account_gets_email_in_its_own_language(
+    smtp: Recorder, officer_tokyo: User, supervisor_tokyo: User
+) -> None:
+    """The language is the account's, chosen by the user on their settings page."""
+    for user in (officer_tokyo, supervisor_tokyo):
+        user.email = f"{user.username}@example.jp"
+        user.save()
+        Preference.objects.create(user=user, kind=kinds.CONTACT_REPORT, mode=kinds.IMMEDIATE)
+    assert (officer_tokyo.language, supervisor_tokyo.language) == ("ja", "ja")  # the default
+    response = client_for(officer_tokyo).post("/notifications/preferences/", {"language": "en"})
+    assert response.status_code == 302
+    officer_tokyo.refresh_from_db()
+    assert officer_tokyo.language == "en"
+    change = AuditEvent.objects.get(action="user.language")
+    assert (change.actor, change.detail["after"]) == (officer_tokyo, "en")
+    refused = client_for(supervisor_tokyo).post("/notifications/preferences/", {"language": "fr"})
+    assert refused.status_code == 400 and "language: " in refused.content.decode()
+    supervisor_tokyo.refresh_from_db()
+    assert supervisor_tokyo.language == "ja"
+
+    notify([officer_tokyo, supervisor_tokyo], kinds.CONTACT_REPORT, key="k1")
+    assert mail.run_once() == 2
+    by_address = {m["To"]: body(m) for m in smtp.messages}
+    english = by_address["officer-tokyo@example.jp"]
+    japanese = by_address["supervisor-tokyo@example.jp"]
+    assert "A contact report under an active condition" in english and "Sign in" in english
+    assert "ログイン" not in english
+    assert "ログイン" in japanese and "Sign in" not in japanese
 
 
 def test_a_failed_delivery_is_retried_with_backoff_and_succeeds(
