@@ -75,6 +75,8 @@ class Delivery(models.Model):
         SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
+        # Not sent: by the time of sending, the user could no longer see the item.
+        WITHDRAWN = "withdrawn", _("withdrawn")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -10,13 +10,13 @@ from typing import Any
 from django.utils import timezone
 
 from tsunagu.cases.models import Case
-from tsunagu.core.models import AuditEvent, User
+from tsunagu.core.models import AuditEvent, Region, User
 from tsunagu.notifications import kinds, mail
 from tsunagu.notifications.models import Attempt, Delivery, MailSettings, Preference
 from tsunagu.notifications.outbox import notify
 from tsunagu.testing import client_for
 from tsunagu.testing.builders import OFFENDER_NAME, VICTIM_MARKERS, referred
-from tsunagu.treatment.models import Clinic
+from tsunagu.treatment.models import Clinic, ClinicStaff
 
 from .conftest import Recorder
 
@@ -220,3 +220,35 @@ def test_no_message_of_any_kind_holds_case_detail(
             assert marker not in text and marker.encode() not in raw, marker
         seen_kinds.update(k for k, label in kinds.LABELS.items() if str(label) in text)
     assert len(seen_kinds) >= 1
+
+
+def test_email_about_a_referral_out_of_sight_is_withdrawn_unsent(
+    smtp: Recorder,
+    officer_tokyo: User,
+    make_case: Callable[..., Case],
+    clinic_tokyo: Clinic,
+    clinician_tokyo: User,
+    tokyo: Region,
+) -> None:
+    """Even the kind ("a new referral") would tell a clinician who left the clinic
+    that their former clinic got one: neither the email nor the digest says it."""
+    opted_in(clinician_tokyo)
+    first = referred(officer_tokyo, make_case, clinic_tokyo)
+    elsewhere = Clinic.objects.create(code="13-C777", prefecture=tokyo, name="別のクリニック")
+    ClinicStaff.objects.filter(user=clinician_tokyo).update(clinic=elsewhere)
+    assert mail.run_once() == 0 and smtp.messages == []
+    delivery = Delivery.objects.get(notice__target_id=first.pk)
+    assert (delivery.status, delivery.attempts) == ("withdrawn", 0)
+    assert not Attempt.objects.exists()
+    assert MailSettings.objects.filter(failing_since__isnull=False).count() == 0
+    # A digest gathers only what the user still sees by the time it is sent.
+    Preference.objects.update(mode=kinds.DIGEST)
+    ClinicStaff.objects.filter(user=clinician_tokyo).update(clinic=clinic_tokyo)
+    referred(officer_tokyo, make_case, clinic_tokyo)
+    notify([clinician_tokyo], kinds.LOCKOUT, key="about-nothing")
+    ClinicStaff.objects.filter(user=clinician_tokyo).update(clinic=elsewhere)
+    assert mail.send_digests() == 1
+    (digest,) = smtp.messages
+    assert "アカウントのロック (1)" in body(digest)
+    assert "新しい紹介" not in body(digest)
+    assert Delivery.objects.filter(status="withdrawn").count() == 2

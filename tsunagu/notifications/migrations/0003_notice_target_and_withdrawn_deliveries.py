@@ -1,6 +1,7 @@
 """Each notice names the item it is about (a case or a referral), so that the
 inbox lists and counts it only while its recipient can see the item. The notices
-written so far get theirs from their link (the item's page)."""
+written so far get theirs from their link (the item's page). An email whose
+notice went out of sight before it was sent is "withdrawn"."""
 
 import re
 from typing import Any
@@ -45,4 +46,21 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(targets_from_links, migrations.RunPython.noop),
+        # An email whose notice went out of the user's sight before it was sent.
+        migrations.AlterField(
+            model_name="delivery",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "pending"),
+                    ("sending", "sending"),
+                    ("sent", "sent"),
+                    ("failed", "failed"),
+                    ("withdrawn", "withdrawn"),
+                ],
+                default="pending",
+                max_length=16,
+                verbose_name="status",
+            ),
+        ),
     ]
