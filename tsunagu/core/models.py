@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -88,6 +89,15 @@ class User(AbstractUser):
         _("must change password"),
         default=False,
         help_text=_("The password was set by someone else: change it at the next sign-in."),
+    )
+    # The account's language: email to the user is written in it. The pages
+    # follow the language switch of the browser (a cookie), not this.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="ja",
+        help_text=_("The language of email to this account."),
     )
 
     class Meta:

@@ -22,6 +22,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -386,6 +387,26 @@ def user_change_own_password(*, user: User, password: str) -> None:
             obj=user,
             prefecture=user.prefecture,
             username=user.username,
+        )
+
+
+def user_set_own_language(*, user: User, language: str) -> None:
+    """The user's own choice of their account's language (that of their email)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"unknown language {language!r}")
+    if language == user.language:
+        return
+    with transaction.atomic():
+        before = user.language
+        user.language = language
+        user.save(update_fields=["language"])
+        audit(
+            actor=user,
+            action="user.language",
+            obj=user,
+            prefecture=user.prefecture,
+            before=before,
+            after=language,
         )
 
 

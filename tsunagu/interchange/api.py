@@ -21,7 +21,7 @@ from ninja.files import UploadedFile
 
 from tsunagu.core.api import auth_for, errors, responses, supervisor
 from tsunagu.core.models import Region, User
-from tsunagu.interchange import uploads
+from tsunagu.interchange import signals, uploads
 from tsunagu.interchange.downloads import package_download
 from tsunagu.interchange.exporter import export
 from tsunagu.interchange.importer import Importer, ImportSummary
@@ -147,6 +147,8 @@ def _run(
         )
         return importer.run(dry_run=dry_run)
     except uploads.READ_ERRORS as exc:
+        if not dry_run:  # refused rows and conflicts: the importer sends it
+            signals.send_import_failed(user)
         raise _invalid(
             "workbook" if workbook is not None else "cases", uploads.read_error_message(exc)
         ) from exc
@@ -192,7 +194,9 @@ def interchange_import(
     own_only: bool = Form(False),  # noqa: B008
     assessments: UploadedFile | None = File(None),  # noqa: B008
 ) -> dict[str, Any]:
-    """Import the files into the supervisor's prefecture: all or nothing, audited."""
+    """Import the files into the supervisor's prefecture: all or nothing, audited.
+
+    The supervisor gets an "import finished" or "import failed" notice too."""
     summary = _run(
         request,
         cases,

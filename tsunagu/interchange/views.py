@@ -143,13 +143,12 @@ def import_confirm(request: AuthedRequest) -> HttpResponse:
             create_stations=form.cleaned_data["create_stations"],
         )
     except uploads.READ_ERRORS as exc:
-        signals.import_failed.send(sender=None, actor=request.user)
+        signals.send_import_failed(request.user)
         messages.error(request, uploads.read_error_message(exc))
         return redirect("interchange:import")
     finally:
         uploads.discard(folder)
-    if not summary.ok:
-        signals.import_failed.send(sender=None, actor=request.user)
+    if not summary.ok:  # the importer has sent `import_failed`
         return _preview(request, summary, None, prefecture)
     messages.success(
         request,

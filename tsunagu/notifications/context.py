@@ -1,12 +1,15 @@
-"""The unread count in the page header: one indexed count, only when shown."""
+"""The unread count in the page header: one count, only when shown, of the notices
+the inbox lists (`Notice.objects.visible_to`), so the two always agree."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db import OperationalError
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from tsunagu.core import busy
 from tsunagu.notifications.models import Notice
 
 
@@ -14,8 +17,16 @@ def unread(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {
-        "notices_unread": SimpleLazyObject(
-            lambda: Notice.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
-        )
-    }
+    return {"notices_unread": SimpleLazyObject(lambda: _count(user))}
+
+
+def _count(user: Any) -> int:
+    try:
+        return Notice.objects.visible_to(user).filter(read_at__isnull=True).count()
+    except OperationalError as exc:
+        # The count reads the cases and referrals tables too (what the user may
+        # still see): while a long write holds them, the page — above all the
+        # "database busy" page itself (503) — is shown without the count.
+        if not busy.is_busy(exc):
+            raise
+        return 0

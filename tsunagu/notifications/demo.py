@@ -9,7 +9,7 @@ from django.db import transaction
 
 from tsunagu.core.models import User
 from tsunagu.notifications import kinds
-from tsunagu.notifications.models import MailSettings, Preference
+from tsunagu.notifications.models import Preference
 
 DEMO_MAIL = {
     "clinician-tokyo": (kinds.IMMEDIATE, "ja"),
@@ -26,8 +26,8 @@ def load(stdout: TextIO) -> None:
                 continue
             if not user.email:
                 user.email = f"{username}@demo.invalid"
-                user.save(update_fields=["email"])
+            user.language = language
+            user.save(update_fields=["email", "language"])
             for kind in kinds.KINDS:
                 Preference.objects.get_or_create(user=user, kind=kind, defaults={"mode": mode})
-            MailSettings.objects.get_or_create(user=user, defaults={"language": language})
     stdout.write("notifications: email preferences for " + ", ".join(DEMO_MAIL) + "\n")

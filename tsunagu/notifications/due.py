@@ -10,7 +10,6 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from tsunagu.core.models import User
@@ -31,12 +30,11 @@ def run(today: dt.date | None = None) -> dict[str, int]:
     )
     for referral in waiting:
         with transaction.atomic():
-            case_link = reverse("cases:detail", args=[referral.case_id])
             counts[kinds.REFERRAL_OVERDUE] += len(
                 notify(
                     clinic_staff(referral.clinic_id),
                     kinds.REFERRAL_OVERDUE,
-                    link=reverse("treatment:referral", args=[referral.pk]),
+                    target=referral,
                     key=f"overdue:{referral.pk}",
                 )
             )
@@ -45,7 +43,7 @@ def run(today: dt.date | None = None) -> dict[str, int]:
                     notify(
                         User.objects.filter(pk=referral.sent_by_id),
                         kinds.REFERRAL_OVERDUE,
-                        link=case_link,
+                        target=referral.case,
                         key=f"overdue:{referral.pk}",
                     )
                 )
@@ -55,14 +53,18 @@ def run(today: dt.date | None = None) -> dict[str, int]:
                     notify(
                         supervisors(referral.case.prefecture_id),
                         kinds.REFERRAL_ESCALATED,
-                        link=case_link,
+                        target=referral.case,
                         key=f"escalated:{referral.pk}",
                     )
                 )
     tomorrow = today + dt.timedelta(days=1)
-    followups = FollowUp.objects.filter(
-        done_on__isnull=True, due_on__lte=tomorrow, planned_by__isnull=False
-    ).order_by("pk")
+    followups = (
+        FollowUp.objects.filter(
+            done_on__isnull=True, due_on__lte=tomorrow, planned_by__isnull=False
+        )
+        .select_related("case")
+        .order_by("pk")
+    )
     for followup in followups:
         overdue = followup.due_on < today
         with transaction.atomic():
@@ -70,7 +72,7 @@ def run(today: dt.date | None = None) -> dict[str, int]:
                 notify(
                     User.objects.filter(pk=followup.planned_by_id or 0),
                     kinds.FOLLOWUP_DUE,
-                    link=reverse("cases:detail", args=[followup.case_id]),
+                    target=followup.case,
                     key=f"followup:{followup.pk}:{'overdue' if overdue else 'due'}",
                 )
             )

@@ -58,13 +58,22 @@ def on_account_change(sender: Any, instance: PendingAccountChange, created: bool
         )
 
 
+def import_link(user: User) -> str:
+    """The import page, for a supervisor; nothing for anyone else (the command's
+    `--actor` may be an administrator, for whom the page does not exist)."""
+    return reverse("interchange:import") if user.is_supervisor else ""
+
+
 def on_import_failed(sender: Any, actor: User, **_: Any) -> None:
-    """The import rolled back, so its notice has a transaction of its own."""
+    """The import wrote nothing and its own transaction has already rolled back
+    (or never began): were this notice written in it, the rollback would take the
+    notice with it. So it is written here, after the rollback, in a transaction
+    of its own (the signal is sent from every path: page, API, `tsunagu import`)."""
     with transaction.atomic():
         notify(
             User.objects.filter(pk=actor.pk),
             kinds.IMPORT_FAILED,
-            link=reverse("interchange:import"),
+            link=import_link(actor),
             key=f"import_failed:{uuid.uuid4().hex}",
         )
 
@@ -79,7 +88,7 @@ def referral_new(event: AuditEvent) -> None:
         notify(
             clinic_staff(referral.clinic_id),
             kinds.REFERRAL_NEW,
-            link=reverse("treatment:referral", args=[referral.pk]),
+            target=referral,
             key=f"referral_new:{referral.pk}",
         )
 
@@ -96,7 +105,7 @@ def referral_status(event: AuditEvent) -> None:
     notify(
         User.objects.filter(pk=referral.sent_by_id),
         kinds.REFERRAL_STATUS,
-        link=reverse("cases:detail", args=[referral.case_id]),
+        target=referral.case,
         key=f"referral_status:{event.pk}",
     )
 
@@ -116,7 +125,7 @@ def contact_report(event: AuditEvent) -> None:
     notify(
         people,
         kinds.CONTACT_REPORT,
-        link=reverse("cases:detail", args=[case.pk]),
+        target=case,
         key=f"contact_report:{row.pk}",
     )
 
@@ -151,13 +160,10 @@ def reveal_volume(event: AuditEvent) -> None:
 
 
 def import_done(event: AuditEvent) -> None:
-    if event.actor_id is not None:
-        notify(
-            User.objects.filter(pk=event.actor_id),
-            kinds.IMPORT_DONE,
-            link=reverse("interchange:import"),
-            key=f"import:{event.pk}",
-        )
+    """Whoever started the import (page, API or `tsunagu import --actor`)."""
+    actor = User.objects.filter(pk=event.actor_id).first() if event.actor_id else None
+    if actor is not None:
+        notify([actor], kinds.IMPORT_DONE, link=import_link(actor), key=f"import:{event.pk}")
 
 
 HANDLERS = {

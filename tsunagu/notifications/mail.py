@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from tsunagu.core.models import User
 from tsunagu.notifications import kinds
-from tsunagu.notifications.models import Attempt, Delivery, MailSettings
+from tsunagu.notifications.models import Attempt, Delivery, MailSettings, Notice
 
 log = logging.getLogger("tsunagu.notifications")
 
@@ -83,18 +83,13 @@ def claim(limit: int = 20) -> list[Delivery]:
     return list(Delivery.objects.filter(pk__in=ids).select_related("recipient"))
 
 
-def language_of(user: User) -> str:
-    row = MailSettings.objects.filter(user=user).values_list("language", flat=True).first()
-    return row or settings.LANGUAGE_CODE
-
-
 def inbox_url() -> str:
     return settings.BASE_URL.rstrip("/") + reverse("notifications:inbox")
 
 
 def compose(user: User, counted: Counter[str], key: str, digest: bool = False) -> EmailMessage:
     """A plain-text message naming only kinds of notice and the inbox link."""
-    with translation.override(language_of(user)):
+    with translation.override(user.language):
         if digest:
             subject = _("Tsunagu: your daily summary of notices")
         else:
@@ -170,10 +165,29 @@ def _send(message: EmailMessage) -> str:
     return ""
 
 
+def in_sight(user: User, deliveries: list[Delivery]) -> list[Delivery]:
+    """The deliveries whose notice `user` still sees (the inbox's own rule); the
+    others are withdrawn unsent, since even the kind of notice would tell the user
+    of an item they can no longer see (a referral of a clinic they left)."""
+    notice_ids = [d.notice_id for d in deliveries if d.notice_id is not None]
+    visible = set(
+        Notice.objects.visible_to(user).filter(pk__in=notice_ids).values_list("pk", flat=True)
+    )
+    keep = [d for d in deliveries if d.notice_id is None or d.notice_id in visible]
+    gone = [d.pk for d in deliveries if d not in keep]
+    if gone:
+        Delivery.objects.filter(pk__in=gone).update(
+            status=Delivery.Status.WITHDRAWN, claimed_until=None
+        )
+    return keep
+
+
 def deliver(delivery: Delivery) -> bool:
     user = delivery.recipient
     if not user.email or not user.is_active:
         _record([delivery.pk], "no address", settings.NOTIFY_MAX_ATTEMPTS)
+        return False
+    if not in_sight(user, [delivery]):
         return False
     message = compose(user, Counter({delivery.kind: 1}), delivery.delivery_key)
     error = _send(message)
@@ -218,11 +232,14 @@ def send_digests(day: dt.date | None = None) -> int:
                 status=Delivery.Status.SENDING, claimed_until=now + LEASE
             )
         user = User.objects.get(pk=uid)
+        if not user.email:
+            _record([r.pk for r in rows], "no address", settings.NOTIFY_MAX_ATTEMPTS)
+            continue
+        rows = in_sight(user, rows)
+        if not rows:
+            continue
         ids = [r.pk for r in rows]
         attempts = max(r.attempts for r in rows)
-        if not user.email:
-            _record(ids, "no address", settings.NOTIFY_MAX_ATTEMPTS)
-            continue
         key = f"digest{uid}-{day.isoformat()}-{rows[0].pk}"
         error = _send(compose(user, Counter(r.kind for r in rows), key, digest=True))
         _record(ids, error, attempts)

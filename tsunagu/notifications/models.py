@@ -14,15 +14,18 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tsunagu.notifications import kinds
+from tsunagu.notifications import kinds, targets
 
 
 class NoticeQuerySet(models.QuerySet["Notice"]):
     def visible_to(self, user: Any) -> NoticeQuerySet:
-        """A user sees only their own notices."""
+        """A user sees only their own notices, and of those only the ones whose item
+        they can still see (the item's own `visible_to`): a clinician who left the
+        clinic, an officer moved to another prefecture no longer see its notices.
+        One query with a correlated EXISTS per kind of item: no query per notice."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        return self.filter(recipient_id=user.pk)
+        return self.filter(recipient_id=user.pk).filter(targets.still_visible(user))
 
 
 class Notice(models.Model):
@@ -35,6 +38,10 @@ class Notice(models.Model):
     kind = models.CharField(_("kind"), max_length=32, choices=kinds.CHOICES)
     # A path inside the app; the page behind it checks sign-in and scope.
     link = models.CharField(_("link"), max_length=200, blank=True)
+    # The item the notice is about (`targets.TARGETS`), if any: while the
+    # recipient can no longer see it, the notice is neither listed nor counted.
+    target_type = models.CharField(max_length=16, blank=True, choices=targets.CHOICES)
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
     # Idempotence of periodic notices: one notice per recipient and key.
     key = models.CharField(max_length=120)
     created = models.DateTimeField(_("created"), default=timezone.now)
@@ -68,6 +75,8 @@ class Delivery(models.Model):
         SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
+        # Not sent: by the time of sending, the user could no longer see the item.
+        WITHDRAWN = "withdrawn", _("withdrawn")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -138,15 +147,13 @@ class Preference(models.Model):
 
 
 class MailSettings(models.Model):
-    """A user's email language, and whether their address is failing."""
+    """Whether a user's address is failing. (The language of their email is the
+    account's, `User.language`.)"""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_settings"
     )
-    language = models.CharField(
-        _("email language"), max_length=8, choices=settings.LANGUAGES, default="ja"
-    )
     failing_since = models.DateTimeField(_("address failing since"), null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"{self.user_id} ({self.language})"
+        return f"{self.user_id} (failing since {self.failing_since})"

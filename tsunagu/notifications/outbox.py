@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from tsunagu.core.models import User
-from tsunagu.notifications import kinds
+from tsunagu.notifications import kinds, targets
 from tsunagu.notifications.models import Delivery, Notice, Preference
 
 
@@ -19,12 +19,25 @@ def mode_for(user: User, kind: str) -> str:
     return pref or kinds.INBOX
 
 
-def notify(recipients: Iterable[User], kind: str, *, link: str = "", key: str) -> list[Notice]:
+def notify(
+    recipients: Iterable[User],
+    kind: str,
+    *,
+    link: str = "",
+    target: models.Model | None = None,
+    key: str,
+) -> list[Notice]:
     """A notice of `kind` for each recipient, and an email delivery for those who
     asked for one. `key` makes it idempotent: a second call with the same key
-    for the same recipient writes nothing. Runs in the caller's transaction."""
+    for the same recipient writes nothing. Runs in the caller's transaction.
+
+    A notice about a case or a referral names it as `target` (its link is the
+    item's page): it is shown only while the recipient can see the item."""
     if kind not in kinds.LABELS:
         raise ValueError(f"unknown notice kind {kind!r}")
+    target_type, target_id = "", None
+    if target is not None:
+        target_type, target_id, link = targets.of(target)
     made = []
     seen: set[int] = set()
     for user in recipients:
@@ -33,7 +46,14 @@ def notify(recipients: Iterable[User], kind: str, *, link: str = "", key: str) -
         seen.add(user.pk)
         try:
             with transaction.atomic():
-                notice = Notice.objects.create(recipient=user, kind=kind, link=link, key=key)
+                notice = Notice.objects.create(
+                    recipient=user,
+                    kind=kind,
+                    link=link,
+                    target_type=target_type,
+                    target_id=target_id,
+                    key=key,
+                )
         except IntegrityError:
             continue  # already notified under this key
         mode = mode_for(user, kind)

@@ -1,4 +1,5 @@
-"""Reading and saving a user's email preferences (per kind, and the language)."""
+"""Reading and saving a user's email preferences (per kind), and on the same page
+their account's language, which their email is written in."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from tsunagu.core import services
 from tsunagu.core.models import User
 from tsunagu.notifications import kinds
-from tsunagu.notifications.models import MailSettings, Preference
+from tsunagu.notifications.models import Preference
 
 PREFIX = "kind_"
 
@@ -24,11 +26,7 @@ class PreferenceError(Exception):
 
 def current(user: User) -> dict[str, Any]:
     modes = dict(Preference.objects.filter(user=user).values_list("kind", "mode"))
-    language = (
-        MailSettings.objects.filter(user=user).values_list("language", flat=True).first()
-        or settings.LANGUAGE_CODE
-    )
-    return {"modes": modes, "language": language}
+    return {"modes": modes, "language": user.language}
 
 
 def save(user: User, data: Mapping[str, str]) -> None:
@@ -43,9 +41,9 @@ def save(user: User, data: Mapping[str, str]) -> None:
         if value not in kinds.MODES:
             raise PreferenceError(_("Choose inbox only, email at once or a daily digest."), field)
         chosen[kind] = value
-    language = data.get("language", settings.LANGUAGE_CODE)
+    language = data.get("language", user.language)
     if language not in dict(settings.LANGUAGES):
         raise PreferenceError(_("Choose Japanese or English."), "language")
     for kind, mode in chosen.items():
         Preference.objects.update_or_create(user=user, kind=kind, defaults={"mode": mode})
-    MailSettings.objects.update_or_create(user=user, defaults={"language": language})
+    services.user_set_own_language(user=user, language=language)

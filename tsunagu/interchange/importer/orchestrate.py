@@ -12,7 +12,9 @@ amount of memory:
    with `timeline.case_state` (the one rule the whole system shares);
 5. only if no row is bad: write everything in one transaction, reading the
    `cases` table a second time to insert cases and people in batches, then the
-   new events, and one audit event for the import.
+   new events, and one audit event for the import. A confirmed import that
+   writes nothing (bad rows, a conflicting write) sends `signals.import_failed`
+   once its transaction has ended.
 
 Rows are written directly (multi-row INSERT … RETURNING and executemany), not
 through `save()`, for speed; they carry the same data as the services write
@@ -32,6 +34,7 @@ from django.utils.translation import gettext_noop
 from tsunagu.cases import timeline
 from tsunagu.core.models import User
 from tsunagu.interchange import format as fmt
+from tsunagu.interchange import signals
 from tsunagu.interchange.importer.base import ImportSummary
 from tsunagu.interchange.importer.match import Matcher
 from tsunagu.interchange.importer.validate import Validator
@@ -186,7 +189,10 @@ class Importer(Validator, Matcher, Writer):
         self.summary.stations_created = sorted(f"{p} {t}" for p, t in self.new_stations)
         self.summary.unknown_clinics = sorted(self.unknown_clinics)
         self.errors.sort(key=lambda e: (e.file != self.cases.name, e.file, e.line, e.column))
-        if self.summary.error_count or dry_run:
+        if dry_run:
+            return self.summary
+        if self.summary.error_count:
+            signals.send_import_failed(self.actor)
             return self.summary
         self._fresh = {
             idx
@@ -213,6 +219,9 @@ class Importer(Validator, Matcher, Writer):
                     ),
                 )
             )
+            # write()'s transaction has rolled back by now; the failure's notice is
+            # written by the receiver in a transaction of its own.
+            signals.send_import_failed(self.actor)
         return self.summary
 
 

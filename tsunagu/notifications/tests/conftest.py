@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from email import message_from_bytes
@@ -11,7 +12,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-PORTS = range(8200, 8210)
+# Spare ports for the test's SMTP server; TSUNAGU_TEST_SMTP_PORTS="8240-8249" picks others
+# (when several people test on one machine).
+_first, _, _last = os.environ.get("TSUNAGU_TEST_SMTP_PORTS", "8200-8209").partition("-")
+PORTS = range(int(_first), int(_last or _first) + 1)
 
 
 class Recorder:
@@ -41,7 +45,7 @@ def _free_port() -> int:
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port in 8200-8209")
+    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
 @pytest.fixture

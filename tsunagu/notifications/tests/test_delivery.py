@@ -10,23 +10,23 @@ from typing import Any
 from django.utils import timezone
 
 from tsunagu.cases.models import Case
-from tsunagu.core.models import User
+from tsunagu.core.models import AuditEvent, Region, User
 from tsunagu.notifications import kinds, mail
 from tsunagu.notifications.models import Attempt, Delivery, MailSettings, Preference
 from tsunagu.notifications.outbox import notify
 from tsunagu.testing import client_for
 from tsunagu.testing.builders import OFFENDER_NAME, VICTIM_MARKERS, referred
-from tsunagu.treatment.models import Clinic
+from tsunagu.treatment.models import Clinic, ClinicStaff
 
 from .conftest import Recorder
 
 
 def opted_in(user: User, mode: str = kinds.IMMEDIATE, language: str = "ja") -> User:
     user.email = f"{user.username}@example.jp"
+    user.language = language
     user.save()
     for kind in kinds.KINDS:
         Preference.objects.create(user=user, kind=kind, mode=mode)
-    MailSettings.objects.create(user=user, language=language)
     return user
 
 
@@ -58,6 +58,36 @@ def test_japanese_by_default(smtp: Recorder, officer_tokyo: User) -> None:
     notify([officer_tokyo], kinds.FOLLOWUP_DUE, key="k1")
     mail.run_once()
     assert "ログイン" in body(smtp.messages[0])
+
+
+def test_each_account_gets_email_in_its_own_language(
+    smtp: Recorder, officer_tokyo: User, supervisor_tokyo: User
+) -> None:
+    """The language is the account's, chosen by the user on their settings page."""
+    for user in (officer_tokyo, supervisor_tokyo):
+        user.email = f"{user.username}@example.jp"
+        user.save()
+        Preference.objects.create(user=user, kind=kinds.CONTACT_REPORT, mode=kinds.IMMEDIATE)
+    assert (officer_tokyo.language, supervisor_tokyo.language) == ("ja", "ja")  # the default
+    response = client_for(officer_tokyo).post("/notifications/preferences/", {"language": "en"})
+    assert response.status_code == 302
+    officer_tokyo.refresh_from_db()
+    assert officer_tokyo.language == "en"
+    change = AuditEvent.objects.get(action="user.language")
+    assert (change.actor, change.detail["after"]) == (officer_tokyo, "en")
+    refused = client_for(supervisor_tokyo).post("/notifications/preferences/", {"language": "fr"})
+    assert refused.status_code == 400 and "language: " in refused.content.decode()
+    supervisor_tokyo.refresh_from_db()
+    assert supervisor_tokyo.language == "ja"
+
+    notify([officer_tokyo, supervisor_tokyo], kinds.CONTACT_REPORT, key="k1")
+    assert mail.run_once() == 2
+    by_address = {m["To"]: body(m) for m in smtp.messages}
+    english = by_address["officer-tokyo@example.jp"]
+    japanese = by_address["supervisor-tokyo@example.jp"]
+    assert "A contact report under an active condition" in english and "Sign in" in english
+    assert "ログイン" not in english
+    assert "ログイン" in japanese and "Sign in" not in japanese
 
 
 def test_a_failed_delivery_is_retried_with_backoff_and_succeeds(
@@ -190,3 +220,35 @@ def test_no_message_of_any_kind_holds_case_detail(
             assert marker not in text and marker.encode() not in raw, marker
         seen_kinds.update(k for k, label in kinds.LABELS.items() if str(label) in text)
     assert len(seen_kinds) >= 1
+
+
+def test_email_about_a_referral_out_of_sight_is_withdrawn_unsent(
+    smtp: Recorder,
+    officer_tokyo: User,
+    make_case: Callable[..., Case],
+    clinic_tokyo: Clinic,
+    clinician_tokyo: User,
+    tokyo: Region,
+) -> None:
+    """Even the kind ("a new referral") would tell a clinician who left the clinic
+    that their former clinic got one: neither the email nor the digest says it."""
+    opted_in(clinician_tokyo)
+    first = referred(officer_tokyo, make_case, clinic_tokyo)
+    elsewhere = Clinic.objects.create(code="13-C777", prefecture=tokyo, name="別のクリニック")
+    ClinicStaff.objects.filter(user=clinician_tokyo).update(clinic=elsewhere)
+    assert mail.run_once() == 0 and smtp.messages == []
+    delivery = Delivery.objects.get(notice__target_id=first.pk)
+    assert (delivery.status, delivery.attempts) == ("withdrawn", 0)
+    assert not Attempt.objects.exists()
+    assert MailSettings.objects.filter(failing_since__isnull=False).count() == 0
+    # A digest gathers only what the user still sees by the time it is sent.
+    Preference.objects.update(mode=kinds.DIGEST)
+    ClinicStaff.objects.filter(user=clinician_tokyo).update(clinic=clinic_tokyo)
+    referred(officer_tokyo, make_case, clinic_tokyo)
+    notify([clinician_tokyo], kinds.LOCKOUT, key="about-nothing")
+    ClinicStaff.objects.filter(user=clinician_tokyo).update(clinic=elsewhere)
+    assert mail.send_digests() == 1
+    (digest,) = smtp.messages
+    assert "アカウントのロック (1)" in body(digest)
+    assert "新しい紹介" not in body(digest)
+    assert Delivery.objects.filter(status="withdrawn").count() == 2

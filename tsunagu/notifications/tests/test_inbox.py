@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -9,11 +10,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tsunagu.core.models import User
+from tsunagu.core.models import Region, User
 from tsunagu.notifications import kinds
 from tsunagu.notifications.models import Delivery, Notice, Preference
 from tsunagu.notifications.outbox import notify
 from tsunagu.testing import access_test, client_for
+from tsunagu.testing.builders import referred
+from tsunagu.treatment import loop
+from tsunagu.treatment.models import Clinic, ClinicStaff
 
 
 def test_header_counts_unread_with_one_query(officer_tokyo: User) -> None:
@@ -135,3 +139,102 @@ def test_lists_do_not_grow_queries_with_rows(
         notify([officer_tokyo, supervisor_tokyo], kinds.LOCKOUT, key=str(n))
     many = queries(inbox, "/notifications/"), queries(outbox, "/notifications/deliveries/")
     assert many == few
+
+
+# --- notices about items the user can no longer see ----------------------------------
+
+
+def badge(page: str) -> int:
+    """The unread count the header shows (no badge: 0)."""
+    found = re.search(r'id="notices-link">[^<]*(?:<span class="badge"[^>]*>(\d+)</span>)?', page)
+    assert found is not None
+    return int(found.group(1) or 0)
+
+
+def listed(page: str) -> int:
+    return page.count('action="/notifications/') - page.count('action="/notifications/read/"')
+
+
+def test_notices_about_referrals_a_clinician_can_no_longer_see_are_hidden(
+    officer_tokyo: User,
+    make_case: Any,
+    clinic_tokyo: Clinic,
+    clinician_tokyo: User,
+    tokyo: Region,
+) -> None:
+    first = referred(officer_tokyo, make_case, clinic_tokyo)
+    second = referred(officer_tokyo, make_case, clinic_tokyo)
+    notify([clinician_tokyo], kinds.LOCKOUT, key="about-nothing")
+    client = client_for(clinician_tokyo)
+    page = client.get("/notifications/").content.decode()
+    assert (badge(page), listed(page)) == (3, 3)
+    (notice,) = Notice.objects.filter(recipient=clinician_tokyo, target_id=first.pk)
+    assert (notice.target_type, notice.link) == ("referral", f"/treatment/referrals/{first.pk}/")
+
+    # The clinician moves to another clinic: the referrals are out of reach.
+    elsewhere = Clinic.objects.create(code="13-C777", prefecture=tokyo, name="別のクリニック")
+    ClinicStaff.objects.filter(user=clinician_tokyo).update(clinic=elsewhere)
+    page = client.get("/notifications/").content.decode()
+    assert (badge(page), listed(page)) == (1, 1)
+    assert client.post(f"/notifications/{notice.pk}/open/").status_code == 404
+    client.post("/notifications/read/")
+    assert badge(client.get("/notifications/").content.decode()) == 0
+
+    # Back at the clinic, the notices are there again, still unread.
+    ClinicStaff.objects.filter(user=clinician_tokyo).update(clinic=clinic_tokyo)
+    page = client.get("/notifications/").content.decode()
+    assert (badge(page), listed(page)) == (2, 3)
+    response = client.post(f"/notifications/{notice.pk}/open/")
+    assert response["Location"] == f"/treatment/referrals/{first.pk}/"
+
+    # Leaving the clinic altogether hides them too.
+    ClinicStaff.objects.filter(user=clinician_tokyo).delete()
+    clinician_tokyo.refresh_from_db()
+    page = client.get("/notifications/").content.decode()
+    assert (badge(page), listed(page)) == (0, 1)
+    assert Notice.objects.filter(recipient=clinician_tokyo, target_id=second.pk).exists()
+
+
+def test_notices_about_cases_of_a_prefecture_an_officer_left_are_hidden(
+    officer_tokyo: User, make_case: Any, clinic_tokyo: Clinic, clinician_tokyo: User
+) -> None:
+    referral = referred(officer_tokyo, make_case, clinic_tokyo)
+    loop.referral_act(
+        actor=clinician_tokyo, referral=referral, action="acknowledge", date=dt.date(2016, 6, 3)
+    )
+    (notice,) = Notice.objects.filter(recipient=officer_tokyo)
+    assert (notice.kind, notice.target_type) == (kinds.REFERRAL_STATUS, "case")
+    client = client_for(officer_tokyo)
+    assert badge(client.get("/notifications/").content.decode()) == 1
+    officer_tokyo.region = Region.objects.get(code="27-001")
+    officer_tokyo.save()
+    page = client.get("/notifications/").content.decode()
+    assert (badge(page), listed(page)) == (0, 0)
+
+
+def test_hiding_costs_no_query_per_notice(
+    officer_tokyo: User, make_case: Any, clinic_tokyo: Clinic, clinician_tokyo: User
+) -> None:
+    referral = referred(officer_tokyo, make_case, clinic_tokyo)
+    client = client_for(clinician_tokyo)
+
+    def queries() -> tuple[int, int, list[str]]:
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get("/notifications/").content.decode()
+        assert listed(page) == badge(page)
+        sql = [q["sql"] for q in ctx.captured_queries]
+        return listed(page), len(sql), [q for q in sql if "notifications_notice" in q]
+
+    shown, few, _ = queries()
+    assert shown == 1
+    for n in range(12):
+        notify([clinician_tokyo], kinds.REFERRAL_OVERDUE, target=referral, key=f"o{n}")
+        # About a case file, which no clinician sees: never shown to one.
+        notify([clinician_tokyo], kinds.FOLLOWUP_DUE, target=referral.case, key=f"c{n}")
+    shown, many, notice_queries = queries()
+    assert shown == 13 and Notice.objects.filter(recipient=clinician_tokyo).count() == 25
+    assert many == few
+    # The page's count, its rows and the header's count: each one query that
+    # checks every notice's item inside it.
+    assert len(notice_queries) == 3
+    assert all("EXISTS" in q.upper() for q in notice_queries)

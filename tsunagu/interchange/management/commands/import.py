@@ -1,6 +1,8 @@
 """`tsunagu import PATH [--dry-run]`: bring an interchange file set in (DESIGN §3).
 
 An operator tool with national scope: every prefecture's rows are accepted.
+The `--actor` user is who started the import: recorded in the audit log, and
+told in the app (and by email, if chosen) when it finished or failed.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tsunagu.core.models import User
+from tsunagu.interchange import signals
 from tsunagu.interchange.format import FormatError
 from tsunagu.interchange.importer import import_files
 
@@ -29,7 +32,11 @@ class Command(BaseCommand):
         parser.add_argument("path", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="check and count only")
         parser.add_argument("--encoding", help="e.g. cp932 (default: detect UTF-8 or cp932)")
-        parser.add_argument("--actor", help="username recorded in the audit log (default: system)")
+        parser.add_argument(
+            "--actor",
+            help="username recorded in the audit log; that user also gets the import's "
+            "finished or failed notice (default: system, and nobody is notified)",
+        )
         parser.add_argument(
             "--create-stations",
             action="store_true",
@@ -53,6 +60,8 @@ class Command(BaseCommand):
                 progress=sys.stderr.isatty(),
             )
         except (FormatError, LookupError, UnicodeDecodeError, OSError) as exc:
+            if not options["dry_run"]:  # refused rows and conflicts: the importer sends it
+                signals.send_import_failed(actor)
             raise CommandError(str(exc)) from exc
         out = self.stdout
         for error in summary.errors:
