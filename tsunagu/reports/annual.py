@@ -24,6 +24,7 @@ from tsunagu.cases import timeline
 from tsunagu.cases.labels import ARREST_KIND_LABELS, EVENT_LABELS, SEX_LABELS
 from tsunagu.cases.models import SEXES, Case, Event, Person
 from tsunagu.core.models import Code
+from tsunagu.reports.labels import total_label
 from tsunagu.reports.tables import Table
 
 # The measure columns of the annual tables; arrests are split by kind.
@@ -214,7 +215,7 @@ class Annual:
         relationship_labels = {
             c.code: c.label for c in Code.objects.filter(table="relationship").order_by("sort")
         }
-        total = _("Total")
+        total = total_label()
         tables = [
             Table(
                 key="measures",
@@ -226,6 +227,7 @@ class Annual:
                 cells=[[self.consultations]] + [[self.measures[k]] for k in MEASURE_KINDS],
                 margins=False,
                 total_label=total,
+                row_heading=_("Measure"),
             ),
             Table(
                 key="relationship",
@@ -236,6 +238,7 @@ class Annual:
                 col_labels=[_("Cases")],
                 cells=[[n] for n in self.relationship.values()],
                 total_label=total,
+                row_heading=_("Relationship"),
             ),
         ]
         for role, title in (
@@ -252,6 +255,7 @@ class Annual:
                     col_labels=[str(SEX_LABELS[s]) for s in SEXES],
                     cells=[[self.people[role][b][s] for s in SEXES] for b in AGE_BANDS],
                     total_label=total,
+                    row_heading=_("Age"),
                 )
             )
         tables.append(
@@ -265,6 +269,7 @@ class Annual:
                 cells=[[y[k] for k in YEAR_COLUMNS] for y in self.years],
                 margins=False,
                 total_label=total,
+                row_heading=_("Year"),
             )
         )
         return tables

@@ -7,6 +7,7 @@ its numbers; the SVG carries the same numbers as text and links.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -89,8 +90,10 @@ def flow_svg(
 ) -> SafeString:
     """The flow advised → response → treatment → outcome, counts on the arrows."""
     boxes, arrows = flow_layout(totals, labels)
+    # With links it is a group of links: an image may not hold interactive content.
+    role = 'role="group"' if link else 'role="img"'
     parts = [
-        f'<svg class="chart flow" viewBox="0 0 {FLOW_WIDTH} {FLOW_HEIGHT}" role="img" '
+        f'<svg class="chart flow" viewBox="0 0 {FLOW_WIDTH} {FLOW_HEIGHT}" {role} '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
         '<defs><marker id="arrowhead" markerWidth="8" markerHeight="8" refX="7" refY="4" '
@@ -176,14 +179,23 @@ TILES: dict[str, tuple[int, int]] = {
 TILE = 40
 MAP_WIDTH = 12 * TILE + 10
 MAP_HEIGHT = 12 * TILE + 10
-SHADES = ("#f1f5f9", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+# Shade 0 is zero; 1–5 the fifths of the largest value (a sequential blue scale,
+# read the same by colour-blind readers). No data is hatched grey, not a shade:
+# it differs from zero in pattern as well as colour.
+SHADES = ("#ffffff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+NO_DATA = -1
+HATCH = "#8a949e"
+BINS = 5
 
 
 def shade_index(value: float | None, top: float) -> int:
-    """0 for no value or zero, else 1–5 by fifths of the largest value."""
-    if value is None or value <= 0 or top <= 0:
+    """NO_DATA for no value, 0 for zero, else 1–5: the fifth of `top` it falls in
+    (a value v is in fifth k when top·(k−1)/5 < v ≤ top·k/5)."""
+    if value is None:
+        return NO_DATA
+    if value <= 0 or top <= 0:
         return 0
-    return min(5, 1 + int(4.999 * value / top))
+    return max(1, min(BINS, math.ceil(BINS * value / top - 1e-9)))
 
 
 @dataclass(frozen=True)
@@ -196,8 +208,13 @@ class Tile:
     shade: int
 
 
+def _top(values: dict[str, float | None]) -> float:
+    return max((v for v in values.values() if v is not None), default=0)
+
+
 def map_layout(values: dict[str, float | None], names: dict[str, str]) -> list[Tile]:
-    top = max((v for v in values.values() if v is not None), default=0)
+    """The 47 tiles; a prefecture missing from `values` (or None there) has no data."""
+    top = _top(values)
     return [
         Tile(
             code,
@@ -211,10 +228,60 @@ def map_layout(values: dict[str, float | None], names: dict[str, str]) -> list[T
     ]
 
 
+@dataclass(frozen=True)
+class LegendItem:
+    x: float
+    y: float
+    shade: int
+    label: str
+
+
+# The legend sits in the sea north-west of Honshu (columns 0–5, rows 0–4 hold no tile).
+LEGEND_X, LEGEND_Y, LEGEND_ROW, SWATCH = 8, 28, 22, 16
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+def legend_labels(
+    values: dict[str, float | None], no_data: str, over: str
+) -> list[tuple[int, str]]:
+    """(shade, label) of the legend: no data, zero, then each non-empty fifth.
+    Counts show their range ("4–6"); shares their bounds, `over` a template
+    such as "%(low)s超〜%(high)s"."""
+    top = _top(values)
+    items = [(NO_DATA, no_data), (0, "0")]
+    counts = all(isinstance(v, int) for v in values.values() if v is not None)
+    for k in range(1, BINS + 1):
+        low, high = top * (k - 1) / BINS, top * k / BINS
+        if top <= 0:
+            break
+        if counts:
+            first, last = math.floor(low) + 1, math.floor(high)
+            if first > last:
+                continue
+            items.append((k, str(last) if first == last else f"{first}–{last}"))
+        else:
+            items.append((k, over % {"low": f"{low:.1f}", "high": f"{high:.1f}"}))
+    return items
+
+
+def map_legend(values: dict[str, float | None], no_data: str, over: str) -> list[LegendItem]:
+    return [
+        LegendItem(LEGEND_X, LEGEND_Y + i * LEGEND_ROW, shade, label)
+        for i, (shade, label) in enumerate(legend_labels(values, no_data, over))
+    ]
+
+
 def _fmt(value: float | None) -> str:
     if value is None:
-        return "–"
+        return ""
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _fill(shade: int) -> str:
+    return "url(#no-data)" if shade == NO_DATA else SHADES[shade]
 
 
 def map_svg(
@@ -222,24 +289,49 @@ def map_svg(
     names: dict[str, str],
     link: Callable[[str], str] | None = None,
     title: str = "",
+    no_data: str = "No data",
+    over: str = "over %(low)s to %(high)s",
 ) -> SafeString:
-    """The 47 prefectures as tiles, shaded by a figure, each with its value."""
+    """The 47 prefectures as tiles, shaded by a figure, each with its value, and
+    the legend. With links the map is a group of links (no image role: an image
+    may not hold interactive content)."""
+    role = 'role="group"' if link else 'role="img"'
     parts = [
-        f'<svg class="chart tilemap" viewBox="0 0 {MAP_WIDTH} {MAP_HEIGHT}" role="img" '
+        f'<svg class="chart tilemap" viewBox="0 0 {MAP_WIDTH} {MAP_HEIGHT}" {role} '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
+        '<defs><pattern id="no-data" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#f4f5f7"/>'
+        f'<line x1="0" y1="0" x2="0" y2="6" stroke="{HATCH}" stroke-width="2"/></pattern></defs>',
     ]
+    legend = [
+        f'<g class="legend"><text x="{LEGEND_X}" y="{LEGEND_Y - 10}" font-size="12" '
+        f'font-weight="bold" fill="#1b1f24">{escape(title)}</text>'
+    ]
+    for item in map_legend(values, no_data, over):
+        legend.append(
+            f'<rect x="{item.x}" y="{item.y}" width="{SWATCH}" height="{SWATCH}" '
+            f'fill="{_fill(item.shade)}" stroke="#5b6570" stroke-width="0.75"/>'
+            f'<text x="{item.x + SWATCH + 6}" y="{item.y + 12}" font-size="11" '
+            f'fill="#1b1f24">{escape(item.label)}</text>'
+        )
+    legend.append("</g>")
+    parts.extend(legend)
     for t in map_layout(values, names):
         ink = "#fff" if t.shade >= 4 else "#1b1f24"
+        shown = no_data if t.shade == NO_DATA else _fmt(t.value)
         tile = (
             f'<rect x="{t.x}" y="{t.y}" width="{TILE - 3}" height="{TILE - 3}" rx="3" '
-            f'fill="{SHADES[t.shade]}" stroke="#9aa4ae" stroke-width="0.5">'
-            f"<title>{escape(t.label)}: {_fmt(t.value)}</title></rect>"
+            f'fill="{_fill(t.shade)}" stroke="#5b6570" stroke-width="0.75">'
+            f"<title>{escape(t.label)}: {escape(shown)}</title></rect>"
             f'<text x="{t.x + (TILE - 3) / 2}" y="{t.y + 14}" font-size="10" '
             f'text-anchor="middle" fill="{ink}">{escape(t.label[:3])}</text>'
-            f'<text x="{t.x + (TILE - 3) / 2}" y="{t.y + 29}" font-size="10" '
-            f'text-anchor="middle" fill="{ink}">{_fmt(t.value)}</text>'
         )
+        if t.shade != NO_DATA:
+            tile += (
+                f'<text x="{t.x + (TILE - 3) / 2}" y="{t.y + 29}" font-size="10" '
+                f'text-anchor="middle" fill="{ink}">{_fmt(t.value)}</text>'
+            )
         if link and t.value:
             tile = f'<a href="{escape(link(t.code))}">{tile}</a>'
         parts.append(tile)
@@ -249,48 +341,123 @@ def map_svg(
 
 # --- the monthly trend -------------------------------------------------------------------
 
-TREND_W, TREND_H, PAD = 640, 220, 36
-TREND_COLOURS = {"advised": "#0b4f8a", "received": "#1e6b33", "rejected": "#a4161a"}
+TREND_W, TREND_H = 640, 260
+TREND_LEFT, TREND_RIGHT, TREND_TOP, TREND_BOTTOM = 44, 32, 44, 214
+# Okabe–Ito colours (blue, bluish green, vermillion), each line also dashed its own
+# way and marked its own way, so no reader has to tell the lines apart by hue.
+TREND_STYLES = {
+    "advised": ("#0072b2", "", "circle"),
+    "received": ("#009e73", "6 3", "square"),
+    "rejected": ("#d55e00", "2 3", "triangle"),
+}
+
+
+def nice_ticks(top: float, most: int = 6) -> list[int]:
+    """Round tick values from 0 up to at least `top`, at most `most` + 1 of them,
+    stepped 1, 2 or 5 × 10ⁿ."""
+    top = max(top, 1)
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if math.ceil(top / (step * factor)) <= most:
+                size = step * factor
+                return [size * i for i in range(math.ceil(top / size) + 1)]
+        step *= 10
+
+
+def month_ticks(count: int, most: int = 12) -> list[int]:
+    """Indexes of the months to label: every month, or every 2, 3, 6 or 12 so that
+    at most `most` are labelled."""
+    for every in (1, 2, 3, 6, 12):
+        if math.ceil(count / every) <= most:
+            return list(range(0, count, every))
+    every = 12 * math.ceil(count / (12 * most))
+    return list(range(0, count, every))
+
+
+def _marker(kind: str, x: float, y: float, colour: str) -> str:
+    if kind == "square":
+        return f'<rect x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" fill="{colour}"/>'
+    if kind == "triangle":
+        return (
+            f'<path d="M{x:.1f},{y - 4:.1f} L{x + 4:.1f},{y + 3:.1f} L{x - 4:.1f},{y + 3:.1f} z" '
+            f'fill="{colour}"/>'
+        )
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>'
 
 
 def trend_svg(
-    months: Sequence[dict[str, Any]], series: dict[str, str], title: str = ""
+    months: Sequence[dict[str, Any]],
+    series: dict[str, str],
+    title: str = "",
+    y_label: str = "",
+    x_label: str = "",
 ) -> SafeString:
-    """Lines of episodes per month of advice (advised, received, rejected)."""
-    top = max([1] + [int(m[key]) for m in months for key in series])
+    """Lines of episodes per month of advice (advised, received, rejected), with a
+    y axis of round ticks and grid lines, months written YYYY-MM, and a legend
+    showing each line's colour, dash and marker."""
+    ticks = nice_ticks(max([0] + [int(m[key]) for m in months for key in series]))
+    top = ticks[-1]
     n = max(len(months), 1)
-    step = (TREND_W - 2 * PAD) / max(n - 1, 1)
+    plot_w = TREND_W - TREND_LEFT - TREND_RIGHT
+    step = plot_w / max(n - 1, 1)
 
-    def y(v: int) -> float:
-        return TREND_H - PAD - (TREND_H - 2 * PAD) * v / top
+    def x(i: int) -> float:
+        return TREND_LEFT + i * step if n > 1 else TREND_LEFT + plot_w / 2
+
+    def y(v: float) -> float:
+        return TREND_BOTTOM - (TREND_BOTTOM - TREND_TOP) * v / top
 
     parts = [
         f'<svg class="chart trend" viewBox="0 0 {TREND_W} {TREND_H}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
-        f'<line x1="{PAD}" y1="{TREND_H - PAD}" x2="{TREND_W - PAD}" y2="{TREND_H - PAD}" '
-        'stroke="#9aa4ae"/>',
-        f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{TREND_H - PAD}" stroke="#9aa4ae"/>',
-        f'<text x="{PAD - 4}" y="{y(top) + 4}" font-size="10" text-anchor="end">{top}</text>',
-        f'<text x="{PAD - 4}" y="{y(0) + 4}" font-size="10" text-anchor="end">0</text>',
     ]
-    for i, m in enumerate(months):
-        if n <= 12 or i % max(1, n // 12) == 0:
-            parts.append(
-                f'<text x="{PAD + i * step}" y="{TREND_H - PAD + 14}" font-size="9" '
-                f'text-anchor="middle">{escape(str(m["month"])[2:])}</text>'
-            )
+    for v in ticks:
+        parts.append(
+            f'<line x1="{TREND_LEFT}" y1="{y(v):.1f}" x2="{TREND_W - TREND_RIGHT}" '
+            f'y2="{y(v):.1f}" stroke="{"#5b6570" if v == 0 else "#dde2e7"}"/>'
+            f'<text x="{TREND_LEFT - 6}" y="{y(v) + 4:.1f}" font-size="11" text-anchor="end" '
+            f'fill="#1b1f24">{v}</text>'
+        )
+    parts.append(
+        f'<line x1="{TREND_LEFT}" y1="{TREND_TOP}" x2="{TREND_LEFT}" y2="{TREND_BOTTOM}" '
+        'stroke="#5b6570"/>'
+    )
+    for i in month_ticks(len(months)):
+        parts.append(
+            f'<line x1="{x(i):.1f}" y1="{TREND_BOTTOM}" x2="{x(i):.1f}" y2="{TREND_BOTTOM + 4}" '
+            'stroke="#5b6570"/>'
+            f'<text x="{x(i):.1f}" y="{TREND_BOTTOM + 16}" font-size="10" text-anchor="middle" '
+            f'fill="#1b1f24">{escape(str(months[i]["month"]))}</text>'
+        )
+    if y_label:
+        parts.append(
+            f'<text x="4" y="{TREND_TOP - 12}" font-size="11" fill="#1b1f24">'
+            f"{escape(y_label)}</text>"
+        )
+    if x_label:
+        parts.append(
+            f'<text x="{TREND_LEFT + plot_w / 2:.1f}" y="{TREND_H - 8}" font-size="11" '
+            f'text-anchor="middle" fill="#1b1f24">{escape(x_label)}</text>'
+        )
     for k, (key, label) in enumerate(series.items()):
-        colour = TREND_COLOURS.get(key, "#333")
-        points = " ".join(
-            f"{PAD + i * step:.1f},{y(int(m[key])):.1f}" for i, m in enumerate(months)
-        )
+        colour, dash, marker = TREND_STYLES.get(key, ("#1b1f24", "", "circle"))
+        dashes = f' stroke-dasharray="{dash}"' if dash else ""
+        points = " ".join(f"{x(i):.1f},{y(int(m[key])):.1f}" for i, m in enumerate(months))
         parts.append(
-            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>'
+            f'<polyline class="series-{key}" points="{points}" fill="none" stroke="{colour}" '
+            f'stroke-width="2"{dashes}/>'
         )
+        if n <= 36:
+            parts.extend(
+                _marker(marker, x(i), y(int(m[key])), colour) for i, m in enumerate(months)
+            )
+        lx = TREND_LEFT + 10 + k * 170
         parts.append(
-            f'<rect x="{PAD + 10 + k * 150}" y="6" width="12" height="12" fill="{colour}"/>'
-            f'<text x="{PAD + 26 + k * 150}" y="16" font-size="11">{escape(label)}</text>'
+            f'<g class="legend-item"><line x1="{lx}" y1="12" x2="{lx + 26}" y2="12" '
+            f'stroke="{colour}" stroke-width="2"{dashes}/>{_marker(marker, lx + 13, 12, colour)}'
+            f'<text x="{lx + 32}" y="16" font-size="11" fill="#1b1f24">{escape(label)}</text></g>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 (every text above is escaped)

@@ -35,6 +35,7 @@ class EvaluationForm(ProgrammeForm):
         "date_from",
         "date_to",
         "as_of",
+        "area",
         "prefecture",
         "landmark",
         "outcome",

@@ -39,6 +39,7 @@ from tsunagu.reports.evaluation_labels import (
     ratio,
     small_group_note,
 )
+from tsunagu.reports.forms import scope_label
 from tsunagu.reports.survival import MIN_GROUP, TIMES
 from tsunagu.reports.views import CONTENT_TYPES
 from tsunagu.reports.views import reporting_user as _user
@@ -180,6 +181,7 @@ def evaluation_report(request: AuthedRequest) -> HttpResponse:
             "ev": ev,
             "result": r,
             "params": params,
+            "scope_label": scope_label(params.prefectures),
             "rows": rows,
             "times": TIMES,
             "overall_chart": overall_chart,

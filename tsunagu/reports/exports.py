@@ -29,8 +29,16 @@ from tsunagu.reports.labels import (
     SUMMARY_ROWS,
     figure_label,
     flow_labels,
+    total_label,
 )
-from tsunagu.reports.programme import REASONS, RECURRENCE_KEYS, Report, percentages
+from tsunagu.reports.programme import (
+    REASONS,
+    RECURRENCE_KEYS,
+    Report,
+    map_scope,
+    map_values,
+    percentages,
+)
 from tsunagu.reports.tables import Table
 
 BOM = "\ufeff"
@@ -101,8 +109,9 @@ def by_prefecture_table(report: Report, names: dict[str, str]) -> Table:
         col_keys=list(leaves),
         col_labels=[figure_label(k) for k in leaves],
         cells=[[figs[k] for k in leaves] for figs in report.by_prefecture.values()],
-        total_label=_("Total"),
+        total_label=total_label(),
         row_total_label=figure_label("advised"),
+        row_heading=_("Prefecture"),
     )
 
 
@@ -202,7 +211,7 @@ def programme_xlsx(report: Report, names: dict[str, str], release: Table | None 
             for i, c in enumerate(PREFECTURE_COLUMNS, start=3):
                 ws2.cell(row=r, column=i, value=figs[c])
             r += 1
-        ws2.cell(row=r, column=2, value=_("Total")).font = Font(bold=True)
+        ws2.cell(row=r, column=2, value=total_label()).font = Font(bold=True)
         for i, c in enumerate(PREFECTURE_COLUMNS, start=3):
             ws2.cell(row=r, column=i, value=report.totals[c]).font = Font(bold=True)
         ws2.freeze_panes = "C2"
@@ -270,19 +279,50 @@ def _pdf() -> Any:
     return pdf
 
 
+HEADER_LINE = 3.6  # mm, the line height of the tables' header cells (8 pt)
+
+
+def header_lines(pdf: Any, text: str, width: float) -> list[str]:
+    """A header cell's text broken into lines that fit its width (1 mm padding).
+    Japanese has no spaces to break at, so the break may fall between any two
+    characters; a label never overflows into its neighbour."""
+    from fpdf.enums import WrapMode
+
+    lines: list[str] = pdf.multi_cell(
+        width - 1, HEADER_LINE, text, dry_run=True, output="LINES", wrapmode=WrapMode.CHAR
+    )
+    return lines or [""]
+
+
 def _pdf_table(
     pdf: Any, header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float]
 ) -> None:
-    pdf.set_fill_color(11, 79, 138)
-    pdf.set_text_color(255, 255, 255)
+    """A table whose header cells wrap onto as many lines as their label needs
+    (all of a row the same height), and whose body rows never spill off a page."""
     pdf.set_font_size(8)
-    for text, w in zip(header, widths, strict=True):
-        pdf.cell(w, 6, str(text), border=1, align="C", fill=True)
-    pdf.ln()
-    pdf.set_text_color(27, 31, 36)
+    wrapped = [header_lines(pdf, str(text), w) for text, w in zip(header, widths, strict=True)]
+    height = max(len(lines) for lines in wrapped) * HEADER_LINE + 2
+
+    def draw_header() -> None:
+        pdf.set_fill_color(11, 79, 138)
+        pdf.set_draw_color(27, 31, 36)
+        pdf.set_text_color(255, 255, 255)
+        x, y = pdf.get_x(), pdf.get_y()
+        for lines, w in zip(wrapped, widths, strict=True):
+            pdf.rect(x, y, w, height, style="DF")
+            top = y + (height - len(lines) * HEADER_LINE) / 2
+            for i, line in enumerate(lines):
+                pdf.set_xy(x, top + i * HEADER_LINE)
+                pdf.cell(w, HEADER_LINE, line, align="C")
+            x += w
+        pdf.set_xy(pdf.l_margin, y + height)
+        pdf.set_text_color(27, 31, 36)
+
+    draw_header()
     for row in rows:
         if pdf.get_y() > 280:
             pdf.add_page()
+            draw_header()
         for i, (value, w) in enumerate(zip(row, widths, strict=True)):
             text = HIDDEN if value is None else str(value)
             pdf.cell(w, 5.5, text, border=1, align="L" if i == 0 else "R")
@@ -321,25 +361,64 @@ def _pdf_flow(pdf: Any, report: Report, top: float) -> float:
     return top + charts.FLOW_HEIGHT * scale
 
 
-def _pdf_map(pdf: Any, values: dict[str, float | None], names: dict[str, str], top: float) -> float:
-    tiles = charts.map_layout(values, names)
-    scale = 120 / charts.MAP_WIDTH
-    left = 45
-    pdf.set_font_size(6)
-    pdf.set_draw_color(154, 164, 174)
-    for t in tiles:
-        colour = charts.SHADES[t.shade].lstrip("#")
-        r, g, b = (int(colour[i : i + 2], 16) for i in (0, 2, 4))
-        pdf.set_fill_color(r, g, b)
-        x, y = left + t.x * scale, top + t.y * scale
-        size = (charts.TILE - 3) * scale
+MAP_LEFT, MAP_SIZE = 15, 180  # mm: the map spans the page's width
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    colour = colour.lstrip("#")
+    r, g, b = (int(colour[i : i + 2], 16) for i in (0, 2, 4))
+    return r, g, b
+
+
+def _pdf_swatch(pdf: Any, x: float, y: float, size: float, shade: int) -> None:
+    """A square of a shade, or the hatching of no data (as on the page)."""
+    if shade == charts.NO_DATA:
+        pdf.set_fill_color(244, 245, 247)
         pdf.rect(x, y, size, size, style="DF")
+        pdf.set_draw_color(*_rgb(charts.HATCH))
+        step = size / 6
+        for i in range(1, 12):
+            c = i * step  # the line x + y = c, clipped to the square
+            pdf.line(x + max(0, c - size), y + min(c, size), x + min(c, size), y + max(0, c - size))
+        pdf.set_draw_color(91, 101, 112)
+        pdf.rect(x, y, size, size)
+        return
+    pdf.set_fill_color(*_rgb(charts.SHADES[shade]))
+    pdf.rect(x, y, size, size, style="DF")
+
+
+def _pdf_map(
+    pdf: Any, values: dict[str, float | None], names: dict[str, str], title: str, top: float
+) -> float:
+    """The tile map at the page's width, with its legend in the sea north-west of
+    Honshu (the same places as on the page)."""
+    scale = MAP_SIZE / charts.MAP_WIDTH
+    no_data = _("No data")
+    pdf.set_draw_color(91, 101, 112)
+    pdf.set_line_width(0.2)
+    size = (charts.TILE - 3) * scale
+    for t in charts.map_layout(values, names):
+        x, y = MAP_LEFT + t.x * scale, top + t.y * scale
+        _pdf_swatch(pdf, x, y, size, t.shade)
         pdf.set_text_color(255, 255, 255) if t.shade >= 4 else pdf.set_text_color(27, 31, 36)
-        pdf.set_xy(x, y + 1)
-        pdf.cell(size, 3, t.label[:3], align="C")
-        pdf.set_xy(x, y + 5)
-        pdf.cell(size, 3, charts._fmt(t.value), align="C")
+        pdf.set_font_size(8)
+        pdf.set_xy(x, y + 2)
+        pdf.cell(size, 4, t.label[:3], align="C")
+        if t.shade != charts.NO_DATA:
+            pdf.set_font_size(9)
+            pdf.set_xy(x, y + 7.5)
+            pdf.cell(size, 4, charts._fmt(t.value), align="C")
     pdf.set_text_color(27, 31, 36)
+    pdf.set_font_size(10)
+    pdf.set_xy(MAP_LEFT + charts.LEGEND_X * scale, top + (charts.LEGEND_Y - 22) * scale)
+    pdf.cell(100, 5, title)
+    pdf.set_font_size(9)
+    swatch = charts.SWATCH * scale
+    for item in charts.map_legend(values, no_data, _("over %(low)s to %(high)s")):
+        x, y = MAP_LEFT + item.x * scale, top + item.y * scale
+        _pdf_swatch(pdf, x, y, swatch, item.shade)
+        pdf.set_xy(x + swatch + 2, y)
+        pdf.cell(60, swatch, item.label)
     pdf.set_font_size(10)
     return top + charts.MAP_HEIGHT * scale
 
@@ -399,13 +478,25 @@ def programme_pdf(report: Report, names: dict[str, str], release: Table | None =
             pdf.cell(0, 6, _("Flow of the advice episodes"), new_x="LMARGIN", new_y="NEXT")
             y = _pdf_flow(pdf, report, pdf.get_y() + 2)
             pdf.set_y(y + 4)
-            pdf.add_page()
-            pdf.cell(0, 6, _("Advised by prefecture"), new_x="LMARGIN", new_y="NEXT")
-            values: dict[str, float | None] = {
-                c: f["advised"] for c, f in report.by_prefecture.items()
-            }
-            y = _pdf_map(pdf, values, {c: n for c, n in names.items()}, pdf.get_y() + 2)
-            pdf.set_y(y + 4)
+            scope = map_scope(report.params, names)
+            if len(scope) > 1:  # a map of one prefecture says nothing the figures do not
+                pdf.add_page()
+                pdf.set_font_size(13)
+                pdf.cell(0, 8, _("Advised by prefecture"), new_x="LMARGIN", new_y="NEXT")
+                pdf.set_font_size(10)
+                values = map_values(report, "advised", scope)
+                y = _pdf_map(pdf, values, names, figure_label("advised"), pdf.get_y() + 2)
+                pdf.set_xy(MAP_LEFT, y + 2)
+                pdf.multi_cell(
+                    MAP_SIZE,
+                    5,
+                    _(
+                        "Darker: more episodes advised (each shade a fifth of the largest count). "
+                        "Hatched: no data (a prefecture outside the report)."
+                    ),
+                    new_x="LMARGIN",
+                    new_y="NEXT",
+                )
             pdf.add_page()
             pdf.cell(0, 6, _("By prefecture"), new_x="LMARGIN", new_y="NEXT")
             header = [_("Prefecture"), *(figure_label(c) for c in PREFECTURE_COLUMNS)]
@@ -413,7 +504,7 @@ def programme_pdf(report: Report, names: dict[str, str], release: Table | None =
                 [names.get(code, code), *(figs[c] for c in PREFECTURE_COLUMNS)]
                 for code, figs in report.by_prefecture.items()
             ]
-            body.append([_("Total"), *(report.totals[c] for c in PREFECTURE_COLUMNS)])
+            body.append([total_label(), *(report.totals[c] for c in PREFECTURE_COLUMNS)])
             _pdf_table(pdf, header, body, [26] + [16.4] * len(PREFECTURE_COLUMNS))
         else:
             pdf.cell(

@@ -11,8 +11,10 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from tsunagu.core.areas import AREAS, area_prefectures
 from tsunagu.core.models import Region, User
 from tsunagu.reports.programme import FIGURES, REASONS, Params
 
@@ -65,19 +67,46 @@ def period_errors(start: dt.date, end: dt.date, as_of: dt.date | None) -> list[t
 
 def prefecture_choices() -> list[tuple[str, str]]:
     return [
-        (r.code, f"{r.code} {r.name}")
+        (r.code, r.name)
         for r in Region.objects.filter(kind=Region.Kind.PREFECTURE).order_by("code")
     ]
 
 
+def scope_label(codes: tuple[str, ...]) -> str:
+    """The prefectures a report was asked for, in words."""
+    return selection_label(codes, dict(prefecture_choices()) if codes else {})
+
+
+class DateInput(forms.DateInput):
+    """A browser date picker; the value is ISO (YYYY-MM-DD), which is also what a
+    browser without one shows and what the label asks for."""
+
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(
+            format="%Y-%m-%d",
+            attrs={"min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()},
+        )
+
+
 class _ScopedForm(forms.Form):
     """A form whose prefecture choice exists for analysts only: police users see
-    their own prefecture, always."""
+    their own prefecture, always.
 
+    Analysts choose areas (地方) and prefectures as grouped checkboxes; a chosen
+    area stands for all its prefectures, expanded here on the server, so the
+    choice works without JavaScript.
+    """
+
+    area = forms.MultipleChoiceField(
+        label=_("Areas"), required=False, widget=forms.CheckboxSelectMultiple
+    )
     prefecture = forms.MultipleChoiceField(
         label=_("Prefectures"),
         required=False,
         help_text=_("None selected: every prefecture."),
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, data: Any, user: User, **kwargs: Any) -> None:
@@ -85,14 +114,65 @@ class _ScopedForm(forms.Form):
         self.user = user
         if user.is_analyst:
             self.fields["prefecture"].choices = prefecture_choices()  # type: ignore[attr-defined]
+            self.fields["area"].choices = [(a.key, a.name) for a in AREAS]  # type: ignore[attr-defined]
         else:
             del self.fields["prefecture"]
+            del self.fields["area"]
 
     def prefectures(self) -> tuple[str, ...]:
         if not self.user.is_analyst:
             pref = self.user.prefecture
             return (pref.code,) if pref else ()
-        return tuple(self.cleaned_data.get("prefecture") or ())
+        chosen = set(self.cleaned_data.get("prefecture") or ())
+        return tuple(sorted(chosen | area_prefectures(self.cleaned_data.get("area") or ())))
+
+    def _submitted(self, name: str) -> list[str]:
+        getlist = getattr(self.data, "getlist", None)
+        return list(getlist(name)) if getlist else list(self.data.get(name) or ())
+
+    def picker(self) -> dict[str, Any] | None:
+        """The prefecture picker as the page shows it: each area with its
+        prefectures, checked as chosen (an area expanded to its prefectures, an
+        area shown chosen when all its prefectures are). None for police."""
+        if "prefecture" not in self.fields:
+            return None
+        names = dict(self.fields["prefecture"].choices)  # type: ignore[attr-defined]
+        chosen = (
+            set(self._submitted("prefecture")) | area_prefectures(self._submitted("area"))
+        ) & set(names)
+        areas = [
+            {
+                "key": area.key,
+                "name": area.name,
+                "checked": set(area.prefectures) <= chosen,
+                "prefectures": [
+                    {"code": code, "name": names[code], "checked": code in chosen}
+                    for code in area.prefectures
+                    if code in names
+                ],
+            }
+            for area in AREAS
+        ]
+        return {
+            "areas": areas,
+            "summary": selection_label(sorted(chosen), names),
+            "errors": [*self["area"].errors, *self["prefecture"].errors],
+        }
+
+
+def selection_label(codes: list[str] | tuple[str, ...], names: dict[str, str]) -> str:
+    """A chosen set of prefectures in words: whole areas by their name, the rest
+    by prefecture name; "every prefecture" when none is chosen."""
+    if not codes:
+        return str(_("Every prefecture"))
+    left = set(codes)
+    parts = []
+    for area in AREAS:
+        if set(area.prefectures) <= left:
+            parts.append(area.name)
+            left -= set(area.prefectures)
+    parts += [names.get(code, code) for code in sorted(left)]
+    return (", " if (get_language() or "ja").startswith("en") else "、").join(parts)
 
 
 class ProgrammeForm(_ScopedForm):
@@ -102,12 +182,15 @@ class ProgrammeForm(_ScopedForm):
     year = forms.IntegerField(
         label=_("Year"), required=False, min_value=EARLIEST_YEAR, max_value=LATEST_YEAR
     )
-    date_from = forms.DateField(label=_("From"), required=False)
-    date_to = forms.DateField(label=_("To"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     as_of = forms.DateField(
-        label=_("As of"), required=False, help_text=_("Default: the end of the period.")
+        label=_("As of"),
+        required=False,
+        help_text=_("Default: the end of the period."),
+        widget=DateInput(),
     )
-    field_order = ["preset", "year", "date_from", "date_to", "as_of", "prefecture"]
+    field_order = ["preset", "year", "date_from", "date_to", "as_of", "area", "prefecture"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -188,4 +271,4 @@ class AnnualForm(_ScopedForm):
 
     year = forms.IntegerField(label=_("Year"), min_value=EARLIEST_YEAR, max_value=LATEST_YEAR)
     fiscal = forms.BooleanField(label=_("Fiscal year (April–March)"), required=False)
-    field_order = ["year", "fiscal", "prefecture"]
+    field_order = ["year", "fiscal", "area", "prefecture"]

@@ -7,7 +7,7 @@ A message context keeps them apart from same-spelt words of other apps
 from __future__ import annotations
 
 from django.utils.functional import Promise
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from tsunagu.cases.labels import REJECTION_REASON_LABELS
 from tsunagu.cases.timeline import LEAVES
@@ -45,6 +45,12 @@ SUMMARY_ROWS: tuple[tuple[str, int], ...] = (
 )
 # The columns of the by-prefecture table.
 PREFECTURE_COLUMNS: tuple[str, ...] = ("advised", "accepted", "received", *LEAVES)
+
+
+def total_label() -> str:
+    """合計, the label of a total row or column. (A context of its own: another
+    app's catalogue gives the bare "Total" as 計.)"""
+    return pgettext("statistics", "Total")
 
 
 def figure_label(key: str) -> str:

@@ -378,6 +378,28 @@ class Report:
         return list(months.values())
 
 
+def map_scope(params: Params, visible: Iterable[str]) -> tuple[str, ...]:
+    """The prefectures a report covers: those chosen, else all `visible` ones."""
+    return params.prefectures or tuple(visible)
+
+
+def map_values(report: Report, figure: str, scope: Iterable[str]) -> dict[str, float | None]:
+    """The figure a map shades, for each prefecture in `scope`: a count is 0 where
+    no advice was given; a share of no advice is None (no data). Prefectures
+    outside the scope have no entry: no data either."""
+    empty = empty_figures(with_prefectures=False)
+    values: dict[str, float | None] = {}
+    for code in sorted(scope):
+        figs = report.by_prefecture.get(code, empty)
+        if figure == "received_share":
+            values[code] = percent(figs["received"], figs["advised"])
+        elif figure == "recurrence":
+            values[code] = sum(figs["recurrence"][leaf] for leaf in LEAVES)
+        else:
+            values[code] = figs["advised"]
+    return values
+
+
 def tally(params: Params, rows: Iterable[EpisodeRow]) -> Report:
     """Count episodes into the totals and by-prefecture figures of DESIGN §4."""
     report = Report(params=params, rows=list(rows))

@@ -17,7 +17,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from tsunagu.reports import charts, exports, programme
-from tsunagu.reports.forms import params_query
+from tsunagu.reports.forms import params_query, selection_label
 from tsunagu.reports.labels import (
     PREFECTURE_COLUMNS,
     REASON_LABELS,
@@ -69,18 +69,6 @@ def map_figure_label(figure: str) -> str:
         "received_share": _("Share received treatment (%)"),
         "recurrence": _("Episodes with a recurrence"),
     }[figure]
-
-
-def map_values(report: programme.Report, figure: str) -> dict[str, float | None]:
-    values: dict[str, float | None] = {}
-    for code, figs in report.by_prefecture.items():
-        if figure == "received_share":
-            values[code] = programme.percent(figs["received"], figs["advised"])
-        elif figure == "recurrence":
-            values[code] = sum(figs["recurrence"][leaf] for leaf in programme.LEAVES)
-        else:
-            values[code] = figs["advised"]
-    return values
 
 
 def map_drill(figure: str) -> dict[str, Any]:
@@ -157,6 +145,11 @@ def prefectures_context(
     }
     return {
         "pref_rows": rows,
+        # The total row is the report's own totals (the same figures as the
+        # summary), not a sum made here.
+        "pref_total": [
+            {"count": report.totals[c], "url": drill(figure=c)} for c in PREFECTURE_COLUMNS
+        ],
         "pref_columns": [(c, figure_label(c), sort_links[c]) for c in PREFECTURE_COLUMNS],
         "code_sort_link": sort_links["code"],
         "sort": sort,
@@ -188,12 +181,16 @@ def page_context(
     base = params_query(params)
     totals = report.totals
     pcts = programme.percentages(totals)
-    values = map_values(report, opts.map_figure)
+    scope = programme.map_scope(params, names)
+    values = programme.map_values(report, opts.map_figure, scope)
+    no_data = _("No data")
+    over = _("over %(low)s to %(high)s")
     months = report.monthly()
     context: dict[str, Any] = {
         "report": report,
         "totals": totals,
         "may_release": may_release,
+        "scope_label": selection_label(params.prefectures, names),
         "summary": [
             {
                 "key": key,
@@ -233,6 +230,8 @@ def page_context(
         "flow_svg": charts.flow_svg(
             totals, flow_labels(), lambda key: drill(figure=key), _("Flow of the advice episodes")
         ),
+        # A map of one prefecture says nothing the figures do not (police see one).
+        "show_map": len(scope) > 1,
         "map_figure": opts.map_figure,
         "map_figures": [(f, map_figure_label(f)) for f in MAP_FIGURES],
         "map_svg": charts.map_svg(
@@ -240,21 +239,26 @@ def page_context(
             names,
             lambda code: drill(pref=code, **map_drill(opts.map_figure)),
             map_figure_label(opts.map_figure),
+            no_data,
+            over,
         ),
         "map_rows": [
             {
                 "code": code,
                 "name": names.get(code, code),
                 "value": value,
-                "url": drill(pref=code, **map_drill(opts.map_figure)),
+                "url": drill(pref=code, **map_drill(opts.map_figure)) if value else "",
             }
-            for code, value in values.items()
+            # Every prefecture on the map, those outside the report with no data.
+            for code, value in ((c, values.get(c)) for c in sorted(names))
         ],
         "month_count": len(months),
         "trend_svg": charts.trend_svg(
             months,
             {k: figure_label(k) for k in ("advised", "received", "rejected")},
             _("Advice episodes by month"),
+            y_label=_("Episodes"),
+            x_label=_("Month of advice"),
         ),
         "open": opts.open,
         "part_urls": {

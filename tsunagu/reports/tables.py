@@ -27,6 +27,8 @@ class Table:
     cells: list[list[int]]
     margins: bool = True
     total_label: str = "Total"
+    # The heading of the row labels' column ("Age", "Prefecture"): no header cell is empty.
+    row_heading: str = ""
     # The heading of the row totals' column, when it is not "Total" (e.g. "Advised").
     row_total_label: str = ""
     # Row key → the list behind a one-column row's count (for users who may open it).
@@ -117,7 +119,7 @@ class Table:
         """Header row then body rows as plain values ("" for hidden, "x" marker left
         to the writer), for CSV and XLSX."""
         single_column_total = self.margins and len(self.col_keys) > 1
-        header: list[object] = ["", *self.col_labels]
+        header: list[object] = [self.row_heading, *self.col_labels]
         if single_column_total and with_totals:
             header.append(self.row_total_label or self.total_label)
         out: list[list[object]] = [header]

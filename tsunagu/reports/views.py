@@ -37,6 +37,7 @@ from tsunagu.reports.forms import (
     ProgrammeForm,
     default_programme_data,
     params_query,
+    scope_label,
 )
 from tsunagu.reports.models import ReleaseLog
 from tsunagu.reports.services import release_record
@@ -284,6 +285,7 @@ def annual_report(request: AuthedRequest) -> HttpResponse:
             tables=tables,
             release=release,
             subtitle=annual_page.subtitle(stats),
+            scope_label=scope_label(stats.prefectures),
             years=annual_page.year_cells(stats, user.is_police and not release),
             links_note=user.is_police and not release,
             downloads=annual_page.downloads(stats, release=False),

@@ -55,7 +55,8 @@ def test_analyst_reads_the_npa2016_report_and_drills_down(
         for text in ("受診の働き掛け", "293", "108", "36.9 %", "73", "24.9 %", "179", "61.1 %"):
             assert text in summary.inner_text(), text
         assert page.locator("svg.flow").count() == 1
-        assert page.locator("svg.tilemap rect").count() == 47
+        assert page.locator("svg.tilemap rect:has(title)").count() == 47  # the tiles
+        assert page.locator("svg.tilemap g.legend").count() == 1
         page.add_style_tag(content=FONT_CSS)
         page.evaluate("document.fonts.ready")
         page.wait_for_timeout(300)
@@ -77,6 +78,17 @@ def test_analyst_reads_the_npa2016_report_and_drills_down(
             clip={"x": 305, "y": 58, "width": 590, "height": 590},
         )
         viewer.close()
+        # The map page with its legend (a new viewer: a changed fragment is not reloaded).
+        viewer = context.new_page()
+        viewer.set_viewport_size({"width": 900, "height": 1200})
+        viewer.goto(pdf_path.resolve().as_uri() + "#page=2")
+        viewer.wait_for_timeout(2500)
+        viewer.screenshot(
+            path=str(screenshot_dir / "report-programme-pdf-map.png"),
+            clip={"x": 305, "y": 58, "width": 590, "height": 840},
+        )
+        viewer.close()
+        publish_doc(screenshot_dir / "report-programme-pdf-map.png", "report-programme-pdf-map.png")
         publish_doc(pdf_path, "report-programme.pdf")
         publish_doc(screenshot_dir / "report-programme-pdf.png", "report-programme-pdf.png")
         # The 73 received link to their 73 episodes, de-identified.
@@ -84,5 +96,63 @@ def test_analyst_reads_the_npa2016_report_and_drills_down(
         page.wait_for_load_state()
         assert "73件" in page.content()
         assert_no_markers(page.content(), (*VICTIM_MARKERS, OFFENDER_NAME, "H27-", "H28-"))
+    finally:
+        context.close()
+
+
+# What must not be squeezed on a phone: the page never scrolls sideways (a wide
+# table scrolls in its own region) and no header cell breaks its label.
+OVERFLOW_JS = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('main *')) {
+    if (el.closest('.table-scroll')) continue;
+    if (el.getBoundingClientRect().right > window.innerWidth + 1) out.push(el.tagName + '.' + el.className);
+  }
+  for (const th of document.querySelectorAll('table.counts th, table.sortable th, table.months th')) {
+    const line = parseFloat(getComputedStyle(th).lineHeight) || 24;
+    const range = document.createRange();
+    range.selectNodeContents(th);
+    if (range.getClientRects().length && range.getBoundingClientRect().height > line * 1.5)
+      out.push('wrapped: ' + th.textContent.trim());
+  }
+  return out;
+}"""
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("width", [1366, 390])
+def test_report_tables_are_not_squeezed(
+    chromium: Any, live_server: Any, analyst: User, screenshot_dir: Path, width: int
+) -> None:
+    assert import_files(DATA).ok
+    context = chromium.new_context(
+        locale="ja-JP", base_url=live_server.url, viewport={"width": width, "height": 900}
+    )
+    try:
+        page = context.new_page()
+        browser_login(page, "analyst")
+        period = "preset=custom&date_from=2016-04-01&date_to=2016-12-31"
+        for name, url in (
+            ("programme", f"/reports/programme/?{period}&open=months&open=prefectures"),
+            ("annual", "/reports/annual/?year=2016"),
+            ("annual-release", "/reports/annual/?year=2016&release=1"),
+        ):
+            page.goto(url)
+            page.wait_for_load_state()
+            assert page.evaluate(OVERFLOW_JS) == [], name
+            page.screenshot(path=str(screenshot_dir / f"report-{name}-{width}.png"), full_page=True)
+        # The area box checks its prefectures in the browser too; the server agrees.
+        page.goto(f"/reports/programme/?{period}")
+        page.click("fieldset.prefecture-picker summary")
+        page.check("input[name=area][value=kanto]")
+        assert page.locator("input[data-in-area=kanto]:checked").count() == 7
+        page.uncheck("input[name=prefecture][value='13']")
+        assert page.evaluate(
+            "document.querySelector('input[name=area][value=kanto]').indeterminate"
+        )
+        page.click("form.filters button[type=submit]")
+        page.wait_for_load_state()
+        assert "prefecture=14" in page.url and "area=kanto" not in page.url
+        assert "東京都" not in page.locator("p.period").inner_text()
     finally:
         context.close()

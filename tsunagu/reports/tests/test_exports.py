@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from tsunagu.cases.models import Case
 from tsunagu.reports import exports, programme
+from tsunagu.reports.labels import PREFECTURE_COLUMNS, figure_label
 from tsunagu.testing.builders import D, case_with
 
 pytestmark = pytest.mark.django_db
@@ -207,3 +208,71 @@ def test_the_same_figures_give_the_same_pdf(report: programme.Report) -> None:
         by_prefecture=report.by_prefecture,
     )
     assert exports.programme_pdf(later, names) != first
+
+
+def _fragments(content: bytes) -> list[list[tuple[str, float, float, float]]]:
+    """Each page's text pieces as (text, x, y, font size), in points, read by pypdf."""
+    pages: list[list[tuple[str, float, float, float]]] = []
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
+        text = text.replace("\x00", "").strip()
+        if text:
+            pages[-1].append((text, tm[4], tm[5], size))
+
+    for page in PdfReader(io.BytesIO(content)).pages:
+        pages.append([])
+        page.extract_text(visitor_text=visit)
+    return pages
+
+
+def test_pdf_by_prefecture_headers_are_whole_and_inside_their_cells(
+    report: programme.Report,
+) -> None:
+    """Every header label is written whole, over as many lines as it needs, and no
+    line runs past its cell (a CJK character is one em wide: 8 pt here)."""
+    content = exports.programme_pdf(report, exports.prefecture_names())
+    page = _fragments(content)[-1]  # the by-prefecture table, the last page
+    mm = 72 / 25.4
+    edges = [10 * mm]
+    for width in [26] + [16.4] * len(PREFECTURE_COLUMNS):
+        edges.append(edges[-1] + width * mm)
+    top = max(y for text, x, y, size in page if size == 8)
+    header = [(t, x, y) for t, x, y, size in page if size == 8 and y > top - 20]
+    columns: dict[int, list[tuple[float, str]]] = {}
+    for text, x, y in header:
+        column = next(i for i in range(len(edges) - 1) if edges[i] <= x < edges[i + 1])
+        assert x + 8 * len(text) <= edges[column + 1] + 0.01, (text, x, edges[column + 1])
+        columns.setdefault(column, []).append((-y, text))
+    labels = ["".join(t for _, t in sorted(parts)) for _, parts in sorted(columns.items())]
+    with translation.override("ja"):
+        expected = ["都道府県", *(figure_label(c) for c in PREFECTURE_COLUMNS)]
+    assert labels == expected
+    assert "治療不要と判断" in labels and "治療継続中" in labels
+    # The same rule as drawn: every line of a wrapped label fits its width.
+    pdf = exports._pdf()
+    pdf.add_page()
+    pdf.set_font_size(8)
+    for label in expected[1:]:
+        lines = exports.header_lines(pdf, label, 16.4)
+        assert "".join(lines) == label
+        assert all(pdf.get_string_width(line) <= 16.4 - 1 for line in lines)
+
+
+def test_pdf_map_page_has_its_legend_and_fills_the_page(report: programme.Report) -> None:
+    content = exports.programme_pdf(report, exports.prefecture_names())
+    map_page = next(p for p in _fragments(content) if any("データなし" in t for t, *_ in p))
+    texts = [t for t, *_ in map_page]
+    # Tokyo 7 and Osaka 5 advised, every other prefecture 0: the legend's rows,
+    # fifths of 7 (1.4, 2.8, 4.2, 5.6, 7).
+    legend = texts[texts.index("受診の働き掛け") :]
+    assert legend[:8] == ["受診の働き掛け", "データなし", "0", "1", "2", "3–4", "5", "6–7"]
+    assert "斜線はデータなし" in "".join(texts)
+    # The map reaches down the page: Okinawa's tile is below its middle (297 mm).
+    okinawa = next(y for t, x, y, s in map_page if t == "沖縄県")
+    assert okinawa < 842 / 2 - 100
+
+
+def test_pdf_for_one_prefecture_has_no_map_page(report: programme.Report) -> None:
+    content = exports.programme_pdf(report, {"13": "東京都"})
+    assert "データなし" not in pdf_text(content)
+    assert len(PdfReader(io.BytesIO(content)).pages) == 2
