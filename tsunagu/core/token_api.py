@@ -9,7 +9,7 @@ the page, behind its step-up: a script cannot make itself new tokens.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -17,6 +17,7 @@ from ninja import Router, Schema
 
 from tsunagu.core import tokens
 from tsunagu.core.api import auth_for, paged, responses
+from tsunagu.core.models import User
 from tsunagu.core.tokens import AccessToken
 
 router = Router(tags=["tokens"], auth=auth_for())
@@ -58,13 +59,13 @@ def _out(token: AccessToken) -> dict[str, Any]:
 @router.get("", response=responses(TokenPage))
 def tokens_list(request: HttpRequest, page: int = 1) -> dict[str, Any]:
     """The user's own tokens, newest first, with their last use (never the secret)."""
-    return paged(AccessToken.objects.filter(user=request.user), page, _out)
+    return paged(AccessToken.objects.filter(user=cast(User, request.user)), page, _out)
 
 
 @router.post("/{token_id}/revoke", response=responses(TokenOut, 200))
 def tokens_revoke(request: HttpRequest, token_id: int) -> dict[str, Any]:
     """End one of the user's tokens at once (audited); revoking it again changes nothing.
     The token of the request itself may be revoked: the next request answers 401."""
-    token = get_object_or_404(AccessToken, pk=token_id, user=request.user)
+    token = get_object_or_404(AccessToken, pk=token_id, user=cast(User, request.user))
     tokens.revoke(actor=request.user, token=token)
     return _out(token)

@@ -167,4 +167,6 @@ def test_the_api_revokes_ones_own_token_and_another_users_is_404(request, office
     audit = AuditEvent.objects.get(action="token.revoke")
     assert audit.actor == officer_tokyo and audit.object_id == str(token.pk)
     again = bearer(write).post(reverse("api:tokens_revoke", args=[token.pk]))
-    assert again.status_code == 200 and AuditEvent.objects.filter(action="token.revoke").count() == 1
+    assert (
+        again.status_code == 200 and AuditEvent.objects.filter(action="token.revoke").count() == 1
+    )
