@@ -305,7 +305,7 @@ def test_api_assessment_dates_have_their_lower_bounds(officer_tokyo: User, asses
         "rationale": "r",
         "answers": {"v1": {"rating": "y"}, "v2": {"rating": "n"}},
     }
-    refusals = [
+    refusals: list[tuple[dict[str, Any], list[str]]] = [
         ({"date": "2016-05-09"}, ["body", "date"]),
         ({"review_on": "2016-06-01"}, ["body", "review_on"]),
         (
