@@ -23,6 +23,7 @@ from tsunagu.cases.api import router as cases_router
 from tsunagu.core.api import auth_for, error_body, error_json, normal_detail
 from tsunagu.core.api import router as core_router
 from tsunagu.core.busy import busy_message, is_busy, retry_after
+from tsunagu.core.token_api import router as tokens_router
 from tsunagu.interchange.api import router as interchange_router
 from tsunagu.reports.api import router as reports_router
 from tsunagu.risk.api import router as risk_router
@@ -71,6 +72,7 @@ api.add_router("/treatment", treatment_router)
 api.add_router("/interchange", interchange_router)
 api.add_router("/reports", reports_router)
 api.add_router("/risk", risk_router)
+api.add_router("/tokens", tokens_router)
 
 
 @api.exception_handler(OperationalError)

@@ -103,22 +103,42 @@ def confirm_totp(request: HttpRequest, user: User, code: str) -> list[str] | Non
     return new_recovery_codes(user) if first or not recovery_codes_left(user) else []
 
 
+def matching_factor(user: User, code: str) -> tuple[Any, str] | None:
+    """The device a TOTP or recovery code passes, and its kind, or None.
+
+    A passing code is used up (a TOTP time step once, a recovery code deleted)."""
+    token = _clean(code)
+    if token:
+        for device in totp_devices(user):
+            if token.isdigit() and device.verify_token(token):
+                return device, "totp"
+        for static in StaticDevice.objects.filter(user=user, name=RECOVERY_NAME, confirmed=True):
+            if static.verify_token(token):
+                return static, "recovery"
+    return None
+
+
 def verify_code(request: HttpRequest, user: User, code: str) -> str:
     """Check a TOTP or recovery code: 'totp', 'recovery', or '' when refused.
 
     A refused code (wrong, expired, replayed or already used) counts towards the
     lockout and is audited by `lockout.record_factor_failure`.
     """
-    token = _clean(code)
-    if token:
-        for device in totp_devices(user):
-            if token.isdigit() and device.verify_token(token):
-                mark_verified(request, device, "totp")
-                return "totp"
-        for static in StaticDevice.objects.filter(user=user, name=RECOVERY_NAME, confirmed=True):
-            if static.verify_token(token):
-                mark_verified(request, static, "recovery")
-                return "recovery"
+    found = matching_factor(user, code)
+    if found is not None:
+        mark_verified(request, *found)
+        return found[1]
+    lockout.record_factor_failure(request, user, "code")
+    return ""
+
+
+def verify_code_once(request: HttpRequest, user: User, code: str) -> str:
+    """`verify_code` for one API request (a token has no session to mark):
+    the same codes, the same lockout count, audited with `once`."""
+    found = matching_factor(user, code)
+    if found is not None:
+        lockout.audit_auth("user.mfa_verified", request, user, factor=found[1], once=True)
+        return found[1]
     lockout.record_factor_failure(request, user, "code")
     return ""
 

@@ -9,6 +9,11 @@ Each needs, in this order:
    and personal exports together, unless a supervisor of the user's prefecture
    raised it for the day (`raise_limit`, audited).
 
+Through the API (`api_second_factor`): a session with a fresh step-up passes as
+on the pages; otherwise (always with an access token, which has no session) the
+request itself carries a current code of the user's authenticator or a recovery
+code (`otp`), checked once with the same lockout count as the step-up page.
+
 Supervisors see users of their prefecture with unusual reveal volume
 (`reveal_alerts`) on the security page.
 """
@@ -58,6 +63,30 @@ def guard(request: HttpRequest, next_url: str) -> HttpResponse | None:
     if fresh(request):
         return None
     return redirect(f"/mfa/step-up/?next={quote(next_url, safe='/#')}")
+
+
+SECOND_FACTOR_NEEDED = gettext_lazy(
+    "This needs a recent second factor: send a current code of your authenticator "
+    "app (or a recovery code) as “otp”."
+)
+CODE_REFUSED = gettext_lazy("The code was not accepted. Enter a current code.")
+
+
+def api_second_factor(request: HttpRequest, code: str) -> tuple[int, str] | None:
+    """None when an API request has its recent second factor, else (status, message):
+    403 without a code or with a refused one, 429 when the account is locked out."""
+    from tsunagu.core import lockout, mfa
+
+    if getattr(request, "access_token", None) is None and fresh(request):
+        return None
+    if not (code or "").strip():
+        return 403, str(SECOND_FACTOR_NEEDED)
+    user: Any = request.user
+    if lockout.is_locked(request, user.get_username()):
+        return 429, str(lockout.LOCKED_MESSAGE)
+    if mfa.verify_code_once(request, user, code):
+        return None
+    return 403, str(CODE_REFUSED)
 
 
 def _day_start() -> dt.datetime:

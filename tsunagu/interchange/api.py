@@ -1,29 +1,36 @@
 """JSON API of the interchange app, mounted at /api/v1/interchange.
 
 The same as the supervisor's pages, for a prefecture's own scripts: check a
-file set (a dry run), import it, download the export. Supervisors only, their
+file set (a dry run), import it, download the export (with personal columns
+under the page's step-up rules: `interchange_export_personal`). Supervisors only, their
 prefecture only (anyone else: 404). Bad input answers 422 with the field named
 in `loc`; bad rows answer 422 with the first 1,000 row errors and their count.
 """
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext
-from ninja import File, Form, Router, Schema
-from ninja.errors import ValidationError
+from ninja import Field, File, Form, Router, Schema
+from ninja.errors import HttpError, ValidationError
 from ninja.files import UploadedFile
 
-from tsunagu.core.api import auth_for, errors, responses, supervisor
+from tsunagu.core import stepup
+from tsunagu.core.api import (
+    StrictIn,
+    auth_for,
+    choice,
+    error_json,
+    errors,
+    responses,
+    supervisor,
+)
 from tsunagu.core.models import Region, User
 from tsunagu.interchange import signals, uploads
-from tsunagu.interchange.downloads import package_download
-from tsunagu.interchange.exporter import export
+from tsunagu.interchange.downloads import export_response
+from tsunagu.interchange.forms import ExportForm
 from tsunagu.interchange.importer import Importer, ImportSummary
 
 # What the export answers: a zip of CSV files, or one workbook.
@@ -248,11 +255,66 @@ def interchange_export(request: HttpRequest, format: str = "csv") -> HttpRespons
                 }
             ]
         )
-    name = f"tsunagu-{prefecture.code}-{timezone.localdate():%Y%m%d}"
-    with tempfile.TemporaryDirectory(dir=uploads.root()) as tmp:
-        target = Path(tmp) / (f"{name}.xlsx" if format == "xlsx" else name)
-        summary = export(target, user=user, file_format=format)
-        payload, filename, content_type = package_download(summary.files, name, format)
-    response = HttpResponse(payload, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return export_response(user, prefecture, format)
+
+
+class PersonalExportIn(StrictIn):
+    format: Literal["csv", "xlsx"] = "csv"
+    purpose: choice(code for code, _label in stepup.CATEGORIES)  # type: ignore[valid-type]
+    reason: str = Field(max_length=500)
+    otp: str = Field(
+        "",
+        max_length=40,
+        description="A current authenticator or recovery code: always with an access "
+        "token; with a session, unless its second factor is under 5 minutes old.",
+    )
+
+
+# The page's form names its fields for the page; the API names them for the body.
+EXPORT_FIELDS = {"file_format": "format", "reason_category": "purpose"}
+
+
+@router.post(
+    "/export/personal",
+    response=errors(),
+    openapi_extra={
+        "responses": {
+            200: {"description": "The export with personal columns", "content": EXPORT_MEDIA}
+        }
+    },
+)
+def interchange_export_personal(request: HttpRequest, payload: PersonalExportIn) -> HttpResponse:
+    """The export with personal columns (names, victims' address and phone), as the page
+    offers it, under the same step-up: a purpose and a reason (422), today's limit of
+    reveals and personal exports (429), and a recent second factor (403: send `otp`).
+    Audited with the reason, like the page's download."""
+    user, prefecture = _supervisor(request)
+    form = ExportForm(
+        {
+            "file_format": payload.format,
+            "include_personal": True,
+            "reason_category": payload.purpose,
+            "reason": payload.reason,
+        }
+    )
+    if not form.is_valid():
+        raise ValidationError(
+            [
+                {
+                    "loc": ["body", EXPORT_FIELDS.get(field, field)],
+                    "msg": str(msgs[0]),
+                    "type": "value_error",
+                }
+                for field, msgs in form.errors.items()
+            ]
+        )
+    over_limit = stepup.limit_error(user)
+    if over_limit:
+        raise HttpError(429, over_limit)
+    refused = stepup.api_second_factor(request, payload.otp)
+    if refused is not None:
+        status, message = refused
+        return error_json(status, message, ["body", "otp"] if status == 403 else None)
+    return export_response(
+        user, prefecture, payload.format, include_personal=True, reason=form.audit_reason()
+    )

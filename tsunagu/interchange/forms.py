@@ -97,3 +97,11 @@ class ExportForm(forms.Form):
             if not data.get("reason_category"):
                 self.add_error("reason_category", stepup.PURPOSE_MISSING)
         return data
+
+    def audit_reason(self) -> str:
+        """The reason as the audit log keeps it (with the purpose for personal columns)."""
+        data = self.cleaned_data
+        reason = str(data.get("reason") or "").strip()
+        if data.get("include_personal"):
+            return stepup.reason_text(data["reason_category"], reason)
+        return reason

@@ -9,14 +9,12 @@ cancelled, or after an hour.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,8 +22,7 @@ from tsunagu.core import stepup
 from tsunagu.core.access import AuthedRequest
 from tsunagu.core.models import Region
 from tsunagu.interchange import signals, uploads
-from tsunagu.interchange.downloads import package_download
-from tsunagu.interchange.exporter import export
+from tsunagu.interchange.downloads import export_response
 from tsunagu.interchange.forms import ConfirmForm, ExportForm, UploadForm
 from tsunagu.interchange.importer import Importer, ImportSummary
 from tsunagu.interchange.importer.base import OUTSIDE_SCOPE
@@ -180,26 +177,11 @@ def export_download(request: AuthedRequest) -> HttpResponse:
         if over_limit:
             form.add_error(None, over_limit)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        reason = data["reason"].strip()
-        if data["include_personal"]:
-            reason = stepup.reason_text(data["reason_category"], reason)
-        stamp = timezone.localdate().strftime("%Y%m%d")
-        name = f"tsunagu-{prefecture.code}-{stamp}"
-        with tempfile.TemporaryDirectory(dir=uploads.root()) as tmp:
-            target = Path(tmp) / (f"{name}.xlsx" if data["file_format"] == "xlsx" else name)
-            summary = export(
-                target,
-                user=request.user,
-                file_format=data["file_format"],
-                include_personal=data["include_personal"],
-                reason=reason,
-            )
-            payload, filename, content_type = package_download(
-                summary.files, name, data["file_format"]
-            )
-        response = HttpResponse(payload, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return export_response(
+            request.user,
+            prefecture,
+            form.cleaned_data["file_format"],
+            include_personal=form.cleaned_data["include_personal"],
+            reason=form.audit_reason(),
+        )
     return render(request, "interchange/export.html", {"form": form, "prefecture": prefecture})

@@ -19,7 +19,7 @@ from ninja.responses import Status
 from tsunagu.cases import refusals
 from tsunagu.cases.models import Case
 from tsunagu.core.access import get_for_user
-from tsunagu.core.api import responses
+from tsunagu.core.api import StrictDate, responses
 from tsunagu.risk import services, summary
 from tsunagu.risk.models import Assessment, Instrument
 
@@ -46,7 +46,7 @@ class InstrumentOut(Schema):
 class PlanActionIn(Schema):
     action: str
     owner: str
-    due_on: dt.date | None = None
+    due_on: StrictDate | None = None
 
 
 class AnswerIn(Schema):
@@ -56,13 +56,13 @@ class AnswerIn(Schema):
 
 class AssessmentIn(Schema):
     instrument_id: int
-    date: dt.date
+    date: StrictDate
     answers: dict[str, AnswerIn] = {}
     level: str = ""
     rationale: str = ""
     scenarios: dict[str, str] = {}
     actions: list[PlanActionIn] = []
-    review_on: dt.date | None = None
+    review_on: StrictDate | None = None
 
 
 class ReviewIn(Schema):

@@ -21,6 +21,7 @@ MESSAGES = (
     gettext_noop("Describe the action."),
     gettext_noop("Name who owns the action."),
     gettext_noop("Give the action's due date."),
+    gettext_noop("The due date is before the assessment."),
     gettext_noop("You may not assess this case."),
     gettext_noop("You may not change this case."),
     gettext_noop("No such instrument."),

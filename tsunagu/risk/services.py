@@ -74,6 +74,8 @@ def _check(data: AssessmentData) -> tuple[str, int]:
             raise ServiceError("Name who owns the action.", f"actions.{i}.owner")
         if action.due_on is None:
             raise ServiceError("Give the action's due date.", f"actions.{i}.due_on")
+        if action.due_on < data.date:
+            raise ServiceError("The due date is before the assessment.", f"actions.{i}.due_on")
     return level, summary.positive_count(definition, data.answers)
 
 

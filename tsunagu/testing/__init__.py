@@ -150,3 +150,26 @@ def browser_login(page: Any, username: str, password: str | None = None) -> None
     with page.expect_navigation():
         page.click("#mfa-code-form button[type=submit]")
     page.wait_for_load_state()
+
+
+def connection_kept() -> Any:
+    """A context in which the WSGI handler keeps the test's database connection open
+    across requests (as Django's test client does). For tests that call the app
+    through WSGI (schemathesis, httpx's WSGI transport): the handler would close the
+    connection after each request, and on PostgreSQL the test's transaction with it."""
+    from contextlib import contextmanager
+
+    from django.core import signals
+    from django.db import close_old_connections
+
+    @contextmanager
+    def kept() -> Any:
+        signals.request_started.disconnect(close_old_connections)
+        signals.request_finished.disconnect(close_old_connections)
+        try:
+            yield
+        finally:
+            signals.request_started.connect(close_old_connections)
+            signals.request_finished.connect(close_old_connections)
+
+    return kept()

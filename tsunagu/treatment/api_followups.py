@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from django.utils.translation import gettext
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
@@ -168,10 +167,6 @@ def treatment_followup_done(
 ) -> dict[str, Any]:
     """Record the check; it closes the follow-up."""
     followup = get_for_user(FollowUp, request.user, followup_id)
-    if payload.date < followup.source_date:
-        raise refusals.unprocessable(
-            "date", gettext("The date is before the event the check follows.")
-        )
     _run(
         loop.followup_done,
         actor=request.user,

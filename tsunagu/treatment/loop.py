@@ -72,6 +72,13 @@ def _not_future(day: dt.date, field: str = "date") -> None:
         raise ServiceError(_("The date cannot be in the future."), field)
 
 
+def _not_before_advice(events: list[timeline.Ev], day: dt.date) -> None:
+    """Consent is asked with the advice: never dated before the case's first advice."""
+    advised = [ev.date for ev in timeline.effective(events) if ev.type == "treatment_advised"]
+    if not advised or day < min(advised):
+        raise ServiceError(_("The date is before the treatment advice."), "date")
+
+
 # --- advice ---------------------------------------------------------------------
 
 
@@ -143,10 +150,11 @@ def consent_record(
     if direction not in (derive.POLICE_TO_CLINIC, derive.CLINIC_TO_POLICE):
         raise ServiceError(_("Choose the direction of the consent."), "direction")
     if actor.is_clinician:
-        if direction != derive.CLINIC_TO_POLICE or not (
-            Referral.objects.filter(case=case, clinic__staff__user_id=actor.pk).exists()
-        ):
+        sent = Referral.objects.filter(case=case, clinic__staff__user_id=actor.pk)
+        if direction != derive.CLINIC_TO_POLICE or not sent.exists():
             raise ServiceError(_("You may not record this consent."), "direction")
+        if not sent.filter(sent_on__lte=date).exists():
+            raise ServiceError(_("The date is before the referral was sent."), "date")
     else:
         _police_of(actor, case)
     if given and method not in CONSENT_METHODS:
@@ -154,6 +162,7 @@ def consent_record(
     event_type = f"consent_{direction}" + ("" if given else "_withdrawn")
     with transaction.atomic():
         events = _lock(case)
+        _not_before_advice(events, date)
         holds = timeline.consent(events, direction, date)
         if given and holds:
             raise ServiceError(_("This consent is already on file on that date."), "direction")
@@ -321,6 +330,12 @@ def referral_contact_answered(*, actor: User, referral: Referral, date: dt.date)
     if date < referral.sent_on:
         raise ServiceError(_("The date is before the referral was sent."), "date")
     with transaction.atomic():
+        view = derive.referral_view(
+            _lock(referral.case), referral.advised_on, referral.sent_on, referral.clinic.code
+        )
+        requested = view.contact_requested_on
+        if requested is not None and date < requested:
+            raise ServiceError(_("The date is before the police asked for contact."), "date")
         Referral.objects.filter(pk=referral.pk).update(contact_answered_on=date)
         referral.contact_answered_on = date
         audit(
@@ -341,6 +356,8 @@ def contact_request(*, actor: User, case: Case, date: dt.date) -> Event:
     _police_of(actor, case)
     with transaction.atomic():
         events = _lock(case)
+        if not Referral.objects.filter(case=case, sent_on__lte=date).exists():
+            raise ServiceError(_("There is no referral sent on or before that date."), "date")
         if not timeline.consent(events, derive.POLICE_TO_CLINIC, date):
             withdrawal = f"consent_{derive.POLICE_TO_CLINIC}_withdrawn"
             if any(ev.type == withdrawal for ev in timeline.effective(events, date)):
@@ -419,7 +436,10 @@ def condition_end(*, actor: User, case: Case, date: dt.date, kind: str) -> Event
     _police_of(actor, case)
     with transaction.atomic():
         events = _lock(case)
-        if not any(c.kind == kind and c.active_on(date) for c in derive.conditions(events)):
+        kinds = [c for c in derive.conditions(events) if c.kind == kind]
+        if not any(c.active_on(date) for c in kinds):
+            if any(c.ended_on is None and date < c.starts_on for c in kinds):
+                raise ServiceError(_("The date is before the condition started."), "date")
             raise ServiceError(_("No condition of this kind is active on that date."), "kind")
         return event_record(
             actor=actor,
@@ -523,6 +543,8 @@ def followup_done(*, actor: User, followup: FollowUp, date: dt.date, outcome: st
     """Record the check; it closes the follow-up."""
     case = followup.case
     _police_of(actor, case)
+    if date < followup.source_date:
+        raise ServiceError(_("The date is before the event the check follows."), "date")
     outcome = outcome.strip()[:200]
     with transaction.atomic():
         _lock(case)

@@ -110,3 +110,63 @@ def test_nobody_revokes_or_sees_another_users_token(request, officer_tokyo, who)
     assert page.status_code == 200 and "mine-token" not in page.content.decode()
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+# --- listing and revoking through the API ----------------------------------------------
+
+
+def test_the_api_lists_ones_own_tokens_with_their_last_use_never_the_secret(
+    officer_tokyo, officer_osaka
+):
+    mine, secret = tokens.create(actor=officer_tokyo, name="nightly", scope="write")
+    tokens.create(actor=officer_osaka, name="osaka-token", scope="read")
+    client = bearer(secret)
+    listing = client.get(reverse("api:tokens_list"))
+    assert listing.status_code == 200, listing.content
+    body = listing.json()
+    assert body["count"] == 1 and body["pages"] == 1
+    (row,) = body["results"]
+    assert (row["id"], row["name"], row["scope"], row["hint"]) == (
+        mine.pk,
+        "nightly",
+        "write",
+        mine.hint,
+    )
+    assert row["active"] is True and row["revoked_at"] is None
+    assert row["created_at"] and row["expires_at"] and row["last_used_at"]  # this very use
+    text = listing.content.decode()
+    assert secret not in text and mine.key_hash not in text and "osaka-token" not in text
+    # A session lists the same tokens.
+    session = client_for(officer_tokyo).get(reverse("api:tokens_list")).json()
+    assert [r["id"] for r in session["results"]] == [mine.pk]
+
+
+@access_test("api:tokens_list", "api:tokens_revoke")
+@pytest.mark.parametrize(
+    "who", ["supervisor_tokyo", "officer_osaka", "clinician_tokyo", "analyst", "admin_user"]
+)
+def test_the_api_revokes_ones_own_token_and_another_users_is_404(request, officer_tokyo, who):
+    token, secret = tokens.create(actor=officer_tokyo, name="mine-token", scope="read")
+    other_user = request.getfixturevalue(who)
+    _t, other_secret = tokens.create(actor=other_user, name="theirs", scope="write")
+    other = bearer(other_secret)
+    refused = other.post(reverse("api:tokens_revoke", args=[token.pk]))
+    assert refused.status_code == 404 and refused.json()["detail"][0]["type"] == "not_found"
+    assert "mine-token" not in other.get(reverse("api:tokens_list")).content.decode()
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    assert not AuditEvent.objects.filter(action="token.revoke").exists()
+
+    # Revoking needs a read-write token (a POST); the owner's session may do it too.
+    _t, write = tokens.create(actor=officer_tokyo, name="admin-script", scope="write")
+    assert bearer(secret).post(reverse("api:tokens_revoke", args=[token.pk])).status_code == 403
+    done = bearer(write).post(reverse("api:tokens_revoke", args=[token.pk]))
+    assert done.status_code == 200, done.content
+    assert done.json()["active"] is False and done.json()["revoked_at"]
+    assert bearer(secret).get(reverse("api:tokens_list")).status_code == 401
+    audit = AuditEvent.objects.get(action="token.revoke")
+    assert audit.actor == officer_tokyo and audit.object_id == str(token.pk)
+    again = bearer(write).post(reverse("api:tokens_revoke", args=[token.pk]))
+    assert (
+        again.status_code == 200 and AuditEvent.objects.filter(action="token.revoke").count() == 1
+    )

@@ -290,3 +290,32 @@ def test_instrument_list_api_is_404_outside_the_police(request: Any, who: str) -
     load()
     client = client_for(request.getfixturevalue(who))
     assert client.get("/api/v1/risk/instruments").status_code == 404
+
+
+def test_api_assessment_dates_have_their_lower_bounds(officer_tokyo: User, assessed: Any) -> None:
+    """Not before the case's opening (2016-05-10); the review and every action's due
+    date not before the assessment; dates only as YYYY-MM-DD. Nothing written."""
+    client = client_for(officer_tokyo)
+    instrument = Assessment.objects.get().instrument
+    url = f"/api/v1/risk/cases/{assessed.pk}/assessments"
+    base = {
+        "instrument_id": instrument.pk,
+        "date": "2016-06-02",
+        "level": "low",
+        "rationale": "r",
+        "answers": {"v1": {"rating": "y"}, "v2": {"rating": "n"}},
+    }
+    refusals: list[tuple[dict[str, Any], list[str]]] = [
+        ({"date": "2016-05-09"}, ["body", "date"]),
+        ({"review_on": "2016-06-01"}, ["body", "review_on"]),
+        (
+            {"actions": [{"action": "Call", "owner": "Station A", "due_on": "2016-06-01"}]},
+            ["body", "actions.0.due_on"],
+        ),
+        ({"date": 1464825600}, ["body", "date"]),
+    ]
+    for change, loc in refusals:
+        answer = client.post(url, {**base, **change}, content_type="application/json")
+        assert answer.status_code == 422, (change, answer.content)
+        assert answer.json()["detail"][0]["loc"] == loc
+    assert Assessment.objects.count() == 1
