@@ -12,6 +12,7 @@ schema bug: fix the schema, not this test.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import io
 import json
@@ -27,6 +28,8 @@ import pytest
 pytest.importorskip("openapi_python_client")
 httpx = pytest.importorskip("httpx")
 
+
+from django.utils import timezone  # noqa: E402
 
 from tsunagu.core import tokens  # noqa: E402
 from tsunagu.risk.tests.helpers import load  # noqa: E402
@@ -306,7 +309,7 @@ def test_a_generated_client_parses_every_operation(
 
     # --- risk ---------------------------------------------------------------------------
     police("risk.instruments_list", 200, list)
-    police(
+    recorded = police(
         "risk.assessments_record",
         201,
         model("AssessmentOut"),
@@ -322,10 +325,17 @@ def test_a_generated_client_parses_every_operation(
         ),
     )
     assert len(police("risk.assessments_list", 200, list, case_id=case_id)) == 1
+    review_on = timezone.localdate() + dt.timedelta(days=30)
+    reviewed = police(
+        "risk.assessments_review",
+        200,
+        model("AssessmentOut"),
+        assessment_id=recorded.id,
+        body=model("ReviewIn").from_dict({"review_on": review_on.isoformat()}),
+    )
+    assert reviewed.review_on == review_on
 
     # --- reports --------------------------------------------------------------------------
-    import datetime as dt
-
     period = {"date_from": dt.date(2016, 1, 1), "date_to": dt.date(2016, 12, 31)}
     police("reports.programme_report", 200, model("ProgrammeReportResponse"), **period)
     police("reports.programme_episodes", 200, model("ProgrammeEpisodePage"), **period)
