@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from tsunagu.core import affiliations
@@ -35,6 +36,16 @@ class AuditFilterForm(forms.Form):
         return data
 
 
+class SignInForm(AuthenticationForm):
+    """The password step, with one plain message for a failed sign-in: it does not say
+    which of the two was wrong (no user enumeration), nor talk of "fields"."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("The user name or the password is wrong."),
+    }
+
+
 class RegionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.code} {obj.name}"
@@ -51,6 +62,10 @@ class UserForm(forms.ModelForm):  # type: ignore[type-arg]
         model = User
         fields = ["username", "last_name", "first_name", "role", "region", "is_active"]
         field_classes = {"region": RegionChoiceField}
+        # Django's own help text opens with 「この項目は必須です。」: the rule, said once.
+        help_texts = {
+            "username": _("Letters, digits and @ . + - _ only; at most 150 characters."),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
