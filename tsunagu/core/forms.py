@@ -9,7 +9,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from tsunagu.core import affiliations
+from tsunagu.core import affiliations, audit_actions
 from tsunagu.core.models import Region, Role, User
 
 
@@ -21,12 +21,18 @@ class DateInput(forms.DateInput):
 
 
 class AuditFilterForm(forms.Form):
-    """Filters of the audit log: action (prefix), user, date range."""
+    """Filters of the audit log: action (one, or a family), user, date range."""
 
-    action = forms.CharField(label=_("Action"), required=False, max_length=64)
+    action = forms.ChoiceField(label=_("Action"), required=False)
     user = forms.CharField(label=_("User"), required=False, max_length=150)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        action = self.fields["action"]
+        assert isinstance(action, forms.ChoiceField)
+        action.choices = audit_actions.filter_choices(user)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -14,6 +14,8 @@ from typing import Any
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from tsunagu.core import regions
+
 # --- the flow chart ----------------------------------------------------------------
 
 BOX_W, BOX_H, COL_W = 150, 40, 190
@@ -229,6 +231,7 @@ def map_svg(
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
+    short = regions.prefecture_names(short=True)  # public: every tile is named
     for t in map_layout(values, names):
         ink = "#fff" if t.shade >= 4 else "#1b1f24"
         tile = (
@@ -236,7 +239,7 @@ def map_svg(
             f'fill="{SHADES[t.shade]}" stroke="#9aa4ae" stroke-width="0.5">'
             f"<title>{escape(t.label)}: {_fmt(t.value)}</title></rect>"
             f'<text x="{t.x + (TILE - 3) / 2}" y="{t.y + 14}" font-size="10" '
-            f'text-anchor="middle" fill="{ink}">{escape(t.label[:3])}</text>'
+            f'text-anchor="middle" fill="{ink}">{escape(short.get(t.code, t.label))}</text>'
             f'<text x="{t.x + (TILE - 3) / 2}" y="{t.y + 29}" font-size="10" '
             f'text-anchor="middle" fill="{ink}">{_fmt(t.value)}</text>'
         )

@@ -20,8 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from tsunagu.cases import timeline
-from tsunagu.core import spreadsheet
-from tsunagu.core.models import Region
+from tsunagu.core import regions, spreadsheet
 from tsunagu.reports import charts
 from tsunagu.reports.labels import (
     PREFECTURE_COLUMNS,
@@ -38,7 +37,7 @@ HIDDEN = "x"  # how a suppressed cell is written in a public release
 
 
 def prefecture_names() -> dict[str, str]:
-    return {r.code: r.name for r in Region.objects.filter(kind=Region.Kind.PREFECTURE)}
+    return regions.prefecture_names()
 
 
 def to_json(report: Report) -> str:

@@ -63,11 +63,13 @@ def test_the_user_name_help_text_is_not_djangos_required_notice(db):
 
 
 def test_a_failed_sign_in_has_one_plain_message(db, officer_tokyo):
-    response = Client().post("/login/", {"username": "officer-tokyo", "password": "nope"})
+    response = Client().post(
+        reverse("core:login"), {"username": "officer-tokyo", "password": "nope"}
+    )
     body = response.content.decode()
     assert "ユーザー名またはパスワードが正しくありません。" in body
     assert not any(stock in body for stock in STOCK)
-    unknown = Client().post("/login/", {"username": "no-such-user", "password": "nope"})
+    unknown = Client().post(reverse("core:login"), {"username": "no-such-user", "password": "nope"})
     assert "ユーザー名またはパスワードが正しくありません。" in unknown.content.decode()
 
 
