@@ -72,10 +72,27 @@ def programme_rows(report: Report) -> list[list[Any]]:
     return rows
 
 
-def programme_csv(report: Report) -> str:
+def column_label(column: str) -> str:
+    """A programme column in words: "rejection_reasons.cost" → 「拒否の理由: 費用の負担」."""
+    group, _dot, key = column.partition(".")
+    if group == "rejection_reasons":
+        return f"{_('Rejection reason')}: {REASON_LABELS[key]}"
+    if group == "recurrence":
+        return f"{_('Recurrence')}: {figure_label(key)}"
+    return figure_label(column)
+
+
+def programme_csv(report: Report, *, in_words: bool = False) -> str:
+    """The figures by prefecture. Headers are the column keys (for programs) unless
+    `in_words`: then every header, prefecture and total is in words, in the user's
+    language (for people opening the file in a spreadsheet)."""
     out = io.StringIO()
     writer = spreadsheet.csv_writer(out)
-    writer.writerow(["period_from", "period_to", "as_of"])
+    columns = programme_columns()
+    if not in_words:
+        writer.writerow(["period_from", "period_to", "as_of"])
+    else:
+        writer.writerow([_("From"), _("To"), _("As of")])
     writer.writerow(
         [
             report.params.date_from.isoformat(),
@@ -84,8 +101,13 @@ def programme_csv(report: Report) -> str:
         ]
     )
     writer.writerow([])
-    writer.writerow(["prefecture", *programme_columns()])
-    writer.writerows(programme_rows(report))
+    if not in_words:
+        writer.writerow(["prefecture", *columns])
+        writer.writerows(programme_rows(report))
+    else:
+        writer.writerow([_("Prefecture"), *(column_label(c) for c in columns)])
+        names = {**regions.prefecture_names(), "total": _("Total")}
+        writer.writerows([names.get(row[0], row[0]), *row[1:]] for row in programme_rows(report))
     return BOM + out.getvalue()
 
 
