@@ -28,7 +28,7 @@ from tsunagu.core.models import AuditEvent, User
 # (group label, {action code: label}); a code ending in "." is a family (prefix).
 ACTION_GROUPS: list[tuple[Promise, dict[str, Promise]]] = [
     (
-        _("Cases"),
+        _("Case records"),
         {
             "case.open": _("Case opened"),
             "person.add": _("Person added"),
@@ -77,7 +77,7 @@ ACTION_GROUPS: list[tuple[Promise, dict[str, Promise]]] = [
         },
     ),
     (
-        _("Accounts"),
+        _("User accounts"),
         {
             "user.create": _("Account created"),
             "user.update": _("Account changed"),

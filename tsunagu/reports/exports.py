@@ -25,6 +25,7 @@ from tsunagu.reports import charts
 from tsunagu.reports.labels import (
     PREFECTURE_COLUMNS,
     REASON_LABELS,
+    REPORT_TITLE,
     SUMMARY_ROWS,
     figure_label,
     flow_labels,
@@ -184,7 +185,7 @@ def programme_xlsx(report: Report, names: dict[str, str], release: Table | None 
     ws = wb.active
     assert ws is not None
     ws.title = _("Summary")[:31]
-    ws.cell(row=1, column=1, value=_("Treatment advice programme")).font = TITLE_FONT
+    ws.cell(row=1, column=1, value=str(REPORT_TITLE)).font = TITLE_FONT
     ws.cell(row=2, column=1, value=period_text(report))
     if release is None:
         _header(ws, 4, [_("Figure"), _("Count"), _("Percent of advised")])
@@ -377,13 +378,13 @@ def programme_pdf(report: Report, names: dict[str, str], release: Table | None =
         # the same bytes, so a release's SHA-256 can be checked by regenerating it.
         as_of = report.params.as_of
         pdf.set_creation_date(dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.UTC))
-        pdf.set_title(_("Treatment advice programme"))
+        pdf.set_title(str(REPORT_TITLE))
         pdf.add_page()
         pdf.set_font_size(15)
         pdf.cell(
             0,
             10,
-            _("Treatment advice programme: status report"),
+            str(REPORT_TITLE),
             new_x="LMARGIN",
             new_y="NEXT",
             align="C",
