@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from tsunagu.cases.models import Case
@@ -43,10 +44,8 @@ def test_no_page_of_any_role_writes_a_name_in_western_order(
     analyst: User,
     clinic_tokyo: Clinic,
     make_case: Callable[..., Case],
-    settings: Any,
     language: str,
 ) -> None:
-    settings.LANGUAGE_CODE = language
     for user in (officer_tokyo, supervisor_tokyo, clinician_tokyo, analyst):
         _name(user)
     referral = referred(officer_tokyo, make_case, clinic_tokyo)
@@ -74,9 +73,11 @@ def test_no_page_of_any_role_writes_a_name_in_western_order(
     seen: set[str] = set()
     for user, urls in pages.items():
         client = client_for(user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
         for url in urls:
-            response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+            response = client.get(url)
             assert response.status_code == 200, url
+            assert response.headers["Content-Language"] == language
             content = response.content.decode()
             for name in western:
                 assert name not in content, f"{name} on {url} for {user.username}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -79,3 +80,19 @@ def test_the_map_tiles_show_short_names_not_codes(db):
         svg = str(charts.map_svg({"13": 3}, {}))
     assert ">東京</text>" in svg and ">北海道</text>" in svg and ">沖縄</text>" in svg
     assert ">13</text>" not in svg and ">01</text>" not in svg
+
+
+def test_english_pages_name_stations_in_latin_letters(db, officer_tokyo, make_case):
+    from tsunagu.core.models import Region
+
+    stations = Region.objects.filter(kind=Region.Kind.STATION)
+    assert stations.count() >= 133
+    assert not [s.name_en for s in stations if not s.name_en.isascii()]
+    assert Region.objects.get(code="13-003").name_en == "Shinjuku Police Station"
+    make_case(officer_tokyo, station=Region.objects.get(code="13-003"))
+    client = client_for(officer_tokyo)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(reverse("cases:list"))
+    assert response.headers["Content-Language"] == "en"
+    body = response.content.decode()
+    assert "Shinjuku Police Station" in body and "新宿" not in body
