@@ -99,7 +99,8 @@ def test_the_report_has_one_title_on_the_page_and_in_the_pdf(analyst):
     assert re.search(r"<title>\s*" + title, body) and f"<h1>{title}</h1>" in body
     pdf = client.get(reverse("reports:programme_download"), {**period, "format": "pdf"})
     content = b"".join(pdf.streaming_content) if pdf.streaming else pdf.content
-    assert PdfReader(io.BytesIO(content)).metadata.title == title
+    metadata = PdfReader(io.BytesIO(content)).metadata
+    assert metadata is not None and metadata.title == title
 
 
 # Every app's catalogue feeds one gettext domain, so a msgid translated two ways

@@ -26,7 +26,7 @@ class _Form(forms.Form):
 
 
 def _errors(form: forms.Form, name: str) -> list[str]:
-    return list(form[name].errors)
+    return [str(e) for e in form[name].errors]
 
 
 def test_a_required_field_left_empty_is_named(db):
