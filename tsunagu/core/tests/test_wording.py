@@ -79,3 +79,13 @@ def test_pages_render_the_named_required_error(db, supervisor_tokyo):
     body = client.post(reverse("core:own_password"), {"current": ""}).content.decode()
     assert "現在のパスワードを入力してください。" in body
     assert not any(stock in body for stock in STOCK)
+
+
+def test_the_reveal_reason_states_the_minimum_the_check_enforces(db):
+    from tsunagu.cases.forms import RevealForm
+    from tsunagu.core import stepup
+
+    help_text = str(RevealForm()["reason"].help_text)
+    assert f"{stepup.MIN_REASON_LENGTH}文字以上で入力してください。" in help_text
+    short = "x" * (stepup.MIN_REASON_LENGTH - 1)
+    assert stepup.validate_reason(short) is not None
