@@ -147,6 +147,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "tsunagu.urls"
 WSGI_APPLICATION = "tsunagu.wsgi.application"
 
+# Every form names its fields in its errors and states length rules up front (core/wording.py).
+FORM_RENDERER = "tsunagu.core.wording.ProjectRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -50,7 +50,10 @@ class CaseFilterForm(forms.Form):
 
     q = forms.CharField(label=_("Case reference"), required=False, max_length=64)
     station = forms.ModelChoiceField(
-        label=_("Police station"), queryset=Region.objects.none(), required=False
+        label=_("Police station"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=_("All"),
     )
     opened_from = forms.DateField(label=_("Opened from"), required=False, widget=DateInput())
     opened_to = forms.DateField(label=_("Opened to"), required=False, widget=DateInput())
@@ -131,8 +134,11 @@ class CaseFilterForm(forms.Form):
         )
 
     def filter(self, cases: CaseQuerySet) -> CaseQuerySet:
-        """Apply the valid filters to an already scoped queryset."""
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        """Apply the filters to an already scoped queryset. Filters with an error
+        list no case: a list that ignored them would pass for their answer."""
+        if self.is_bound and not self.is_valid():
+            return cases.none()
+        data = self.cleaned_data if self.is_bound else {}
         q = (data.get("q") or "").strip()
         if q:
             cases = cases.filter(ref__icontains=q)

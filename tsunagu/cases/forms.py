@@ -208,7 +208,7 @@ class RevealForm(forms.Form):
     reason_category = stepup.category_field()
     reason = forms.CharField(
         label=_("Reason for revealing"),
-        min_length=5,
+        min_length=stepup.MIN_REASON_LENGTH,  # stated in the help text (core/wording.py)
         max_length=500,
         help_text=_("Written to the audit log with your name."),
     )

@@ -8,7 +8,8 @@ export and report says the same thing. Import from here; never re-spell them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -112,6 +113,19 @@ def event_label(event_type: str) -> str:
 # advice method, appointment, condition…), by event type: each app registers its
 # own when it starts (`AppConfig.ready`), so this module never imports it.
 DETAIL_READERS: dict[str, Callable[[str], str]] = {}
+
+# Readers that need the database (a clinic's name from its code, a follow-up's
+# outcome): each gets the events of one case and answers {event id: detail} with a
+# query or two, whatever the number of events. Registered like DETAIL_READERS.
+CASE_DETAIL_READERS: list[Callable[[Sequence[Any]], dict[int, str]]] = []
+
+
+def case_details(events: Sequence[Any]) -> dict[int, str]:
+    """The details the database readers give for one case's events."""
+    found: dict[int, str] = {}
+    for reader in CASE_DETAIL_READERS:
+        found.update(reader(events))
+    return found
 
 
 def detail_label(event_type: str, detail: str) -> str:

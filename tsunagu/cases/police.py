@@ -48,6 +48,7 @@ def police_case(events: Iterable[Event]) -> PoliceCase:
     kept = {ev.key for ev in timeline.effective(evs)}
     hidden = timeline.hidden_from_police(evs)
     by_key = {e.pk: e for e in rows_in}
+    read = labels.case_details(rows_in)
     rows = []
     for ev in timeline.ordered(evs):
         if ev.key in hidden:
@@ -61,7 +62,7 @@ def police_case(events: Iterable[Event]) -> PoliceCase:
                 detail=(
                     labels.correction_summary(event.detail)
                     if is_correction
-                    else labels.detail_label(event.type, event.detail)
+                    else read.get(event.pk) or labels.detail_label(event.type, event.detail)
                 ),
                 voided=not is_correction and event.pk not in kept,
             )

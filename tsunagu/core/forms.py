@@ -6,9 +6,10 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from tsunagu.core import affiliations
+from tsunagu.core import affiliations, audit_actions
 from tsunagu.core.models import Region, Role, User
 
 
@@ -20,12 +21,18 @@ class DateInput(forms.DateInput):
 
 
 class AuditFilterForm(forms.Form):
-    """Filters of the audit log: action (prefix), user, date range."""
+    """Filters of the audit log: action (one, or a family), user, date range."""
 
-    action = forms.CharField(label=_("Action"), required=False, max_length=64)
+    action = forms.ChoiceField(label=_("Action"), required=False)
     user = forms.CharField(label=_("User"), required=False, max_length=150)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        action = self.fields["action"]
+        assert isinstance(action, forms.ChoiceField)
+        action.choices = audit_actions.filter_choices(user)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -33,6 +40,16 @@ class AuditFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("date_to", _("The end of the range is before its start."))
         return data
+
+
+class SignInForm(AuthenticationForm):
+    """The password step, with one plain message for a failed sign-in: it does not say
+    which of the two was wrong (no user enumeration), nor talk of "fields"."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("The user name or the password is wrong."),
+    }
 
 
 class RegionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -51,6 +68,10 @@ class UserForm(forms.ModelForm):  # type: ignore[type-arg]
         model = User
         fields = ["username", "last_name", "first_name", "role", "region", "is_active"]
         field_classes = {"region": RegionChoiceField}
+        # Django's own help text opens with 「この項目は必須です。」: the rule, said once.
+        help_texts = {
+            "username": _("Letters, digits and @ . + - _ only; at most 150 characters."),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

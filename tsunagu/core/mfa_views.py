@@ -19,6 +19,7 @@ from django_otp_webauthn import views as webauthn_views
 
 from tsunagu.core import lockout, mfa, stepup
 from tsunagu.core.access import AuthedRequest, prefecture_users
+from tsunagu.core.forms import SignInForm
 from tsunagu.core.models import User
 from tsunagu.core.security import session_verified
 
@@ -27,6 +28,7 @@ class SignInView(auth_views.LoginView):
     """The password step; the second factor follows at /mfa/ (SessionSecurityMiddleware)."""
 
     template_name = "registration/login.html"
+    authentication_form = SignInForm
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)

@@ -117,6 +117,17 @@ class User(AbstractUser):
             algorithm="sha256",
         ).hexdigest()
 
+    def get_full_name(self) -> str:
+        """Family name first, as Japanese names are written (Django's default is the
+        Western order)."""
+        return f"{self.last_name} {self.first_name}".strip()
+
+    @property
+    def display_name(self) -> str:
+        """How a person is named on every page and download meant for people: family
+        name first, the login id only when the account has no name."""
+        return self.get_full_name() or self.username
+
     @property
     def is_police(self) -> bool:
         return self.role in (Role.OFFICER, Role.SUPERVISOR)

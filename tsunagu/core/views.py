@@ -14,9 +14,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from tsunagu.core import affiliations, services
+from tsunagu.core import affiliations, audit_actions, services
 from tsunagu.core.access import AuthedRequest, prefecture_users
 from tsunagu.core.audit import day_start
 from tsunagu.core.forms import AuditFilterForm, UserCreateForm, UserForm
@@ -25,27 +24,9 @@ from tsunagu.core.models import AuditEvent, PendingAccountChange, User
 AUDIT_PAGE_SIZE = 50
 USER_PAGE_SIZE = 50
 
-ACTION_LABELS = {
-    "case.open": gettext_lazy("Case opened"),
-    "person.add": gettext_lazy("Person added"),
-    "person.reveal": gettext_lazy("Victim details revealed"),
-    "user.create": gettext_lazy("Account created"),
-    "user.update": gettext_lazy("Account changed"),
-    "user.password_reset": gettext_lazy("Password reset"),
-    "user.password_change": gettext_lazy("Own password changed"),
-    "user.language": gettext_lazy("Own language changed"),
-    "user.second_factor_reset": gettext_lazy("Second factor reset requested"),
-    "user.sign_out_everywhere": gettext_lazy("Signed out everywhere"),
-    "user.change_approved": gettext_lazy("Account change approved"),
-    "user.change_rejected": gettext_lazy("Account change rejected"),
-    "user.disable_inactive": gettext_lazy("Disabled after inactivity"),
-}
-
-
 # Filled by the apps above core when they start (`AppConfig.ready`), so core never
-# imports them: the police's start page, and labels of audit actions by prefix.
+# imports them: the police's start page.
 POLICE_HOME: list[Callable[[AuthedRequest], HttpResponse]] = []
-ACTION_PREFIX_LABELS: dict[str, Callable[[str], str]] = {}
 
 
 def home(request: AuthedRequest) -> HttpResponse:
@@ -66,14 +47,6 @@ def home(request: AuthedRequest) -> HttpResponse:
     return render(request, "core/home.html", {})
 
 
-def _action_label(action: str) -> str:
-    """A readable name for an audit action (event types use the timeline labels)."""
-    prefix, _dot, rest = action.partition(".")
-    if prefix in ACTION_PREFIX_LABELS:
-        return ACTION_PREFIX_LABELS[prefix](rest)
-    return str(ACTION_LABELS.get(action, action))
-
-
 def audit_log(request: AuthedRequest) -> HttpResponse:
     """The audit log: a supervisor's prefecture, or an administrator's account events.
 
@@ -82,12 +55,14 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
     """
     if not (request.user.is_supervisor or request.user.is_admin):
         raise Http404
-    form = AuditFilterForm(request.GET or None)
+    form = AuditFilterForm(request.GET or None, user=request.user)
     events = AuditEvent.objects.visible_to(request.user).select_related("actor")
+    if form.is_bound and not form.is_valid():
+        events = events.none()  # a filter with an error lists nothing, not everything
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data["action"]:
-            events = events.filter(action__startswith=data["action"].strip())
+            events = audit_actions.filter_events(events, data["action"])
         if data["user"]:
             events = events.filter(actor__username=data["user"].strip())
         # Ranges on `at` itself (not at__date), so the (prefecture, at) index serves them.
@@ -98,7 +73,11 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    rows = [{"event": e, "action": _action_label(e.action)} for e in page.object_list]
+    named = audit_actions.targets(page.object_list)
+    rows = [
+        {"event": e, "action": audit_actions.action_label(e.action), **named[e.pk]}
+        for e in page.object_list
+    ]
     return render(
         request,
         "core/audit_log.html",

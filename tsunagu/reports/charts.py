@@ -15,6 +15,8 @@ from typing import Any
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from tsunagu.core import regions
+
 # --- the flow chart ----------------------------------------------------------------
 
 BOX_W, BOX_H, COL_W = 150, 40, 190
@@ -317,6 +319,7 @@ def map_svg(
         )
     legend.append("</g>")
     parts.extend(legend)
+    short = regions.prefecture_names(short=True)  # public: every tile is named
     for t in map_layout(values, names):
         ink = "#fff" if t.shade >= 4 else "#1b1f24"
         shown = no_data if t.shade == NO_DATA else _fmt(t.value)
@@ -325,7 +328,7 @@ def map_svg(
             f'fill="{_fill(t.shade)}" stroke="#5b6570" stroke-width="0.75">'
             f"<title>{escape(t.label)}: {escape(shown)}</title></rect>"
             f'<text x="{t.x + (TILE - 3) / 2}" y="{t.y + 14}" font-size="10" '
-            f'text-anchor="middle" fill="{ink}">{escape(t.label[:3])}</text>'
+            f'text-anchor="middle" fill="{ink}">{escape(short.get(t.code, t.label))}</text>'
         )
         if t.shade != NO_DATA:
             tile += (

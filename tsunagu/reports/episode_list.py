@@ -10,8 +10,10 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from tsunagu.cases.models import Case
-from tsunagu.core import spreadsheet
+from tsunagu.core import regions, spreadsheet
 from tsunagu.core.models import User
 from tsunagu.reports import exports, programme
 from tsunagu.reports.labels import REASON_LABELS, figure_label
@@ -60,34 +62,53 @@ def description(selector: programme.Drill, names: dict[str, str]) -> str:
     return text
 
 
-def episodes_csv(user: User, rows: Sequence[programme.EpisodeRow]) -> str:
+CSV_COLUMNS = (
+    "prefecture",
+    "advised_on",
+    "answered_on",
+    "started_on",
+    "leaf",
+    "leaf_on",
+    "rejection_reason",
+    "recurrence_on",
+)
+# The same columns in words, as the drill-down page heads them.
+CSV_LABELS = {
+    "case_ref": _("Case"),
+    "pseudonym": _("Pseudonymous id"),
+    "prefecture": _("Prefecture"),
+    "advised_on": _("Advised on"),
+    "answered_on": _("Answered on"),
+    "started_on": _("Treatment started"),
+    "leaf": _("State"),
+    "leaf_on": _("State since"),
+    "rejection_reason": _("Rejection reason"),
+    "recurrence_on": _("Recurrence on"),
+}
+
+
+def episodes_csv(
+    user: User, rows: Sequence[programme.EpisodeRow], *, in_words: bool = False
+) -> str:
+    """The episodes behind a figure. Column keys and codes by default (for programs);
+    `in_words`: headers, prefectures, states and reasons in the user's language."""
     out = io.StringIO()
     writer = spreadsheet.csv_writer(out)
-    writer.writerow(
-        [
-            "case_ref" if user.is_police else "pseudonym",
-            "prefecture",
-            "advised_on",
-            "answered_on",
-            "started_on",
-            "leaf",
-            "leaf_on",
-            "rejection_reason",
-            "recurrence_on",
-        ]
-    )
+    header = ["case_ref" if user.is_police else "pseudonym", *CSV_COLUMNS]
+    writer.writerow([str(CSV_LABELS[c]) for c in header] if in_words else header)
     refs = _refs(user, rows)
+    names = regions.prefecture_names() if in_words else {}
     for r in rows:
         writer.writerow(
             [
                 refs.get(r.case_id, "") if user.is_police else programme.pseudonym(r.case_id),
-                r.prefecture,
+                names.get(r.prefecture, r.prefecture),
                 r.advised_on.isoformat(),
                 r.answered_on.isoformat() if r.answered_on else "",
                 r.started_on.isoformat() if r.started_on else "",
-                r.leaf,
+                figure_label(r.leaf) if in_words else r.leaf,
                 r.leaf_on.isoformat() if r.leaf_on else "",
-                r.reason or "",
+                (str(REASON_LABELS[r.reason]) if in_words else r.reason) if r.reason else "",
                 r.recurrence_on.isoformat() if r.recurrence_on else "",
             ]
         )

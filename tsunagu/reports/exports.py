@@ -20,12 +20,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from tsunagu.cases import timeline
-from tsunagu.core import spreadsheet
-from tsunagu.core.models import Region
+from tsunagu.core import regions, spreadsheet
 from tsunagu.reports import charts
 from tsunagu.reports.labels import (
     PREFECTURE_COLUMNS,
     REASON_LABELS,
+    REPORT_TITLE,
     SUMMARY_ROWS,
     figure_label,
     flow_labels,
@@ -46,7 +46,7 @@ HIDDEN = "x"  # how a suppressed cell is written in a public release
 
 
 def prefecture_names() -> dict[str, str]:
-    return {r.code: r.name for r in Region.objects.filter(kind=Region.Kind.PREFECTURE)}
+    return regions.prefecture_names()
 
 
 def to_json(report: Report) -> str:
@@ -81,10 +81,27 @@ def programme_rows(report: Report) -> list[list[Any]]:
     return rows
 
 
-def programme_csv(report: Report) -> str:
+def column_label(column: str) -> str:
+    """A programme column in words: "rejection_reasons.cost" → 「拒否の理由: 費用の負担」."""
+    group, _dot, key = column.partition(".")
+    if group == "rejection_reasons":
+        return f"{_('Rejection reason')}: {REASON_LABELS[key]}"
+    if group == "recurrence":
+        return f"{_('Recurrence')}: {figure_label(key)}"
+    return figure_label(column)
+
+
+def programme_csv(report: Report, *, in_words: bool = False) -> str:
+    """The figures by prefecture. Headers are the column keys (for programs) unless
+    `in_words`: then every header, prefecture and total is in words, in the user's
+    language (for people opening the file in a spreadsheet)."""
     out = io.StringIO()
     writer = spreadsheet.csv_writer(out)
-    writer.writerow(["period_from", "period_to", "as_of"])
+    columns = programme_columns()
+    if not in_words:
+        writer.writerow(["period_from", "period_to", "as_of"])
+    else:
+        writer.writerow([_("From"), _("To"), _("As of")])
     writer.writerow(
         [
             report.params.date_from.isoformat(),
@@ -93,8 +110,13 @@ def programme_csv(report: Report) -> str:
         ]
     )
     writer.writerow([])
-    writer.writerow(["prefecture", *programme_columns()])
-    writer.writerows(programme_rows(report))
+    if not in_words:
+        writer.writerow(["prefecture", *columns])
+        writer.writerows(programme_rows(report))
+    else:
+        writer.writerow([_("Prefecture"), *(column_label(c) for c in columns)])
+        names = {**regions.prefecture_names(), "total": _("Total")}
+        writer.writerows([names.get(row[0], row[0]), *row[1:]] for row in programme_rows(report))
     return BOM + out.getvalue()
 
 
@@ -172,7 +194,7 @@ def programme_xlsx(report: Report, names: dict[str, str], release: Table | None 
     ws = wb.active
     assert ws is not None
     ws.title = _("Summary")[:31]
-    ws.cell(row=1, column=1, value=_("Treatment advice programme")).font = TITLE_FONT
+    ws.cell(row=1, column=1, value=str(REPORT_TITLE)).font = TITLE_FONT
     ws.cell(row=2, column=1, value=period_text(report))
     if release is None:
         _header(ws, 4, [_("Figure"), _("Count"), _("Percent of advised")])
@@ -435,13 +457,13 @@ def programme_pdf(report: Report, names: dict[str, str], release: Table | None =
         # the same bytes, so a release's SHA-256 can be checked by regenerating it.
         as_of = report.params.as_of
         pdf.set_creation_date(dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.UTC))
-        pdf.set_title(_("Treatment advice programme"))
+        pdf.set_title(str(REPORT_TITLE))
         pdf.add_page()
         pdf.set_font_size(15)
         pdf.cell(
             0,
             10,
-            _("Treatment advice programme: status report"),
+            str(REPORT_TITLE),
             new_x="LMARGIN",
             new_y="NEXT",
             align="C",

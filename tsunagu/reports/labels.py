@@ -7,10 +7,13 @@ A message context keeps them apart from same-spelt words of other apps
 from __future__ import annotations
 
 from django.utils.functional import Promise
-from django.utils.translation import pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from tsunagu.cases.labels import REJECTION_REASON_LABELS
 from tsunagu.cases.timeline import LEAVES
+
+# The report's one title: the page, the PDF (heading and metadata) and the workbook.
+REPORT_TITLE: Promise = gettext_lazy("Treatment advice programme: status report")
 
 FIGURE_LABELS: dict[str, Promise] = {
     "advised": pgettext_lazy("programme", "Advised"),

@@ -270,8 +270,11 @@ def page_context(
         },
         "release": None,
         "downloads": {
-            fmt: link("reports:programme_download", base, format=fmt)
-            for fmt in ("json", "csv", "xlsx", "pdf")
+            **{
+                fmt: link("reports:programme_download", base, format=fmt)
+                for fmt in ("json", "csv", "xlsx", "pdf")
+            },
+            "csv_words": link("reports:programme_download", base, format="csv", headers="words"),
         },
         "release_downloads": {
             fmt: link("reports:programme_download", base, format=fmt, release=1)

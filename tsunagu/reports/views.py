@@ -83,6 +83,12 @@ def _download(content: bytes | str, fmt: str, filename: str) -> HttpResponse:
     return response
 
 
+def _in_words(request: AuthedRequest) -> bool:
+    """`?headers=words`: a CSV for people, headers and codes in the user's language.
+    Without it the CSV keeps its column keys, for programs that read it."""
+    return request.GET.get("headers") == "words"
+
+
 def _names(user: User) -> dict[str, str]:
     """Prefecture names a user's report may carry: all for analysts, their own for police."""
     names = exports.prefecture_names()
@@ -176,7 +182,11 @@ def programme_download(request: AuthedRequest) -> HttpResponse:
     if fmt == "json":
         content = exports.to_json(report)
     elif fmt == "csv":
-        content = exports.table_csv([release]) if release else exports.programme_csv(report)
+        content = (
+            exports.table_csv([release])
+            if release
+            else exports.programme_csv(report, in_words=_in_words(request))
+        )
     elif fmt == "xlsx":
         content = exports.programme_xlsx(report, names, release)
     else:
@@ -222,7 +232,8 @@ def episodes(request: AuthedRequest) -> HttpResponse:
     rows.sort(key=lambda r: (r.prefecture, r.advised_on, r.case_id))
     names = _names(user)
     if request.GET.get("format") == "csv":
-        return _download(episode_list.episodes_csv(user, rows), "csv", "episodes.csv")
+        content = episode_list.episodes_csv(user, rows, in_words=_in_words(request))
+        return _download(content, "csv", "episodes.csv")
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
     items = episode_list.items(user, list(page), names)
     query = request.GET.copy()

@@ -23,7 +23,12 @@ class TreatmentConfig(AppConfig):
         pages.register_case_panel("treatment/_case_panel.html", panels.case_panel_context)
         pages.register_home_panel("treatment/_officer_home.html", panels.officer_home_context)
 
-        from tsunagu.core import affiliations
+        from tsunagu.core import affiliations, audit_actions
+        from tsunagu.treatment.names import NAMERS, timeline_details
         from tsunagu.treatment.staff import ClinicAffiliation
+
+        audit_actions.TARGET_NAMERS.update(NAMERS)
+        if timeline_details not in labels.CASE_DETAIL_READERS:
+            labels.CASE_DETAIL_READERS.append(timeline_details)
 
         affiliations.register(ClinicAffiliation())

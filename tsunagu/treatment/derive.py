@@ -288,6 +288,11 @@ def followup_detail(source_type: str, due_on: dt.date) -> str:
     return f"{source_type}|{due_on.isoformat()}"
 
 
+def parse_followup(detail: str) -> tuple[str, dt.date | None]:
+    """(the event type it follows, the due date) from a follow-up event's detail."""
+    return parse_condition(detail)  # the same "code|date" shape
+
+
 # --- recurrence -------------------------------------------------------------------
 
 

@@ -126,6 +126,7 @@ def clinic_delete(*, actor: User, clinic: Clinic) -> None:
             obj=clinic,
             prefecture=clinic.prefecture,
             code=clinic.code,
+            name=clinic.name,  # the audit log names the clinic after it is gone
         )
         clinic.delete()
 

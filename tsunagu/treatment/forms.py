@@ -69,7 +69,7 @@ CLINIC_ACTION_LABELS = {
 
 
 def _user_label(user: Any) -> str:
-    return str(user.get_full_name() or user.username)
+    return str(user.display_name)
 
 
 def _today() -> dt.date:

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from tsunagu.core.models import Region, User
@@ -40,6 +41,24 @@ class ClinicQuerySet(models.QuerySet["Clinic"]):
                 filter=models.Q(referrals__sent_on__gte=start, referrals__sent_on__lt=end),
             )
         )
+
+
+# Languages a clinic sees patients in, by ISO 639-1 code (the directory stores codes).
+LANGUAGE_LABELS = {
+    "ja": _("Japanese"),
+    "en": _("English"),
+    "zh": _("Chinese"),
+    "ko": _("Korean"),
+    "pt": _("Portuguese"),
+    "es": _("Spanish"),
+    "vi": _("Vietnamese"),
+    "tl": _("Tagalog"),
+    "ne": _("Nepali"),
+    "id": _("Indonesian"),
+    "th": _("Thai"),
+    "fr": _("French"),
+    "ru": _("Russian"),
+}
 
 
 class Clinic(models.Model):
@@ -76,6 +95,15 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def language_names(self) -> str:
+        """The languages as names in the user's language (「日本語、英語」), not codes."""
+        names = []
+        for code in (c.strip().lower() for c in self.languages.split(",")):
+            if code:
+                names.append(str(LANGUAGE_LABELS.get(code, code)))
+        return (", " if (get_language() or "ja").startswith("en") else "、").join(names)
 
     @property
     def has_room(self) -> bool:

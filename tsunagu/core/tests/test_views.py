@@ -19,14 +19,15 @@ def test_wrong_password_shows_a_clear_translated_message(client, officer_tokyo):
     assert response.status_code == 200
     body = response.content.decode()
     assert 'role="alert"' in body
-    assert "正しいユーザー名とパスワードを入力してください" in body
+    assert "ユーザー名またはパスワードが正しくありません。" in body
+    assert "フィールド" not in body and "大文字と小文字" not in body
     assert "_auth_user_id" not in client.session
 
 
 def test_wrong_password_in_english(client, officer_tokyo):
     client.cookies["django_language"] = "en"
     response = client.post(reverse("core:login"), {"username": "officer-tokyo", "password": "x"})
-    assert "Please enter a correct" in response.content.decode()
+    assert "The user name or the password is wrong." in response.content.decode()
 
 
 def test_login_lands_an_officer_on_the_cases_home(client, officer_tokyo, make_case):

@@ -22,7 +22,7 @@ def test_supervisor_uploads_previews_and_confirms_an_import(
         encoding="cp932",
     )
     browser_login(page, "supervisor-tokyo")
-    page.click("nav >> text=取込み")
+    page.click("nav >> text=取り込み")
     page.wait_for_load_state()
     if "/mfa/" in page.url:  # a supervisor's pages ask for the second factor
         page.fill("#id_code", totp_code(enrol_totp(supervisor_tokyo)))
@@ -32,7 +32,7 @@ def test_supervisor_uploads_previews_and_confirms_an_import(
     page.set_input_files("#id_events_file", str(tokyo / "events.csv"))
     page.click("form.stack button[type=submit]")
     page.wait_for_load_state()
-    assert "取込みのプレビュー" in page.content()
+    assert "取り込みのプレビュー" in page.content()
     counts = page.locator("#h-counts + table").inner_text()
     assert "新規登録する事案\t2" in counts and "新規登録する経過\t9" in counts
     assert Case.objects.count() == 0

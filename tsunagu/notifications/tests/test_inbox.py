@@ -40,7 +40,8 @@ def test_inbox_lists_only_ones_own_and_opening_marks_read(
     (theirs,) = notify([officer_osaka], kinds.LOCKOUT, link="/cases/", key="a")
     client = client_for(officer_tokyo)
     page = client.get("/notifications/").content.decode()
-    assert "フォローアップの期日" in page and "アカウントのロック" not in page
+    assert "事後確認の期日" in page and "アカウントのロック" not in page
+    assert ">開く</button>" in page  # the button, not the case status 「継続中」 of one msgid
     assert "<script>" not in page and "style=" not in page
     response = client.post(f"/notifications/{mine.pk}/open/")
     assert response.status_code == 302 and response["Location"] == "/cases/"

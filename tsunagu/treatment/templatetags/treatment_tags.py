@@ -46,6 +46,17 @@ def _condition(detail: str) -> str:
     return f"{text} → {expiry.isoformat()}" if expiry else text
 
 
+def followup_label(detail: str) -> str:
+    """「警告後の事後確認（期日 2026-02-23）」 from "warning|2026-02-23"."""
+    source, due = derive.parse_followup(detail)
+    if due is None:
+        return labels.event_label(source)
+    return gettext("Follow-up after %(event)s (due %(day)s)") % {
+        "event": labels.event_label(source),
+        "day": due.isoformat(),
+    }
+
+
 def _coded(table: Mapping[str, Any]) -> Callable[[str], str]:
     return lambda detail: str(table.get(detail, detail))
 
@@ -57,6 +68,8 @@ DETAIL_READERS: dict[str, Callable[[str], str]] = {
     "appointment_scheduled": _appointment,
     "condition_set": _condition,
     "condition_ended": _condition,
+    "followup_planned": followup_label,
+    "followup_done": followup_label,
     **{
         f"consent_{direction}": _coded(forms.CONSENT_METHOD_LABELS)
         for direction in (derive.POLICE_TO_CLINIC, derive.CLINIC_TO_POLICE)
