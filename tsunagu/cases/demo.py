@@ -3,6 +3,18 @@
 Deterministic (a seeded generator) and idempotent: a case whose reference is
 already in its prefecture is left alone, and each case is written with its
 events in one transaction, so running the loader twice changes nothing.
+
+Two sets of cases. The 40 histories (`<pref>-DEMO-0001`…) are opened between
+2016 and mid-2026. The advice cohort (`<pref>-DEMO-0101`…) is 60 offenders
+advised during the calendar year two years back — the year the evaluation page
+opens on — and followed to today: their answers and treatment fall in the NPA's
+published shares (FACTS.md, April–December 2016: of 293 advised, 73 received,
+13 scheduled, 22 not needed, 179 rejected, 6 undecided), so the evaluation
+(DESIGN §5) has groups of 10 or more to compare. Every advised offender of both
+sets gets a first recurrence, if any, drawn from the generator's hazard model
+(`recurrence_model.HazardModel`: about 10 % of those who reject resume within a
+year, fewer of those treated), from a random stream of its own so that the
+histories' other values stay as they were.
 Relationships follow the NPA's published shares (FACTS.md: partner or
 ex-partner ~45 %, workplace ~12 %, acquaintance ~13 %, stranger ~7 %, unknown
 ~7 %). Every name, address and phone number is made up: the towns do not
@@ -12,13 +24,16 @@ exist, and the 090-0000 numbers are not assigned.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from typing import TextIO
 
 from django.db import transaction
+from django.utils import timezone
 
 from tsunagu.cases import services
 from tsunagu.cases.models import Case
+from tsunagu.cases.recurrence_model import HazardModel
 from tsunagu.core.models import User
 
 # prefecture code → (demo officer, number of cases, wards or cities)
@@ -49,6 +64,33 @@ FEMALE = "美咲 陽子 由美 恵 真由美 彩 千尋 優子 麻衣 沙織 愛
 MALE = "大輔 健太 翔太 拓也 直樹 雄一 浩二 誠 隆 和也 哲也 亮".split()
 TOWNS = "桜ヶ丘東 緑町北 若葉台西 柳原南 朝日台 旭ヶ丘 青葉原 松風町".split()
 WORKPLACES = ("株式会社みどり商事", "ひまわり保育園", "さくら総合病院（架空）", "青葉物流センター")
+
+# The advice cohort: offenders per prefecture, numbered from 101, and the leaves
+# of the NPA's April–December 2016 figures, which their answers follow.
+COHORT: dict[str, int] = {"13": 21, "27": 14, "14": 10, "23": 8, "40": 7}
+COHORT_FIRST_NUMBER = 101
+COHORT_YEARS_BACK = 2
+PUBLISHED_LEAVES = (
+    ("completed", 14),
+    ("continuing", 48),
+    ("halted", 11),
+    ("scheduled", 13),
+    ("not_needed", 22),
+    ("rejected", 179),
+    ("undecided", 6),
+)
+# The evaluation's group of each leaf at the landmark (DESIGN §5), for the hazard model.
+GROUP_OF_LEAF = {
+    "completed": "received",
+    "continuing": "received",
+    "halted": "received",
+    "scheduled": "accepted_not_received",
+    "not_needed": "accepted_not_received",
+    "accepted": "accepted_not_received",
+    "rejected": "rejected",
+    "undecided": "undecided",
+}
+REJECTION_REASONS = ("sees_no_need", "sees_no_need", "blames_victim", "cost", "time")
 
 FIRST_DAY = dt.date(2016, 4, 1)
 LAST_DAY = dt.date(2026, 6, 30)
@@ -123,7 +165,106 @@ def _timeline(rng: random.Random, opened: dt.date) -> list[tuple[dt.date, str, s
     return events
 
 
-def _open_case(officer: User, ref: str, rng: random.Random, towns: tuple[str, ...]) -> None:
+def allocate(total: int) -> list[str]:
+    """`total` leaves in the published shares (largest remainders), in table order."""
+    whole = sum(n for _, n in PUBLISHED_LEAVES)
+    exact = [(leaf, n * total / whole) for leaf, n in PUBLISHED_LEAVES]
+    counts = {leaf: int(x) for leaf, x in exact}
+    short = total - sum(counts.values())
+    for leaf, x in sorted(exact, key=lambda e: e[1] - int(e[1]), reverse=True)[:short]:
+        counts[leaf] += 1
+    return [leaf for leaf, _ in PUBLISHED_LEAVES for _ in range(counts[leaf])]
+
+
+def _recurrence(
+    rng: random.Random,
+    relationship: str,
+    events: list[tuple[dt.date, str, str]],
+    leaf: str,
+    last: dt.date,
+) -> list[tuple[dt.date, str, str]]:
+    """The first recurrence after the (only) advice, if the hazard model puts it
+    on or before `last`: a recurrence and the warning it brings, reopening a
+    closed case first."""
+    advised_on = next(day for day, kind, _ in events if kind == "treatment_advised")
+    before = {kind for day, kind, _ in events if day <= advised_on}
+    hr = HazardModel.hazard_ratio(
+        GROUP_OF_LEAF[leaf],
+        relationship in ("partner_or_ex", "spouse_or_ex"),
+        prior_order=bool(before & {"prohibition_order", "emergency_order"}),
+        prior_arrest="arrest" in before,
+    )
+    days = max(1, math.ceil(HazardModel.draw_days(rng, hr)))
+    if days > (last - advised_on).days:
+        return []
+    day = advised_on + dt.timedelta(days=days)
+    victim = rng.choice(("same_victim",) * 4 + ("new_victim",))
+    added = []
+    closed = [d for d, kind, _ in events if kind == "case_closed" and d <= day]
+    if closed:
+        added.append((day, "case_reopened", "再発の相談"))
+    return [*added, (day, "recurrence", victim), (day, "warning", "再発につき警告")]
+
+
+def _leaf_of(events: list[tuple[dt.date, str, str]]) -> str:
+    answers = [kind for _, kind, _ in events if kind.startswith("advice_")]
+    return {"advice_accepted": "accepted", "advice_rejected": "rejected"}.get(
+        answers[-1] if answers else "", "undecided"
+    )
+
+
+def _cohort_timeline(
+    rng: random.Random, leaf: str, year: int
+) -> tuple[dt.date, list[tuple[dt.date, str, str]]]:
+    """An offender advised in `year` whose answer and treatment end in `leaf`:
+    the opening date and the events, in date order."""
+    advised_on = dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(0, 364))
+    opened = advised_on - dt.timedelta(days=rng.randint(30, 150))
+    # The measures that led to the advice, in order between opening and advice.
+    span = (advised_on - opened).days - 1
+    marks = sorted(rng.sample(range(1, span), 3))
+    events: list[tuple[dt.date, str, str]] = []
+    if rng.random() < 0.8:
+        events.append((opened + dt.timedelta(days=marks[0]), "warning", "文書で警告"))
+    if rng.random() < 0.35:
+        day = opened + dt.timedelta(days=marks[1])
+        kind = "emergency_order" if rng.random() < 0.4 else "prohibition_order"
+        events.append((day, kind, ""))
+    if rng.random() < 0.15:
+        events.append((opened + dt.timedelta(days=marks[2]), "arrest", "stalking"))
+    events.append((advised_on, "treatment_advised", rng.choice(["対面で働き掛け", "書面で働き掛け"])))
+    answered = advised_on + dt.timedelta(days=rng.randint(1, 10))
+    if leaf == "rejected":
+        events.append((answered, "advice_rejected", rng.choice(REJECTION_REASONS)))
+    elif leaf == "undecided":
+        events.append((answered, "advice_undecided", ""))
+    else:
+        events.append((answered, "advice_accepted", ""))
+        scheduled = answered + dt.timedelta(days=rng.randint(5, 20))
+        if leaf == "scheduled":  # an appointment late in the first months
+            scheduled = answered + dt.timedelta(days=rng.randint(30, 75))
+        events.append((scheduled, "appointment_scheduled", ""))
+        later = scheduled + dt.timedelta(days=rng.randint(7, 30))
+        if leaf == "not_needed":
+            events.append((later, "assessed_not_needed", ""))
+        elif leaf != "scheduled":
+            events.append((later, "treatment_started", ""))
+            if leaf == "completed":
+                events.append((later + dt.timedelta(days=rng.randint(120, 300)), "treatment_completed", ""))
+            elif leaf == "halted":
+                events.append((later + dt.timedelta(days=rng.randint(30, 200)), "treatment_halted", ""))
+    return opened, events
+
+
+def _open_case(
+    officer: User,
+    ref: str,
+    rng: random.Random,
+    towns: tuple[str, ...],
+    cohort: tuple[str, int] | None = None,
+) -> None:
+    """Open one demo case and record its events. `cohort` (leaf, year): a case of
+    the advice cohort; else one of the histories."""
     span = (LAST_DAY - FIRST_DAY).days
     opened = FIRST_DAY + dt.timedelta(days=rng.randint(0, span - 30))
     stations = list(officer.prefecture.children.order_by("code")) if officer.prefecture else []
@@ -132,18 +273,35 @@ def _open_case(officer: User, ref: str, rng: random.Random, towns: tuple[str, ..
         victims.append(_person(rng, "victim", "female", towns))
     offender = _person(rng, "offender", "male" if rng.random() < 0.85 else "female", towns)
     assert officer.prefecture is not None
+    station = rng.choice(stations) if stations else None
+    relationship = _relationship(rng)
+    detail_opened = rng.choice(["本人来署", "電話相談", "家族からの相談", ""])
+    if cohort is None:
+        events = _timeline(rng, opened)
+        leaf, last = _leaf_of(events), LAST_DAY
+    else:
+        leaf, year = cohort
+        opened, events = _cohort_timeline(rng, leaf, year)
+        last = timezone.localdate()
+    if any(kind == "treatment_advised" for _, kind, _ in events):
+        # A stream of its own: the draws above stay those of earlier versions.
+        follow = random.Random(f"tsunagu-demo-recurrence-{ref}")  # noqa: S311
+        events = sorted(
+            [*events, *_recurrence(follow, relationship, events, leaf, last)],
+            key=lambda e: e[0],
+        )
     with transaction.atomic():
         case = services.case_open(
             actor=officer,
             prefecture=officer.prefecture,
             ref=ref,
             opened_on=opened,
-            station=rng.choice(stations) if stations else None,
-            relationship=_relationship(rng),
+            station=station,
+            relationship=relationship,
             people=[offender, *victims],
-            detail=rng.choice(["本人来署", "電話相談", "家族からの相談", ""]),
+            detail=detail_opened,
         )
-        for day, kind, detail in _timeline(rng, opened):
+        for day, kind, detail in events:
             services.event_record(actor=officer, case=case, date=day, type=kind, detail=detail)
         # One case shows a mistaken entry and its audited correction.
         if ref.endswith("-0003"):
@@ -171,5 +329,17 @@ def load(stdout: TextIO) -> None:
                 existing += 1
                 continue
             _open_case(officer, ref, case_rng, towns)
+            created += 1
+        leaves = allocate(sum(COHORT.values()))
+        random.Random("tsunagu-demo-cohort").shuffle(leaves)  # noqa: S311
+        year = timezone.localdate().year - COHORT_YEARS_BACK
+        first = sum(n for c, n in COHORT.items() if c < code)  # this prefecture's share
+        for n in range(COHORT[code]):
+            ref = f"{code}-DEMO-{COHORT_FIRST_NUMBER + n:04d}"
+            case_rng = random.Random(f"tsunagu-demo-cohort-{ref}")  # noqa: S311
+            if Case.objects.filter(prefecture=officer.prefecture, ref=ref).exists():
+                existing += 1
+                continue
+            _open_case(officer, ref, case_rng, towns, cohort=(leaves[first + n], year))
             created += 1
     stdout.write(f"Demo cases: {created} created, {existing} already there.\n")

@@ -12,17 +12,21 @@ import csv
 import io
 import json
 from typing import Any
-from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
-from django.urls import reverse
 
 from tsunagu.cases.models import Case
 from tsunagu.core.access import AuthedRequest
 from tsunagu.core.models import User
-from tsunagu.reports import evaluation, evaluation_data, evaluation_exports, exports, programme
+from tsunagu.reports import (
+    episode_list,
+    evaluation,
+    evaluation_data,
+    evaluation_exports,
+    exports,
+)
 from tsunagu.reports import evaluation_charts as ec
 from tsunagu.reports.evaluation_forms import (
     EvaluationDrillForm,
@@ -39,8 +43,10 @@ from tsunagu.reports.evaluation_labels import (
     ratio,
     small_group_note,
 )
+from tsunagu.reports.links import link
 from tsunagu.reports.survival import MIN_GROUP, TIMES
 from tsunagu.reports.views import CONTENT_TYPES
+from tsunagu.reports.views import names_for as _names
 from tsunagu.reports.views import reporting_user as _user
 
 
@@ -52,19 +58,6 @@ def _form(request: AuthedRequest, user: User) -> EvaluationForm:
             merged[key] = value
         data = merged
     return EvaluationForm(data, user)
-
-
-def _names(user: User) -> dict[str, str]:
-    names = exports.prefecture_names()
-    if user.is_analyst:
-        return names
-    own = user.prefecture
-    return {own.code: names[own.code]} if own else {}
-
-
-def _link(name: str, base: dict[str, Any], **extra: Any) -> str:
-    query = {**base, **{k: v for k, v in extra.items() if v not in (None, "", False)}}
-    return f"{reverse(name)}?{urlencode(query, doseq=True)}"
 
 
 def prefecture_figures(
@@ -104,7 +97,7 @@ def evaluation_report(request: AuthedRequest) -> HttpResponse:
     L = params.landmark
 
     def drill_url(**extra: Any) -> str:
-        return _link("reports:evaluation_episodes", base, **extra)
+        return link("reports:evaluation_episodes", base, **extra)
 
     rows = []
     for key in ("overall", *evaluation.GROUPS):
@@ -205,7 +198,7 @@ def evaluation_report(request: AuthedRequest) -> HttpResponse:
             "funnel": funnel,
             "funnel_rows": funnel_rows,
             "downloads": {
-                fmt: _link("reports:evaluation_download", base, format=fmt) for fmt in CONTENT_TYPES
+                fmt: link("reports:evaluation_download", base, format=fmt) for fmt in CONTENT_TYPES
             },
         }
     )
@@ -259,21 +252,15 @@ def evaluation_episodes(request: AuthedRequest) -> HttpResponse:
     )
     rows.sort(key=lambda r: (r.prefecture, r.advised_on, r.case_id))
     names = _names(user)
-    refs: dict[int, str] = {}
-    if user.is_police:
-        refs = dict(
-            Case.objects.visible_to(user)
-            .filter(pk__in=[r.case_id for r in rows])
-            .values_list("pk", "ref")
-        )
     if request.GET.get("format") == "csv":
-        return _episodes_csv(user, rows, refs)
+        return _episodes_csv(user, rows, episode_list.identities(user, rows))
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    ids = episode_list.identities(user, list(page))
     items = [
         {
             "row": r,
-            "id": refs.get(r.case_id, "") if user.is_police else programme.pseudonym(r.case_id),
-            "url": reverse("cases:detail", args=[r.case_id]) if user.is_police else "",
+            "id": ids[r.case_id][0],
+            "url": ids[r.case_id][1],
             "prefecture": names.get(r.prefecture, r.prefecture),
             "group": group_label(r.group or "excluded"),
         }
@@ -298,13 +285,13 @@ def evaluation_episodes(request: AuthedRequest) -> HttpResponse:
             "count": len(rows),
             "description": description,
             "query": query.urlencode(),
-            "report_url": _link("reports:evaluation", evaluation_query(params)),
+            "report_url": link("reports:evaluation", evaluation_query(params)),
         },
     )
 
 
 def _episodes_csv(
-    user: User, rows: list[evaluation.FollowedEpisode], refs: dict[int, str]
+    user: User, rows: list[evaluation.FollowedEpisode], ids: dict[int, tuple[str, str]]
 ) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -322,7 +309,7 @@ def _episodes_csv(
     for r in rows:
         writer.writerow(
             [
-                refs.get(r.case_id, "") if user.is_police else programme.pseudonym(r.case_id),
+                ids[r.case_id][0],
                 r.prefecture,
                 r.advised_on.isoformat(),
                 r.group or "excluded",

@@ -186,17 +186,31 @@ def _day(value: Any, cache: dict[Any, dt.date]) -> dt.date:
     return day
 
 
-def case_timelines(
-    scope: QuerySet[Case], params: Params, with_consents: bool = False
-) -> Iterator[tuple[int, str, list[timeline.Ev]]]:
-    """(case id, prefecture code, relevant events) of every case in `scope` with a
-    `treatment_advised` in the period, streamed case by case. `with_consents` adds
-    the clinic-to-police consent events, which decide the police view.
+class CaseTimeline(NamedTuple):
+    """One advised case as the reports read it: its id, prefecture code, the case
+    columns asked for, and its relevant events (corrections included)."""
 
-    Two queries: the prefecture of each case advised in the period, then the
-    relevant events of those cases, fetched in chunks. The rows are read without
-    the ORM's per-row converters, which cost more than the classification on a
-    national report.
+    case_id: int
+    prefecture: str
+    columns: tuple[Any, ...]
+    events: list[timeline.Ev]
+
+
+def advised_timelines(
+    scope: QuerySet[Case],
+    params: Any,
+    types: Sequence[str],
+    case_columns: Sequence[str] = (),
+) -> Iterator[CaseTimeline]:
+    """Every case in `scope` with a `treatment_advised` in the period (`params`:
+    `date_from`, `date_to`, `as_of`, `prefectures`), with its events of `types`
+    dated on or before as-of and all its corrections, streamed case by case.
+    The programme report, the evaluation and their drill-downs all read cases here.
+
+    Four queries: the prefectures, the cases advised in the period (with
+    `case_columns`), their corrections, then their events, fetched in chunks. The
+    rows are read without the ORM's per-row converters, which cost more than the
+    classification on a national report.
     """
     last_advice = min(params.date_to, params.as_of)
     if last_advice < params.date_from:
@@ -211,13 +225,13 @@ def case_timelines(
         advised = advised.filter(case__in=scope)
     case_ids = advised.values("case_id")
     codes = dict(Region.objects.filter(kind=Region.Kind.PREFECTURE).values_list("pk", "code"))
-    prefecture_of = {
-        pk: codes[pref]
-        for pk, pref in Case.objects.filter(pk__in=case_ids)
+    cases = {
+        pk: (codes[pref], tuple(rest))
+        for pk, pref, *rest in Case.objects.filter(pk__in=case_ids)
         .order_by()
-        .values_list("pk", "prefecture_id")
+        .values_list("pk", "prefecture_id", *case_columns)
     }
-    if not prefecture_of:
+    if not cases:
         return
     # Corrections are few; they void their target whatever their own date
     # (timeline.effective), so they are read apart from the dated events.
@@ -228,9 +242,8 @@ def case_timelines(
         .values_list("case_id", "date", "detail", "id")
     ):
         corrections.setdefault(case_id, []).append(timeline.Ev(day, "correction", detail, pk))
-    types = (*CLASSIFYING_TYPES, *POLICE_CONSENT_TYPES) if with_consents else CLASSIFYING_TYPES
     events = (
-        Event.objects.filter(case_id__in=case_ids, type__in=types, date__lte=params.as_of)
+        Event.objects.filter(case_id__in=case_ids, type__in=list(types), date__lte=params.as_of)
         # Grouped by case only: that order is the one of the event identity index,
         # which holds every column read here, so no table row is visited. Within a
         # case, timeline.effective() puts the events in (date, type rank, id) order.
@@ -242,6 +255,11 @@ def case_timelines(
     sql, sql_params = events.query.sql_with_params()
     days: dict[Any, dt.date] = {}
     Ev = timeline.Ev
+
+    def case(case_id: int, evs: list[timeline.Ev]) -> CaseTimeline:
+        pref, columns = cases[case_id]
+        return CaseTimeline(case_id, pref, columns, evs + corrections.get(case_id, []))
+
     # A plain cursor: SQLite steps through the rows as they are fetched; PostgreSQL
     # sends the rows of the advised cases only (tens of thousands nationally) in one
     # go. A server-side cursor there took three times as long (fast-start plan, held
@@ -254,12 +272,23 @@ def case_timelines(
             for case_id, day, kind, detail, pk in chunk:
                 if case_id != current:
                     # A case advised between the two queries is left to the next report.
-                    if current in prefecture_of:
-                        yield current, prefecture_of[current], evs + corrections.get(current, [])
+                    if current in cases:
+                        yield case(current, evs)
                     current, evs = case_id, []
                 evs.append(Ev(_day(day, days), kind, detail, pk))
-        if current in prefecture_of:
-            yield current, prefecture_of[current], evs + corrections.get(current, [])
+        if current in cases:
+            yield case(current, evs)
+
+
+def case_timelines(
+    scope: QuerySet[Case], params: Params, with_consents: bool = False
+) -> Iterator[tuple[int, str, list[timeline.Ev]]]:
+    """(case id, prefecture code, relevant events) of every case in `scope` with a
+    `treatment_advised` in the period, streamed case by case. `with_consents` adds
+    the clinic-to-police consent events, which decide the police view."""
+    types = (*CLASSIFYING_TYPES, *POLICE_CONSENT_TYPES) if with_consents else CLASSIFYING_TYPES
+    for case in advised_timelines(scope, params, types):
+        yield case.case_id, case.prefecture, case.events
 
 
 def episode_rows(

@@ -82,7 +82,7 @@ def _download(content: bytes | str, fmt: str, filename: str) -> HttpResponse:
     return response
 
 
-def _names(user: User) -> dict[str, str]:
+def names_for(user: User) -> dict[str, str]:
     """Prefecture names a user's report may carry: all for analysts, their own for police."""
     names = exports.prefecture_names()
     if user.is_analyst:
@@ -125,7 +125,7 @@ def programme_report(request: AuthedRequest) -> HttpResponse:
             lambda: render_to_string(
                 programme_page.PARTS[part],
                 programme_page.part_context(
-                    part, _report(user, params), params, _names(user), opts
+                    part, _report(user, params), params, names_for(user), opts
                 ),
             ),
         )
@@ -140,7 +140,7 @@ def programme_report(request: AuthedRequest) -> HttpResponse:
             (params, opts, may_release, suppression),
             lambda: render_to_string(
                 "reports/_programme_body.html",
-                programme_page.page_context(report, params, _names(user), opts, may_release),
+                programme_page.page_context(report, params, names_for(user), opts, may_release),
             ),
         )
     )
@@ -164,7 +164,7 @@ def programme_download(request: AuthedRequest) -> HttpResponse:
         )
     params = form.params
     report = _report(user, params)
-    names = _names(user)
+    names = names_for(user)
     stem = f"programme_{params.date_from:%Y%m%d}_{params.date_to:%Y%m%d}"
     release = None
     if release_mode:
@@ -219,7 +219,7 @@ def episodes(request: AuthedRequest) -> HttpResponse:
         selector,
     )
     rows.sort(key=lambda r: (r.prefecture, r.advised_on, r.case_id))
-    names = _names(user)
+    names = names_for(user)
     if request.GET.get("format") == "csv":
         return _download(episode_list.episodes_csv(user, rows), "csv", "episodes.csv")
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
