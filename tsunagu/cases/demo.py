@@ -31,7 +31,7 @@ from typing import TextIO
 from django.db import transaction
 from django.utils import timezone
 
-from tsunagu.cases import services
+from tsunagu.cases import services, timeline
 from tsunagu.cases.models import Case
 from tsunagu.cases.recurrence_model import HazardModel
 from tsunagu.core.models import User
@@ -79,17 +79,6 @@ PUBLISHED_LEAVES = (
     ("rejected", 179),
     ("undecided", 6),
 )
-# The evaluation's group of each leaf at the landmark (DESIGN §5), for the hazard model.
-GROUP_OF_LEAF = {
-    "completed": "received",
-    "continuing": "received",
-    "halted": "received",
-    "scheduled": "accepted_not_received",
-    "not_needed": "accepted_not_received",
-    "accepted": "accepted_not_received",
-    "rejected": "rejected",
-    "undecided": "undecided",
-}
 REJECTION_REASONS = ("sees_no_need", "sees_no_need", "blames_victim", "cost", "time")
 
 FIRST_DAY = dt.date(2016, 4, 1)
@@ -171,7 +160,7 @@ def allocate(total: int) -> list[str]:
     exact = [(leaf, n * total / whole) for leaf, n in PUBLISHED_LEAVES]
     counts = {leaf: int(x) for leaf, x in exact}
     short = total - sum(counts.values())
-    for leaf, x in sorted(exact, key=lambda e: e[1] - int(e[1]), reverse=True)[:short]:
+    for leaf, _x in sorted(exact, key=lambda e: e[1] - int(e[1]), reverse=True)[:short]:
         counts[leaf] += 1
     return [leaf for leaf, _ in PUBLISHED_LEAVES for _ in range(counts[leaf])]
 
@@ -189,7 +178,7 @@ def _recurrence(
     advised_on = next(day for day, kind, _ in events if kind == "treatment_advised")
     before = {kind for day, kind, _ in events if day <= advised_on}
     hr = HazardModel.hazard_ratio(
-        GROUP_OF_LEAF[leaf],
+        timeline.GROUP_OF_LEAF[leaf],
         relationship in ("partner_or_ex", "spouse_or_ex"),
         prior_order=bool(before & {"prohibition_order", "emergency_order"}),
         prior_arrest="arrest" in before,
@@ -207,10 +196,10 @@ def _recurrence(
 
 
 def _leaf_of(events: list[tuple[dt.date, str, str]]) -> str:
-    answers = [kind for _, kind, _ in events if kind.startswith("advice_")]
-    return {"advice_accepted": "accepted", "advice_rejected": "rejected"}.get(
-        answers[-1] if answers else "", "undecided"
-    )
+    """The leaf of the history's advice episode (DESIGN §4), as the reports derive it."""
+    evs = [timeline.Ev(day, kind, detail, i) for i, (day, kind, detail) in enumerate(events)]
+    episodes = timeline.episodes(timeline.effective(evs))
+    return timeline.classify(episodes[0]).leaf if episodes else "undecided"
 
 
 def _cohort_timeline(
@@ -232,7 +221,9 @@ def _cohort_timeline(
         events.append((day, kind, ""))
     if rng.random() < 0.15:
         events.append((opened + dt.timedelta(days=marks[2]), "arrest", "stalking"))
-    events.append((advised_on, "treatment_advised", rng.choice(["対面で働き掛け", "書面で働き掛け"])))
+    events.append(
+        (advised_on, "treatment_advised", rng.choice(["対面で働き掛け", "書面で働き掛け"]))
+    )
     answered = advised_on + dt.timedelta(days=rng.randint(1, 10))
     if leaf == "rejected":
         events.append((answered, "advice_rejected", rng.choice(REJECTION_REASONS)))
@@ -250,9 +241,13 @@ def _cohort_timeline(
         elif leaf != "scheduled":
             events.append((later, "treatment_started", ""))
             if leaf == "completed":
-                events.append((later + dt.timedelta(days=rng.randint(120, 300)), "treatment_completed", ""))
+                events.append(
+                    (later + dt.timedelta(days=rng.randint(120, 300)), "treatment_completed", "")
+                )
             elif leaf == "halted":
-                events.append((later + dt.timedelta(days=rng.randint(30, 200)), "treatment_halted", ""))
+                events.append(
+                    (later + dt.timedelta(days=rng.randint(30, 200)), "treatment_halted", "")
+                )
     return opened, events
 
 

@@ -25,15 +25,7 @@ OUTCOME_KINDS: dict[str, frozenset[str]] = {
     ),
 }
 GROUPS = ("received", "accepted_not_received", "rejected", "undecided")
-GROUP_OF_LEAF = {
-    "completed": "received",
-    "continuing": "received",
-    "halted": "received",
-    "scheduled": "accepted_not_received",
-    "not_needed": "accepted_not_received",
-    "rejected": "rejected",
-    "undecided": "undecided",
-}
+GROUP_OF_LEAF = timeline.GROUP_OF_LEAF
 PARTNER = frozenset(("partner_or_ex", "spouse_or_ex"))
 ORDERS = frozenset(("prohibition_order", "emergency_order"))
 # The event types the evaluation reads: those that classify an episode, those

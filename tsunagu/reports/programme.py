@@ -272,11 +272,11 @@ def advised_timelines(
             for case_id, day, kind, detail, pk in chunk:
                 if case_id != current:
                     # A case advised between the two queries is left to the next report.
-                    if current in cases:
+                    if current is not None and current in cases:
                         yield case(current, evs)
                     current, evs = case_id, []
                 evs.append(Ev(_day(day, days), kind, detail, pk))
-        if current in cases:
+        if current is not None and current in cases:
             yield case(current, evs)
 
 
