@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from tsunagu.cases.models import Case
 from tsunagu.core import spreadsheet
 from tsunagu.core.models import User
-from tsunagu.reports import exports, programme
+from tsunagu.reports import exports, programme, risk_levels
 from tsunagu.reports.labels import REASON_LABELS, figure_label
 from tsunagu.reports.links import case_link
 
@@ -71,6 +71,8 @@ def description(selector: programme.Drill, names: dict[str, str]) -> str:
         text += " · " + names.get(selector.prefecture, selector.prefecture)
     if selector.month:
         text += " · " + selector.month
+    if selector.level:
+        text += " · " + risk_levels.ordered([selector.level])[0][1]
     return text
 
 

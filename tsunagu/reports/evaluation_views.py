@@ -26,6 +26,7 @@ from tsunagu.reports import (
     evaluation_data,
     evaluation_exports,
     exports,
+    risk_levels,
 )
 from tsunagu.reports import evaluation_charts as ec
 from tsunagu.reports.evaluation_forms import (
@@ -83,6 +84,41 @@ def prefecture_figures(
     return proportion(ev.episodes), figures
 
 
+def shown_at(figs: dict[str, Any], small: bool) -> dict[str, str]:
+    """A Kaplan–Meier figure as pages show it: a percentage and its interval, or
+    "–" (not estimable, or a group under 10 episodes)."""
+    return {
+        "free": "–" if small else pct(figs["free"]) or "–",
+        "low": "" if small else pct(figs["low"]),
+        "high": "" if small else pct(figs["high"]),
+    }
+
+
+def level_rows(ev: evaluation.Evaluation, drill_url: Any) -> list[dict[str, Any]]:
+    """The table by risk level at advice (`evaluation_exports.level_entries`), each
+    count linked to its episodes; the level's name spans its rows."""
+    entries = evaluation_exports.level_entries(ev)
+    spans: dict[str, int] = {}
+    for key, *_rest in entries:
+        spans[key] = spans.get(key, 0) + 1
+    rows = []
+    for i, (key, label, group, figs) in enumerate(entries):
+        first = i == 0 or entries[i - 1][0] != key
+        rows.append(
+            {
+                "level": label,
+                "span": spans[key] if first else 0,
+                "group": group_label(group),
+                "n": figs["n"],
+                "events": figs["events"],
+                "n_url": drill_url(group=group, level=key),
+                "events_url": drill_url(group=group, events=1, level=key),
+                "year": shown_at(figs["at"]["365"], figs["n"] < MIN_GROUP),
+            }
+        )
+    return rows
+
+
 def evaluation_report(request: AuthedRequest) -> HttpResponse:
     """Does treatment go with less recurrence? Curves, figures, comparison (DESIGN §5)."""
     user = _user(request)
@@ -91,9 +127,10 @@ def evaluation_report(request: AuthedRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "reports/evaluation.html", context, status=200)
     params = form.evaluation_params
-    ev = evaluation_data.compute(Case.objects.for_statistics(user), params)
+    ev = evaluation_data.compute(Case.objects.for_statistics(user), params, form.with_levels)
     r = ev.result
     base = evaluation_query(params)
+    page_base = {**base, **({"by_level": 1} if form.with_levels else {})}
     L = params.landmark
 
     def drill_url(**extra: Any) -> str:
@@ -115,9 +152,7 @@ def evaluation_report(request: AuthedRequest) -> HttpResponse:
                 "small": small,
                 "at": [
                     {
-                        "free": "–" if small else pct(figs["at"][str(t)]["free"]) or "–",
-                        "low": "" if small else pct(figs["at"][str(t)]["low"]),
-                        "high": "" if small else pct(figs["at"][str(t)]["high"]),
+                        **shown_at(figs["at"][str(t)], small),
                         "at_risk": figs["at"][str(t)]["at_risk"],
                     }
                     for t in TIMES
@@ -198,8 +233,10 @@ def evaluation_report(request: AuthedRequest) -> HttpResponse:
             "funnel": funnel,
             "funnel_rows": funnel_rows,
             "downloads": {
-                fmt: link("reports:evaluation_download", base, format=fmt) for fmt in CONTENT_TYPES
+                fmt: link("reports:evaluation_download", page_base, format=fmt)
+                for fmt in CONTENT_TYPES
             },
+            "level_rows": level_rows(ev, drill_url) if ev.levels is not None else None,
         }
     )
     return render(request, "reports/evaluation.html", context)
@@ -219,7 +256,7 @@ def evaluation_download(request: AuthedRequest) -> HttpResponse:
             content_type="application/json",
         )
     params = form.evaluation_params
-    ev = evaluation_data.compute(Case.objects.for_statistics(user), params)
+    ev = evaluation_data.compute(Case.objects.for_statistics(user), params, form.with_levels)
     content = evaluation_exports.render(ev, fmt, _names(user))
     body = content.encode("utf-8") if isinstance(content, str) else content
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
@@ -244,12 +281,11 @@ def evaluation_episodes(request: AuthedRequest) -> HttpResponse:
     params = form.evaluation_params
     d = drill_form.cleaned_data
     group = d["group"] or "overall"
-    rows = drill(
-        list(evaluation_data.followed_episodes(Case.objects.for_statistics(user), params)),
-        group,
-        bool(d["events"]),
-        d["pref"] or "",
+    level = d["level"] or ""
+    followed = evaluation_data.followed_episodes(
+        Case.objects.for_statistics(user), params, with_levels=bool(level)
     )
+    rows = drill(list(followed), group, bool(d["events"]), d["pref"] or "", level)
     rows.sort(key=lambda r: (r.prefecture, r.advised_on, r.case_id))
     names = _names(user)
     if request.GET.get("format") == "csv":
@@ -274,6 +310,8 @@ def evaluation_episodes(request: AuthedRequest) -> HttpResponse:
         description += " · " + group_label(params.outcome)
     if d["pref"]:
         description += " · " + names.get(d["pref"], d["pref"])
+    if level:
+        description += " · " + risk_levels.ordered([level])[0][1]
     return render(
         request,
         "reports/evaluation_episodes.html",

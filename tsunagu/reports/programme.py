@@ -24,6 +24,7 @@ from django.db.models.functions import Cast
 from tsunagu.cases import timeline
 from tsunagu.cases.models import Case, Event
 from tsunagu.core.models import Region
+from tsunagu.reports import risk_levels
 
 # The event types that can change an episode's classification (read with the
 # corrections, which may void one of them). Other events never decide a leaf.
@@ -117,6 +118,8 @@ class EpisodeRow(NamedTuple):
     started_on: dt.date | None = None
     leaf_on: dt.date | None = None
     recurrence_on: dt.date | None = None
+    # The risk level at advice (`risk_levels`), when the report is broken down by it.
+    risk_level: str = ""
 
     @property
     def accepted(self) -> bool:
@@ -281,18 +284,25 @@ def advised_timelines(
 
 
 def case_timelines(
-    scope: QuerySet[Case], params: Params, with_consents: bool = False
+    scope: QuerySet[Case], params: Params, with_consents: bool = False, with_levels: bool = False
 ) -> Iterator[tuple[int, str, list[timeline.Ev]]]:
     """(case id, prefecture code, relevant events) of every case in `scope` with a
     `treatment_advised` in the period, streamed case by case. `with_consents` adds
-    the clinic-to-police consent events, which decide the police view."""
+    the clinic-to-police consent events, which decide the police view;
+    `with_levels` the risk assessments."""
     types = (*CLASSIFYING_TYPES, *POLICE_CONSENT_TYPES) if with_consents else CLASSIFYING_TYPES
+    if with_levels:
+        types = (*types, timeline.RISK_ASSESSED)
     for case in advised_timelines(scope, params, types):
         yield case.case_id, case.prefecture, case.events
 
 
 def episode_rows(
-    scope: QuerySet[Case], params: Params, detailed: bool = True, police_view: bool = False
+    scope: QuerySet[Case],
+    params: Params,
+    detailed: bool = True,
+    police_view: bool = False,
+    with_levels: bool = False,
 ) -> Iterator[EpisodeRow]:
     """Every advice episode of the period within `scope`, classified as of `as_of`;
     with `detailed`, also the dates a drill-down list shows.
@@ -301,16 +311,31 @@ def episode_rows(
     from `timeline.police_view` of its events: clinic status reported while the
     offender's clinic-to-police consent stood withdrawn is left out, as on the case
     page (DESIGN §2). The figures (`compute`) always count the full timeline.
+
+    With `with_levels`, each row carries its risk level at advice
+    (`risk_levels.level_at_advice`); the assessments take no part in the
+    classification.
     """
-    for case_id, pref, evs in case_timelines(scope, params, with_consents=police_view):
+    cases = case_timelines(scope, params, with_consents=police_view, with_levels=with_levels)
+    for case_id, pref, evs in cases:
+        assessed = evs
+        if with_levels:
+            evs = [ev for ev in evs if ev.type != timeline.RISK_ASSESSED]
         if police_view:
             evs = timeline.police_view(evs)
         for episode, c in classify_case(evs, params.date_from, params.date_to, params.as_of):
+            level = risk_levels.level_at_advice(assessed, episode.advised_on) if with_levels else ""
             if detailed:
-                yield _row(case_id, pref, episode, c)
+                yield _row(case_id, pref, episode, c)._replace(risk_level=level)
             else:
                 yield EpisodeRow(
-                    case_id, pref, episode.advised_on, c.leaf, c.rejection_reason, c.recurred
+                    case_id,
+                    pref,
+                    episode.advised_on,
+                    c.leaf,
+                    c.rejection_reason,
+                    c.recurred,
+                    risk_level=level,
                 )
 
 
@@ -367,10 +392,13 @@ class Report:
     rows: list[EpisodeRow]
     totals: dict[str, Any] = field(default_factory=dict)
     by_prefecture: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Whether the rows carry their risk level at advice (an optional breakdown).
+    with_levels: bool = False
 
     def as_json(self) -> dict[str, Any]:
-        """The JSON of DESIGN §4, key for key; percentages in an extra top-level key."""
-        return {
+        """The JSON of DESIGN §4, key for key; percentages in an extra top-level key,
+        and the breakdown by risk level at advice in another when asked for."""
+        result = {
             "period": {
                 "from": self.params.date_from.isoformat(),
                 "to": self.params.date_to.isoformat(),
@@ -385,6 +413,20 @@ class Report:
                 },
             },
         }
+        if self.with_levels:
+            result["by_risk_level"] = {key: figs for key, _, figs in self.by_risk_level()}
+        return result
+
+    def by_risk_level(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """(level, label, figures) of each risk level at advice, highest level
+        first, "not assessed" last (rows computed `with_levels`)."""
+        figures: dict[str, dict[str, Any]] = {}
+        for row in self.rows:
+            figs = figures.get(row.risk_level)
+            if figs is None:
+                figs = figures[row.risk_level] = empty_figures(with_prefectures=False)
+            _add(figs, row)
+        return [(key, label, figures[key]) for key, label in risk_levels.ordered(figures)]
 
     def monthly(self) -> list[dict[str, Any]]:
         """Episodes by month of advice: advised, accepted, received, rejected."""
@@ -407,9 +449,9 @@ class Report:
         return list(months.values())
 
 
-def tally(params: Params, rows: Iterable[EpisodeRow]) -> Report:
+def tally(params: Params, rows: Iterable[EpisodeRow], with_levels: bool = False) -> Report:
     """Count episodes into the totals and by-prefecture figures of DESIGN §4."""
-    report = Report(params=params, rows=list(rows))
+    report = Report(params=params, rows=list(rows), with_levels=with_levels)
     totals = empty_figures(with_prefectures=True)
     by_pref: dict[str, dict[str, Any]] = {}
     for row in report.rows:
@@ -425,9 +467,11 @@ def tally(params: Params, rows: Iterable[EpisodeRow]) -> Report:
     return report
 
 
-def compute(scope: QuerySet[Case], params: Params) -> Report:
-    """The programme report over the cases in `scope` (already scoped to the user)."""
-    return tally(params, episode_rows(scope, params, detailed=False))
+def compute(scope: QuerySet[Case], params: Params, with_levels: bool = False) -> Report:
+    """The programme report over the cases in `scope` (already scoped to the user);
+    `with_levels`: its rows carry their risk level at advice."""
+    rows = episode_rows(scope, params, detailed=False, with_levels=with_levels)
+    return tally(params, rows, with_levels)
 
 
 # --- drill-down ------------------------------------------------------------------------
@@ -443,6 +487,7 @@ class Drill:
     reason: str = ""
     recurrence: bool = False
     month: str = ""
+    level: str = ""
 
     def matches(self, row: EpisodeRow) -> bool:
         if row.leaf not in FIGURES.get(self.figure, ()):
@@ -452,6 +497,8 @@ class Drill:
         if self.reason and row.reason != self.reason:
             return False
         if self.recurrence and not row.recurred:
+            return False
+        if self.level and row.risk_level != self.level:
             return False
         return not (self.month and f"{row.advised_on:%Y-%m}" != self.month)
 

@@ -91,13 +91,14 @@ def names_for(user: User) -> dict[str, str]:
     return {own.code: names[own.code]} if own else {}
 
 
-def _report(user: User, params: programme.Params) -> programme.Report:
-    """The programme report of `user`'s scope, computed once per data version."""
+def _report(user: User, params: programme.Params, with_levels: bool = False) -> programme.Report:
+    """The programme report of `user`'s scope, computed once per data version;
+    `with_levels`: with the breakdown by risk level at advice."""
     return report_cache.cached(
         "programme",
         user,
-        (params,),
-        lambda: programme.compute(Case.objects.for_statistics(user), params),
+        (params, with_levels),
+        lambda: programme.compute(Case.objects.for_statistics(user), params, with_levels),
     )
 
 
@@ -115,7 +116,7 @@ def programme_report(request: AuthedRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "reports/programme.html", context)
     params = form.params
-    opts = programme_page.options(request.GET, may_release)
+    opts = programme_page.options(request.GET, may_release, form.with_levels)
     part = request.GET.get("part", "")
     if part in programme_page.PARTS:
         html = report_cache.cached(
@@ -130,7 +131,7 @@ def programme_report(request: AuthedRequest) -> HttpResponse:
             ),
         )
         return HttpResponse(html)
-    report = _report(user, params)
+    report = _report(user, params, opts.by_level)
     context.update(report=report, totals=report.totals)
     suppression = (settings.SUPPRESSION_THRESHOLD, _hide_zero()) if opts.release else ()
     context["body"] = mark_safe(  # noqa: S308 - rendered by our own template, escaped there
@@ -163,30 +164,36 @@ def programme_download(request: AuthedRequest) -> HttpResponse:
             content_type="application/json",
         )
     params = form.params
-    report = _report(user, params)
+    report = _report(user, params, form.with_levels)
     names = names_for(user)
     stem = f"programme_{params.date_from:%Y%m%d}_{params.date_to:%Y%m%d}"
     release = None
+    levels = exports.by_level_table(report) if form.with_levels else None
     if release_mode:
         threshold = settings.SUPPRESSION_THRESHOLD
         release = exports.by_prefecture_table(report, names).release(threshold, _hide_zero())
+        if levels is not None:
+            levels = levels.release(threshold, _hide_zero())
         stem += "_release"
     content: bytes | str
     if fmt == "json":
         content = exports.to_json(report)
     elif fmt == "csv":
-        content = exports.table_csv([release]) if release else exports.programme_csv(report)
+        if release:
+            content = exports.table_csv([release, *([levels] if levels else [])])
+        else:
+            content = exports.programme_csv(report)
     elif fmt == "xlsx":
-        content = exports.programme_xlsx(report, names, release)
+        content = exports.programme_xlsx(report, names, release, levels)
     else:
-        content = exports.programme_pdf(report, names, release)
+        content = exports.programme_pdf(report, names, release, levels)
     if release is not None:
         body = content.encode("utf-8") if isinstance(content, str) else content
         release_record(
             actor=user,
             report="programme",
             format=fmt,
-            parameters=params.as_dict(),
+            parameters={**params.as_dict(), **({"by_level": True} if levels else {})},
             threshold=settings.SUPPRESSION_THRESHOLD,
             content=body,
         )
@@ -211,10 +218,14 @@ def episodes(request: AuthedRequest) -> HttpResponse:
         reason=d["reason"] or "",
         recurrence=bool(d["recurrence"]),
         month=d["month"] or "",
+        level=d["level"] or "",
     )
     rows = programme.drill(
         programme.episode_rows(
-            Case.objects.for_statistics(user), params, police_view=user.is_police
+            Case.objects.for_statistics(user),
+            params,
+            police_view=user.is_police,
+            with_levels=bool(selector.level),
         ),
         selector,
     )
