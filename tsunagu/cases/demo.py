@@ -5,16 +5,18 @@ already in its prefecture is left alone, and each case is written with its
 events in one transaction, so running the loader twice changes nothing.
 
 Two sets of cases. The 40 histories (`<pref>-DEMO-0001`…) are opened between
-2016 and mid-2026. The advice cohort (`<pref>-DEMO-0101`…) is 60 offenders
+2016 and mid-2026. The advice cohort (`<pref>-DEMO-0101`…) is 100 offenders
 advised during the calendar year two years back — the year the evaluation page
 opens on — and followed to today: their answers and treatment fall in the NPA's
 published shares (FACTS.md, April–December 2016: of 293 advised, 73 received,
 13 scheduled, 22 not needed, 179 rejected, 6 undecided), so the evaluation
 (DESIGN §5) has groups of 10 or more to compare. Every advised offender of both
-sets gets a first recurrence, if any, drawn from the generator's hazard model
+sets gets a first recurrence, if any, from the generator's hazard model
 (`recurrence_model.HazardModel`: about 10 % of those who reject resume within a
-year, fewer of those treated), from a random stream of its own so that the
-histories' other values stay as they were.
+year, fewer of those treated): drawn for the histories, from a random stream of
+its own so that their other values stay as they were; for the cohort, at evenly
+spread quantiles of the model within each group, so that a hundred episodes show
+the model's proportions rather than the noise of one draw.
 Relationships follow the NPA's published shares (FACTS.md: partner or
 ex-partner ~45 %, workplace ~12 %, acquaintance ~13 %, stranger ~7 %, unknown
 ~7 %). Every name, address and phone number is made up: the towns do not
@@ -67,7 +69,7 @@ WORKPLACES = ("株式会社みどり商事", "ひまわり保育園", "さくら
 
 # The advice cohort: offenders per prefecture, numbered from 101, and the leaves
 # of the NPA's April–December 2016 figures, which their answers follow.
-COHORT: dict[str, int] = {"13": 21, "27": 14, "14": 10, "23": 8, "40": 7}
+COHORT: dict[str, int] = {"13": 35, "27": 23, "14": 17, "23": 13, "40": 12}
 COHORT_FIRST_NUMBER = 101
 COHORT_YEARS_BACK = 2
 PUBLISHED_LEAVES = (
@@ -165,16 +167,33 @@ def allocate(total: int) -> list[str]:
     return [leaf for leaf, _ in PUBLISHED_LEAVES for _ in range(counts[leaf])]
 
 
+def spread_quantiles(leaves: list[str], rng: random.Random) -> list[float]:
+    """For each cohort case, its quantile of the recurrence time: within each
+    group, evenly spaced quantiles in a random order. So the few episodes of a
+    group recur where the model puts them, not where one small draw does."""
+    members: dict[str, list[int]] = {}
+    for i, leaf in enumerate(leaves):
+        members.setdefault(timeline.GROUP_OF_LEAF[leaf], []).append(i)
+    quantiles = [0.0] * len(leaves)
+    for indices in members.values():
+        ranks = list(range(len(indices)))
+        rng.shuffle(ranks)
+        for i, rank in zip(indices, ranks, strict=True):
+            quantiles[i] = (rank + 0.5) / len(indices)
+    return quantiles
+
+
 def _recurrence(
     rng: random.Random,
     relationship: str,
     events: list[tuple[dt.date, str, str]],
     leaf: str,
     last: dt.date,
+    quantile: float | None = None,
 ) -> list[tuple[dt.date, str, str]]:
     """The first recurrence after the (only) advice, if the hazard model puts it
-    on or before `last`: a recurrence and the warning it brings, reopening a
-    closed case first."""
+    on or before `last` (drawn, or at `quantile` of its distribution): a
+    recurrence and the warning it brings, reopening a closed case first."""
     advised_on = next(day for day, kind, _ in events if kind == "treatment_advised")
     before = {kind for day, kind, _ in events if day <= advised_on}
     hr = HazardModel.hazard_ratio(
@@ -183,7 +202,10 @@ def _recurrence(
         prior_order=bool(before & {"prohibition_order", "emergency_order"}),
         prior_arrest="arrest" in before,
     )
-    days = max(1, math.ceil(HazardModel.draw_days(rng, hr)))
+    exact = (
+        HazardModel.draw_days(rng, hr) if quantile is None else HazardModel.days_at(quantile, hr)
+    )
+    days = max(1, math.ceil(exact))
     if days > (last - advised_on).days:
         return []
     day = advised_on + dt.timedelta(days=days)
@@ -256,10 +278,10 @@ def _open_case(
     ref: str,
     rng: random.Random,
     towns: tuple[str, ...],
-    cohort: tuple[str, int] | None = None,
+    cohort: tuple[str, int, float] | None = None,
 ) -> None:
-    """Open one demo case and record its events. `cohort` (leaf, year): a case of
-    the advice cohort; else one of the histories."""
+    """Open one demo case and record its events. `cohort` (leaf, year, quantile
+    of its recurrence time): a case of the advice cohort; else one of the histories."""
     span = (LAST_DAY - FIRST_DAY).days
     opened = FIRST_DAY + dt.timedelta(days=rng.randint(0, span - 30))
     stations = list(officer.prefecture.children.order_by("code")) if officer.prefecture else []
@@ -271,18 +293,19 @@ def _open_case(
     station = rng.choice(stations) if stations else None
     relationship = _relationship(rng)
     detail_opened = rng.choice(["本人来署", "電話相談", "家族からの相談", ""])
+    quantile = None
     if cohort is None:
         events = _timeline(rng, opened)
         leaf, last = _leaf_of(events), LAST_DAY
     else:
-        leaf, year = cohort
+        leaf, year, quantile = cohort
         opened, events = _cohort_timeline(rng, leaf, year)
         last = timezone.localdate()
     if any(kind == "treatment_advised" for _, kind, _ in events):
         # A stream of its own: the draws above stay those of earlier versions.
         follow = random.Random(f"tsunagu-demo-recurrence-{ref}")  # noqa: S311
         events = sorted(
-            [*events, *_recurrence(follow, relationship, events, leaf, last)],
+            [*events, *_recurrence(follow, relationship, events, leaf, last, quantile)],
             key=lambda e: e[0],
         )
     with transaction.atomic():
@@ -325,8 +348,10 @@ def load(stdout: TextIO) -> None:
                 continue
             _open_case(officer, ref, case_rng, towns)
             created += 1
+        cohort_rng = random.Random("tsunagu-demo-cohort")  # noqa: S311
         leaves = allocate(sum(COHORT.values()))
-        random.Random("tsunagu-demo-cohort").shuffle(leaves)  # noqa: S311
+        cohort_rng.shuffle(leaves)
+        quantiles = spread_quantiles(leaves, cohort_rng)
         year = timezone.localdate().year - COHORT_YEARS_BACK
         first = sum(n for c, n in COHORT.items() if c < code)  # this prefecture's share
         for n in range(COHORT[code]):
@@ -335,6 +360,7 @@ def load(stdout: TextIO) -> None:
             if Case.objects.filter(prefecture=officer.prefecture, ref=ref).exists():
                 existing += 1
                 continue
-            _open_case(officer, ref, case_rng, towns, cohort=(leaves[first + n], year))
+            cohort = (leaves[first + n], year, quantiles[first + n])
+            _open_case(officer, ref, case_rng, towns, cohort=cohort)
             created += 1
     stdout.write(f"Demo cases: {created} created, {existing} already there.\n")

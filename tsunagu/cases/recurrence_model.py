@@ -56,7 +56,18 @@ class HazardModel:
     def draw_days(cls, rng: random.Random, hr: float, after: float = 0.0) -> float:
         """Days from advice to recurrence, given no recurrence in the first `after`
         days (inverse transform of the conditional survival function)."""
-        cumulative = (after / cls.SCALE) ** cls.SHAPE + rng.expovariate(1.0) / hr
+        return cls._days(rng.expovariate(1.0), hr, after)
+
+    @classmethod
+    def days_at(cls, quantile: float, hr: float) -> float:
+        """The days by which a share `quantile` (0–1) of such episodes has recurred:
+        the recurrence time at that quantile, for spreading a few episodes evenly
+        over the model's distribution instead of drawing them."""
+        return cls._days(-math.log(1 - quantile), hr)
+
+    @classmethod
+    def _days(cls, exponential: float, hr: float, after: float = 0.0) -> float:
+        cumulative = (after / cls.SCALE) ** cls.SHAPE + exponential / hr
         return float(cls.SCALE * cumulative ** (1 / cls.SHAPE))
 
     @classmethod

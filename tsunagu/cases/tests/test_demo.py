@@ -25,7 +25,7 @@ def test_demo_cases_are_realistic_and_loading_twice_changes_nothing(db):
     first = _counts()
     histories = sum(n for _, n, _ in demo.PREFECTURES.values())
     assert first[0] == histories + sum(demo.COHORT.values())
-    assert "100 created" in out.getvalue()
+    assert "140 created" in out.getvalue()
     demo.load(StringIO())
     assert _counts() == first
 

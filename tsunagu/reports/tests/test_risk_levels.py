@@ -13,6 +13,7 @@ from tsunagu.cases import timeline
 from tsunagu.cases.models import Case
 from tsunagu.core.models import User
 from tsunagu.reports import evaluation, evaluation_data, programme, risk_levels
+from tsunagu.reports.tests.test_evaluation_views import FORMATS, PERIOD
 from tsunagu.reports.tests.test_views import text_of
 from tsunagu.risk.tests import helpers as risk
 from tsunagu.testing import access_test, assert_no_markers, client_for
@@ -20,14 +21,7 @@ from tsunagu.testing.builders import OFFENDER_NAME, VICTIM_MARKERS, D, add_event
 
 pytestmark = pytest.mark.django_db
 
-PERIOD: dict[str, Any] = {
-    "preset": "custom",
-    "date_from": "2016-04-01",
-    "date_to": "2016-12-31",
-    "as_of": "2018-12-31",
-}
 LEVELS = {**PERIOD, "by_level": "on"}
-FORMATS = ("json", "csv", "xlsx", "pdf")
 MARKERS = (*VICTIM_MARKERS, *risk.RISK_MARKERS, OFFENDER_NAME, "TOKYO-LV", "OSAKA-LV")
 EV = timeline.Ev
 
