@@ -107,6 +107,16 @@ LEAVES = ("completed", "continuing", "halted", "scheduled", "not_needed", "rejec
 RECEIVED_LEAVES = ("completed", "continuing", "halted")
 ACCEPTED_LEAVES = (*RECEIVED_LEAVES, "scheduled", "not_needed")
 NOT_FINISHED_LEAVES = ("continuing", "halted")
+# The evaluation's comparison groups (DESIGN §5): each leaf at the landmark falls in one.
+GROUP_OF_LEAF = {
+    "completed": "received",
+    "continuing": "received",
+    "halted": "received",
+    "scheduled": "accepted_not_received",
+    "not_needed": "accepted_not_received",
+    "rejected": "rejected",
+    "undecided": "undecided",
+}
 # The measures the annual statistics count (DESIGN §5), which the case list's
 # "had a measure" filter knows too: the police measures but consultations, and advice.
 COUNTED_MEASURES = (*(m for m in MEASURES if m != "consultation"), "treatment_advised")

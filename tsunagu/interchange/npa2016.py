@@ -70,15 +70,7 @@ CLINICS: dict[str, tuple[str, ...]] = {"13": ("13-C001", "13-C002")}
 RECEIVED = ("completed", "continuing", "halted")
 # Recurrences are drawn up to this date (the evaluation's follow-up).
 FOLLOW_UP_END = dt.date(2025, 12, 31)
-GROUP_OF_LEAF = {
-    "completed": "received",
-    "continuing": "received",
-    "halted": "received",
-    "scheduled": "accepted_not_received",
-    "not_needed": "accepted_not_received",
-    "rejected": "rejected",
-    "undecided": "undecided",
-}
+GROUP_OF_LEAF = timeline.GROUP_OF_LEAF
 
 
 def _clinic(rng: random.Random, pref: str) -> str:

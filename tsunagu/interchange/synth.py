@@ -7,14 +7,13 @@ the core migration, so generated stations match existing nodes.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import random
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import import_module
 from pathlib import Path
 
-from tsunagu.cases import timeline
+from tsunagu.cases import recurrence_model, timeline
 from tsunagu.interchange import format as fmt
 
 # Population in millions (2015 census, rounded): weights for spreading cases.
@@ -97,56 +96,8 @@ def write_sorted(path: Path, cases: Iterable[CaseRow], events: Iterable[EventRow
 # --- time to recurrence: the documented hazard model (docs/evaluation.md) -----------
 
 
-class HazardModel:
-    """Time from advice to the first recurrence, as a proportional-hazards Weibull.
-
-    S(t | x) = exp(−HR(x) · (t / SCALE)^SHAPE), with HR(x) the product of the
-    hazard ratios of the episode's group and covariates. The shape below 1 makes
-    the hazard fall with time since advice (most stalkers who resume do so soon).
-    The scale puts the reference episode (rejected, no covariate) at 10 % resumed
-    after a year, the NPA's "about 10 % resume" figure. Because the hazards are
-    proportional at every time, the true hazard ratios are also those of the
-    Cox model on a landmark sample, which is what the evaluation estimates.
-    """
-
-    SHAPE = 0.5
-    ONE_YEAR_RECURRENCE = 0.10
-    SCALE = 365 / (-math.log(1 - ONE_YEAR_RECURRENCE)) ** (1 / SHAPE)
-    # Hazard ratios by the group at the landmark (rejected is the reference)…
-    GROUP_HR: dict[str, float] = {
-        "received": 0.6,
-        "accepted_not_received": 0.85,
-        "rejected": 1.0,
-        "undecided": 1.0,
-    }
-    # …and by the covariates of DESIGN §5.
-    PARTNER_HR = 1.3
-    PRIOR_ORDER_HR = 1.5
-    PRIOR_ARREST_HR = 1.4
-
-    @classmethod
-    def hazard_ratio(
-        cls, group: str, partner: bool, prior_order: bool, prior_arrest: bool
-    ) -> float:
-        hr = cls.GROUP_HR[group]
-        if partner:
-            hr *= cls.PARTNER_HR
-        if prior_order:
-            hr *= cls.PRIOR_ORDER_HR
-        if prior_arrest:
-            hr *= cls.PRIOR_ARREST_HR
-        return hr
-
-    @classmethod
-    def draw_days(cls, rng: random.Random, hr: float, after: float = 0.0) -> float:
-        """Days from advice to recurrence, given no recurrence in the first `after`
-        days (inverse transform of the conditional survival function)."""
-        cumulative = (after / cls.SCALE) ** cls.SHAPE + rng.expovariate(1.0) / hr
-        return float(cls.SCALE * cumulative ** (1 / cls.SHAPE))
-
-    @classmethod
-    def recurrence_free(cls, days: float, hr: float = 1.0) -> float:
-        return math.exp(-hr * (days / cls.SCALE) ** cls.SHAPE)
+# The model lives with the cases, whose demo draws from it too; re-exported here.
+HazardModel = recurrence_model.HazardModel
 
 
 PARTNER_RELATIONSHIPS = frozenset(("partner_or_ex", "spouse_or_ex"))

@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from django.utils.translation import gettext_lazy as _
 
 from tsunagu.cases.models import Case
 from tsunagu.core import regions, spreadsheet
 from tsunagu.core.models import User
-from tsunagu.reports import exports, programme
+from tsunagu.reports import exports, programme, risk_levels
 from tsunagu.reports.labels import REASON_LABELS, figure_label
 from tsunagu.reports.links import case_link
 
 
-def _refs(user: User, rows: Sequence[programme.EpisodeRow]) -> dict[int, str]:
+class HasCase(Protocol):
+    @property
+    def case_id(self) -> int: ...
+
+
+def _refs(user: User, rows: Sequence[HasCase]) -> dict[int, str]:
     """The police's case references of the rows' cases (one query; none for analysts)."""
     if not user.is_police:
         return {}
@@ -31,15 +36,24 @@ def _refs(user: User, rows: Sequence[programme.EpisodeRow]) -> dict[int, str]:
     )
 
 
+def identities(user: User, rows: Sequence[HasCase]) -> dict[int, tuple[str, str]]:
+    """How each row's case is shown in a list: (the police's case reference, its
+    page) or (the analyst's pseudonym, no link). One query at most."""
+    if not user.is_police:
+        return {r.case_id: (programme.pseudonym(r.case_id), "") for r in rows}
+    refs = _refs(user, rows)
+    return {r.case_id: (refs.get(r.case_id, ""), case_link(r.case_id)) for r in rows}
+
+
 def items(
     user: User, rows: Sequence[programme.EpisodeRow], names: dict[str, str]
 ) -> list[dict[str, Any]]:
-    refs = _refs(user, rows)
+    ids = identities(user, rows)
     return [
         {
             "row": r,
-            "id": refs.get(r.case_id) if user.is_police else programme.pseudonym(r.case_id),
-            "url": case_link(r.case_id) if user.is_police else "",
+            "id": ids[r.case_id][0],
+            "url": ids[r.case_id][1],
             "prefecture": names.get(r.prefecture, r.prefecture),
             "leaf": figure_label(r.leaf),
             "reason": str(REASON_LABELS[r.reason]) if r.reason else "",
@@ -59,6 +73,8 @@ def description(selector: programme.Drill, names: dict[str, str]) -> str:
         text += " · " + names.get(selector.prefecture, selector.prefecture)
     if selector.month:
         text += " · " + selector.month
+    if selector.level:
+        text += " · " + risk_levels.ordered([selector.level])[0][1]
     return text
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from tsunagu.cases import timeline
-from tsunagu.reports import survival
+from tsunagu.reports import risk_levels, survival
 
 OUTCOME_KINDS: dict[str, frozenset[str]] = {
     "recurrence": frozenset(("recurrence",)),
@@ -25,15 +25,7 @@ OUTCOME_KINDS: dict[str, frozenset[str]] = {
     ),
 }
 GROUPS = ("received", "accepted_not_received", "rejected", "undecided")
-GROUP_OF_LEAF = {
-    "completed": "received",
-    "continuing": "received",
-    "halted": "received",
-    "scheduled": "accepted_not_received",
-    "not_needed": "accepted_not_received",
-    "rejected": "rejected",
-    "undecided": "undecided",
-}
+GROUP_OF_LEAF = timeline.GROUP_OF_LEAF
 PARTNER = frozenset(("partner_or_ex", "spouse_or_ex"))
 ORDERS = frozenset(("prohibition_order", "emergency_order"))
 # The event types the evaluation reads: those that classify an episode, those
@@ -117,6 +109,9 @@ class FollowedEpisode(NamedTuple):
     partner: bool
     prior_order: bool
     prior_arrest: bool
+    # The risk level at advice (`risk_levels`); NOT_ASSESSED unless the case's
+    # `risk_assessed` events were read with the others.
+    risk_level: str = risk_levels.NOT_ASSESSED
 
 
 def follow_case(
@@ -134,6 +129,9 @@ def follow_case(
     kinds = OUTCOME_KINDS[params.outcome]
     as_of = params.as_of
     effective = timeline.effective(events, as_of)
+    assessed = [ev for ev in effective if ev.type == timeline.RISK_ASSESSED]
+    if assessed:
+        effective = [ev for ev in effective if ev.type != timeline.RISK_ASSESSED]
     eps = timeline.episodes(effective)
     result: list[FollowedEpisode] = []
     for index, episode in enumerate(eps):
@@ -176,6 +174,7 @@ def follow_case(
                 partner=relationship in PARTNER,
                 prior_order=not ORDERS.isdisjoint(before),
                 prior_arrest="arrest" in before,
+                risk_level=risk_levels.level_at_advice(assessed, advised_on),
             )
         )
     return result
@@ -189,15 +188,26 @@ class Evaluation:
     episodes: list[FollowedEpisode]
     result: dict[str, Any]
     curves: dict[str, survival.Curve]
+    # The figures of each risk level at advice (`by_level`), when asked for.
+    levels: dict[str, dict[str, Any]] | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return self.result
+        """§5's JSON; with the breakdown asked for, its table in one more key."""
+        if self.levels is None:
+            return self.result
+        return {**self.result, "by_risk_level": self.levels}
 
 
-def evaluate(params: Params, episodes: Iterable[FollowedEpisode]) -> Evaluation:
-    """The §5 figures of followed episodes (already scoped and in the period)."""
-    rows = list(episodes)
-    L = params.landmark
+class _Figures(NamedTuple):
+    overall: dict[str, Any]
+    groups: dict[str, Any]
+    curves: dict[str, survival.Curve]
+    samples: dict[str, tuple[list[float], list[bool]]]
+
+
+def _figures(rows: Sequence[FollowedEpisode], L: int) -> _Figures:
+    """n, events and the Kaplan–Meier figures of all `rows` from advice, and of
+    each group on the landmark clock (§5)."""
     overall, overall_curve = survival.figures([r.days for r in rows], [r.event for r in rows])
     curves = {"overall": overall_curve}
     groups: dict[str, Any] = {}
@@ -207,6 +217,32 @@ def evaluate(params: Params, episodes: Iterable[FollowedEpisode]) -> Evaluation:
         sample = ([float(r.days - L) for r in members], [r.event for r in members])
         samples[group] = sample
         groups[group], curves[group] = survival.figures(*sample, shift=L)
+    return _Figures(overall, groups, curves, samples)
+
+
+def by_level(rows: Sequence[FollowedEpisode], L: int) -> dict[str, dict[str, Any]]:
+    """The same figures (`overall` and `groups`, §5's keys) for the episodes of
+    each risk level at advice, in no particular order. A separate table: the
+    Cox model and every §5 figure stay those of all episodes."""
+    per: dict[str, list[FollowedEpisode]] = {}
+    for r in rows:
+        per.setdefault(r.risk_level, []).append(r)
+    result = {}
+    for level, members in per.items():
+        figs = _figures(members, L)
+        result[level] = {"overall": figs.overall, "groups": figs.groups}
+    return result
+
+
+def evaluate(
+    params: Params, episodes: Iterable[FollowedEpisode], with_levels: bool = False
+) -> Evaluation:
+    """The §5 figures of followed episodes (already scoped and in the period);
+    `with_levels`: also the figures of each risk level at advice (`levels`)."""
+    rows = list(episodes)
+    L = params.landmark
+    overall, groups, curves, samples = _figures(rows, L)
+    overall_curve = curves["overall"]
     landmark_rows = [
         {
             "time": r.days - L,
@@ -236,4 +272,4 @@ def evaluate(params: Params, episodes: Iterable[FollowedEpisode]) -> Evaluation:
         "cox": cox,
         "evalue": survival.evalue(received, survival.cumulative_outcome(overall_curve)),
     }
-    return Evaluation(params, rows, result, curves)
+    return Evaluation(params, rows, result, curves, by_level(rows, L) if with_levels else None)

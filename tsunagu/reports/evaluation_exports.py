@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from tsunagu.reports import evaluation_charts as ec
-from tsunagu.reports import exports
+from tsunagu.reports import exports, risk_levels
 from tsunagu.reports.evaluation import GROUPS, Evaluation
 from tsunagu.reports.evaluation_labels import (
     caveat,
@@ -53,6 +53,45 @@ def figure_rows(ev: Evaluation) -> list[list[Any]]:
             # Fewer than 10 episodes: counts only (§5).
             row += ["", "", ""] if small else [pct(at["free"]), pct(at["low"]), pct(at["high"])]
             row.append("" if at["at_risk"] is None else at["at_risk"])
+        rows.append(row)
+    return rows
+
+
+def level_entries(ev: Evaluation) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(level, level label, group, figures) of the table by risk level at advice:
+    for each level, all its episodes then each non-empty group. The page, the
+    CSV, the XLSX and the PDF all show these rows."""
+    assert ev.levels is not None
+    entries = []
+    for key, label in risk_levels.ordered(ev.levels):
+        figures = ev.levels[key]
+        entries.append((key, label, "overall", figures["overall"]))
+        entries += [
+            (key, label, g, figures["groups"][g]) for g in GROUPS if figures["groups"][g]["n"]
+        ]
+    return entries
+
+
+def level_header() -> list[str]:
+    return [
+        _("Risk level"),
+        _("Group"),
+        _("Episodes"),
+        _("Outcomes"),
+        _("%(days)s d: free %%") % {"days": 365},
+        _("%(days)s d: low %%") % {"days": 365},
+        _("%(days)s d: high %%") % {"days": 365},
+    ]
+
+
+def level_rows(ev: Evaluation) -> list[list[Any]]:
+    """The table by risk level at advice as flat rows; under 10 episodes, counts only."""
+    rows = []
+    for _key, label, group, figs in level_entries(ev):
+        at = figs["at"]["365"]
+        small = figs["n"] < MIN_GROUP
+        row: list[Any] = [label, group_label(group), figs["n"], figs["events"]]
+        row += ["", "", ""] if small else [pct(at["free"]), pct(at["low"]), pct(at["high"])]
         rows.append(row)
     return rows
 
@@ -140,6 +179,10 @@ def to_csv(ev: Evaluation) -> str:
     w.writerow([])
     w.writerow([_("Term"), _("Hazard ratio"), _("Lower 95 %"), _("Upper 95 %"), "p"])
     w.writerows(cox_rows(ev))
+    if ev.levels is not None:
+        w.writerow([])
+        w.writerow(level_header())
+        w.writerows(level_rows(ev))
     w.writerow([])
     for line in summary_lines(ev):
         w.writerow([line])
@@ -163,6 +206,13 @@ def to_xlsx(ev: Evaluation) -> bytes:
         row += 1
         for c, v in enumerate(values, 1):
             ws.cell(row=row, column=c, value=v)
+    if ev.levels is not None:
+        row += 2
+        exports._header(ws, row, level_header())
+        for values in level_rows(ev):
+            row += 1
+            for c, v in enumerate(values, 1):
+                ws.cell(row=row, column=c, value=v)
     row += 2
     for line in summary_lines(ev):
         ws.cell(row=row, column=1, value=line)
@@ -277,6 +327,10 @@ def to_pdf(ev: Evaluation) -> bytes:
                 cox_rows(ev),
                 [50, 30, 30, 30, 30],
             )
+            pdf.ln(3)
+        if ev.levels is not None:
+            pdf.cell(0, 6, _("By risk level at advice"), new_x="LMARGIN", new_y="NEXT")
+            exports._pdf_table(pdf, level_header(), level_rows(ev), [34, 34, 20, 20, 24, 24, 24])
             pdf.ln(3)
         pdf.set_font_size(9)
         for line in summary_lines(ev):

@@ -39,6 +39,7 @@ class EvaluationForm(ProgrammeForm):
         "prefecture",
         "landmark",
         "outcome",
+        "by_level",
     ]
 
     @property
@@ -84,12 +85,15 @@ class EvaluationDrillForm(forms.Form):
     group = forms.ChoiceField(choices=[(g, g) for g in DRILL_GROUPS], required=False)
     events = forms.BooleanField(required=False)
     pref = forms.RegexField(regex=r"^\d{2}$", required=False)
+    level = forms.CharField(max_length=40, required=False)
 
 
 def drill(
-    rows: list[evaluation.FollowedEpisode], group: str, events: bool, pref: str
+    rows: list[evaluation.FollowedEpisode], group: str, events: bool, pref: str, level: str = ""
 ) -> list[evaluation.FollowedEpisode]:
     def keep(r: evaluation.FollowedEpisode) -> bool:
+        if level and r.risk_level != level:
+            return False
         if group == "excluded" and r.group is not None:
             return False
         if group not in ("", "overall", "excluded") and r.group != group:

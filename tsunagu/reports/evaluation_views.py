@@ -12,17 +12,22 @@ import csv
 import io
 import json
 from typing import Any
-from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
-from django.urls import reverse
 
 from tsunagu.cases.models import Case
 from tsunagu.core.access import AuthedRequest
 from tsunagu.core.models import User
-from tsunagu.reports import evaluation, evaluation_data, evaluation_exports, exports, programme
+from tsunagu.reports import (
+    episode_list,
+    evaluation,
+    evaluation_data,
+    evaluation_exports,
+    exports,
+    risk_levels,
+)
 from tsunagu.reports import evaluation_charts as ec
 from tsunagu.reports.evaluation_forms import (
     EvaluationDrillForm,
@@ -40,8 +45,10 @@ from tsunagu.reports.evaluation_labels import (
     small_group_note,
 )
 from tsunagu.reports.forms import scope_label
+from tsunagu.reports.links import link
 from tsunagu.reports.survival import MIN_GROUP, TIMES
 from tsunagu.reports.views import CONTENT_TYPES
+from tsunagu.reports.views import names_for as _names
 from tsunagu.reports.views import reporting_user as _user
 
 
@@ -53,19 +60,6 @@ def _form(request: AuthedRequest, user: User) -> EvaluationForm:
             merged[key] = value
         data = merged
     return EvaluationForm(data, user)
-
-
-def _names(user: User) -> dict[str, str]:
-    names = exports.prefecture_names()
-    if user.is_analyst:
-        return names
-    own = user.prefecture
-    return {own.code: names[own.code]} if own else {}
-
-
-def _link(name: str, base: dict[str, Any], **extra: Any) -> str:
-    query = {**base, **{k: v for k, v in extra.items() if v not in (None, "", False)}}
-    return f"{reverse(name)}?{urlencode(query, doseq=True)}"
 
 
 def prefecture_figures(
@@ -91,6 +85,41 @@ def prefecture_figures(
     return proportion(ev.episodes), figures
 
 
+def shown_at(figs: dict[str, Any], small: bool) -> dict[str, str]:
+    """A Kaplan–Meier figure as pages show it: a percentage and its interval, or
+    "–" (not estimable, or a group under 10 episodes)."""
+    return {
+        "free": "–" if small else pct(figs["free"]) or "–",
+        "low": "" if small else pct(figs["low"]),
+        "high": "" if small else pct(figs["high"]),
+    }
+
+
+def level_rows(ev: evaluation.Evaluation, drill_url: Any) -> list[dict[str, Any]]:
+    """The table by risk level at advice (`evaluation_exports.level_entries`), each
+    count linked to its episodes; the level's name spans its rows."""
+    entries = evaluation_exports.level_entries(ev)
+    spans: dict[str, int] = {}
+    for key, *_rest in entries:
+        spans[key] = spans.get(key, 0) + 1
+    rows = []
+    for i, (key, label, group, figs) in enumerate(entries):
+        first = i == 0 or entries[i - 1][0] != key
+        rows.append(
+            {
+                "level": label,
+                "span": spans[key] if first else 0,
+                "group": group_label(group),
+                "n": figs["n"],
+                "events": figs["events"],
+                "n_url": drill_url(group=group, level=key),
+                "events_url": drill_url(group=group, events=1, level=key),
+                "year": shown_at(figs["at"]["365"], figs["n"] < MIN_GROUP),
+            }
+        )
+    return rows
+
+
 def evaluation_report(request: AuthedRequest) -> HttpResponse:
     """Does treatment go with less recurrence? Curves, figures, comparison (DESIGN §5)."""
     user = _user(request)
@@ -99,13 +128,14 @@ def evaluation_report(request: AuthedRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "reports/evaluation.html", context, status=200)
     params = form.evaluation_params
-    ev = evaluation_data.compute(Case.objects.for_statistics(user), params)
+    ev = evaluation_data.compute(Case.objects.for_statistics(user), params, form.with_levels)
     r = ev.result
     base = evaluation_query(params)
+    page_base = {**base, **({"by_level": 1} if form.with_levels else {})}
     L = params.landmark
 
     def drill_url(**extra: Any) -> str:
-        return _link("reports:evaluation_episodes", base, **extra)
+        return link("reports:evaluation_episodes", base, **extra)
 
     rows = []
     for key in ("overall", *evaluation.GROUPS):
@@ -123,9 +153,7 @@ def evaluation_report(request: AuthedRequest) -> HttpResponse:
                 "small": small,
                 "at": [
                     {
-                        "free": "–" if small else pct(figs["at"][str(t)]["free"]) or "–",
-                        "low": "" if small else pct(figs["at"][str(t)]["low"]),
-                        "high": "" if small else pct(figs["at"][str(t)]["high"]),
+                        **shown_at(figs["at"][str(t)], small),
                         "at_risk": figs["at"][str(t)]["at_risk"],
                     }
                     for t in TIMES
@@ -207,8 +235,10 @@ def evaluation_report(request: AuthedRequest) -> HttpResponse:
             "funnel": funnel,
             "funnel_rows": funnel_rows,
             "downloads": {
-                fmt: _link("reports:evaluation_download", base, format=fmt) for fmt in CONTENT_TYPES
+                fmt: link("reports:evaluation_download", page_base, format=fmt)
+                for fmt in CONTENT_TYPES
             },
+            "level_rows": level_rows(ev, drill_url) if ev.levels is not None else None,
         }
     )
     return render(request, "reports/evaluation.html", context)
@@ -228,7 +258,7 @@ def evaluation_download(request: AuthedRequest) -> HttpResponse:
             content_type="application/json",
         )
     params = form.evaluation_params
-    ev = evaluation_data.compute(Case.objects.for_statistics(user), params)
+    ev = evaluation_data.compute(Case.objects.for_statistics(user), params, form.with_levels)
     content = evaluation_exports.render(ev, fmt, _names(user))
     body = content.encode("utf-8") if isinstance(content, str) else content
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
@@ -253,29 +283,22 @@ def evaluation_episodes(request: AuthedRequest) -> HttpResponse:
     params = form.evaluation_params
     d = drill_form.cleaned_data
     group = d["group"] or "overall"
-    rows = drill(
-        list(evaluation_data.followed_episodes(Case.objects.for_statistics(user), params)),
-        group,
-        bool(d["events"]),
-        d["pref"] or "",
+    level = d["level"] or ""
+    followed = evaluation_data.followed_episodes(
+        Case.objects.for_statistics(user), params, with_levels=bool(level)
     )
+    rows = drill(list(followed), group, bool(d["events"]), d["pref"] or "", level)
     rows.sort(key=lambda r: (r.prefecture, r.advised_on, r.case_id))
     names = _names(user)
-    refs: dict[int, str] = {}
-    if user.is_police:
-        refs = dict(
-            Case.objects.visible_to(user)
-            .filter(pk__in=[r.case_id for r in rows])
-            .values_list("pk", "ref")
-        )
     if request.GET.get("format") == "csv":
-        return _episodes_csv(user, rows, refs)
+        return _episodes_csv(user, rows, episode_list.identities(user, rows))
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    ids = episode_list.identities(user, list(page))
     items = [
         {
             "row": r,
-            "id": refs.get(r.case_id, "") if user.is_police else programme.pseudonym(r.case_id),
-            "url": reverse("cases:detail", args=[r.case_id]) if user.is_police else "",
+            "id": ids[r.case_id][0],
+            "url": ids[r.case_id][1],
             "prefecture": names.get(r.prefecture, r.prefecture),
             "group": group_label(r.group or "excluded"),
         }
@@ -289,6 +312,8 @@ def evaluation_episodes(request: AuthedRequest) -> HttpResponse:
         description += " · " + group_label(params.outcome)
     if d["pref"]:
         description += " · " + names.get(d["pref"], d["pref"])
+    if level:
+        description += " · " + risk_levels.ordered([level])[0][1]
     return render(
         request,
         "reports/evaluation_episodes.html",
@@ -300,13 +325,13 @@ def evaluation_episodes(request: AuthedRequest) -> HttpResponse:
             "count": len(rows),
             "description": description,
             "query": query.urlencode(),
-            "report_url": _link("reports:evaluation", evaluation_query(params)),
+            "report_url": link("reports:evaluation", evaluation_query(params)),
         },
     )
 
 
 def _episodes_csv(
-    user: User, rows: list[evaluation.FollowedEpisode], refs: dict[int, str]
+    user: User, rows: list[evaluation.FollowedEpisode], ids: dict[int, tuple[str, str]]
 ) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -324,7 +349,7 @@ def _episodes_csv(
     for r in rows:
         writer.writerow(
             [
-                refs.get(r.case_id, "") if user.is_police else programme.pseudonym(r.case_id),
+                ids[r.case_id][0],
                 r.prefecture,
                 r.advised_on.isoformat(),
                 r.group or "excluded",

@@ -117,6 +117,14 @@ def programme_csv(report: Report, *, in_words: bool = False) -> str:
         writer.writerow([_("Prefecture"), *(column_label(c) for c in columns)])
         names = {**regions.prefecture_names(), "total": _("Total")}
         writer.writerows([names.get(row[0], row[0]), *row[1:]] for row in programme_rows(report))
+    if report.with_levels:
+        writer.writerow([])
+        if not in_words:
+            writer.writerow(["risk_level", *columns])
+        else:
+            writer.writerow([_("Risk level"), *(column_label(c) for c in columns)])
+        for key, label, figs in report.by_risk_level():
+            writer.writerow([label if in_words else key, *(_flat(figs, c) for c in columns)])
     return BOM + out.getvalue()
 
 
@@ -134,6 +142,23 @@ def by_prefecture_table(report: Report, names: dict[str, str]) -> Table:
         total_label=total_label(),
         row_total_label=figure_label("advised"),
         row_heading=_("Prefecture"),
+    )
+
+
+def by_level_table(report: Report) -> Table:
+    """The leaves by risk level at advice as a table with margins (page, release)."""
+    leaves = timeline.LEAVES
+    levels = report.by_risk_level()
+    return Table(
+        key="programme_by_risk_level",
+        title=_("Advice episodes by risk level at advice"),
+        row_keys=[key for key, _, _ in levels],
+        row_labels=[label for _, label, _ in levels],
+        col_keys=list(leaves),
+        col_labels=[figure_label(k) for k in leaves],
+        cells=[[figs[k] for k in leaves] for _, _, figs in levels],
+        total_label=_("Total"),
+        row_total_label=figure_label("advised"),
     )
 
 
@@ -184,8 +209,14 @@ def period_text(report: Report) -> str:
     }
 
 
-def programme_xlsx(report: Report, names: dict[str, str], release: Table | None = None) -> bytes:
-    """A summary sheet and a by-prefecture sheet, headers in the active language.
+def programme_xlsx(
+    report: Report,
+    names: dict[str, str],
+    release: Table | None = None,
+    levels: Table | None = None,
+) -> bytes:
+    """A summary sheet and a by-prefecture sheet, headers in the active language;
+    with `levels` (the by-level table, released or not), a sheet for it.
 
     With `release` (a suppressed by-prefecture table), only that table is
     published, with hidden cells written as "x".
@@ -247,6 +278,11 @@ def programme_xlsx(report: Report, names: dict[str, str], release: Table | None 
         )
         _write_table(ws, 5, release)
         _widths(ws)
+    if levels is not None:
+        ws3 = wb.create_sheet(_("By risk level")[:31])
+        ws3.cell(row=1, column=1, value=levels.title).font = Font(bold=True)
+        _write_table(ws3, 3, levels)
+        _widths(ws3)
     return _save(wb)
 
 
@@ -445,7 +481,12 @@ def _pdf_map(
     return top + charts.MAP_HEIGHT * scale
 
 
-def programme_pdf(report: Report, names: dict[str, str], release: Table | None = None) -> bytes:
+def programme_pdf(
+    report: Report,
+    names: dict[str, str],
+    release: Table | None = None,
+    levels: Table | None = None,
+) -> bytes:
     """A release in the NPA's manner, in Japanese: title, period, the figures, the
     flow chart, the map of prefectures and the by-prefecture table."""
     with translation.override("ja"):
@@ -536,7 +577,15 @@ def programme_pdf(report: Report, names: dict[str, str], release: Table | None =
                 new_x="LMARGIN",
                 new_y="NEXT",
             )
-            lines = release.matrix()
-            width = 180 / len(lines[0])
-            _pdf_table(pdf, [str(v) for v in lines[0]], lines[1:], [width] * len(lines[0]))
+            _pdf_matrix(pdf, release)
+        if levels is not None:
+            pdf.ln(4)
+            pdf.cell(0, 6, levels.title, new_x="LMARGIN", new_y="NEXT")
+            _pdf_matrix(pdf, levels)
         return bytes(pdf.output())
+
+
+def _pdf_matrix(pdf: Any, table: Table) -> None:
+    lines = table.matrix()
+    width = 180 / len(lines[0])
+    _pdf_table(pdf, [str(v) for v in lines[0]], lines[1:], [width] * len(lines[0]))

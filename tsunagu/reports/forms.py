@@ -190,7 +190,21 @@ class ProgrammeForm(_ScopedForm):
         help_text=_("Default: the end of the period."),
         widget=DateInput(),
     )
-    field_order = ["preset", "year", "date_from", "date_to", "as_of", "area", "prefecture"]
+    by_level = forms.BooleanField(
+        label=_("By risk level at advice"),
+        required=False,
+        help_text=_("The latest risk level assessed on or before the advice date."),
+    )
+    field_order = [
+        "preset",
+        "year",
+        "date_from",
+        "date_to",
+        "as_of",
+        "area",
+        "prefecture",
+        "by_level",
+    ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -238,6 +252,11 @@ class ProgrammeForm(_ScopedForm):
     def params(self) -> Params:
         return self.cleaned_data["params"]  # type: ignore[no-any-return]
 
+    @property
+    def with_levels(self) -> bool:
+        """Whether the figures are also broken down by the risk level at advice."""
+        return bool(self.cleaned_data.get("by_level"))
+
 
 def default_programme_data() -> dict[str, str]:
     return {"preset": "calendar", "year": str(timezone.localdate().year)}
@@ -264,6 +283,7 @@ class DrillForm(forms.Form):
     reason = forms.ChoiceField(choices=[("", "")] + [(r, r) for r in REASONS], required=False)
     recurrence = forms.BooleanField(required=False)
     month = forms.RegexField(regex=r"^\d{4}-\d{2}$", required=False)
+    level = forms.CharField(max_length=40, required=False)
 
 
 class AnnualForm(_ScopedForm):

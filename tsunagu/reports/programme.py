@@ -24,6 +24,7 @@ from django.db.models.functions import Cast
 from tsunagu.cases import timeline
 from tsunagu.cases.models import Case, Event
 from tsunagu.core.models import Region
+from tsunagu.reports import risk_levels
 
 # The event types that can change an episode's classification (read with the
 # corrections, which may void one of them). Other events never decide a leaf.
@@ -117,6 +118,8 @@ class EpisodeRow(NamedTuple):
     started_on: dt.date | None = None
     leaf_on: dt.date | None = None
     recurrence_on: dt.date | None = None
+    # The risk level at advice (`risk_levels`), when the report is broken down by it.
+    risk_level: str = ""
 
     @property
     def accepted(self) -> bool:
@@ -186,17 +189,31 @@ def _day(value: Any, cache: dict[Any, dt.date]) -> dt.date:
     return day
 
 
-def case_timelines(
-    scope: QuerySet[Case], params: Params, with_consents: bool = False
-) -> Iterator[tuple[int, str, list[timeline.Ev]]]:
-    """(case id, prefecture code, relevant events) of every case in `scope` with a
-    `treatment_advised` in the period, streamed case by case. `with_consents` adds
-    the clinic-to-police consent events, which decide the police view.
+class CaseTimeline(NamedTuple):
+    """One advised case as the reports read it: its id, prefecture code, the case
+    columns asked for, and its relevant events (corrections included)."""
 
-    Two queries: the prefecture of each case advised in the period, then the
-    relevant events of those cases, fetched in chunks. The rows are read without
-    the ORM's per-row converters, which cost more than the classification on a
-    national report.
+    case_id: int
+    prefecture: str
+    columns: tuple[Any, ...]
+    events: list[timeline.Ev]
+
+
+def advised_timelines(
+    scope: QuerySet[Case],
+    params: Any,
+    types: Sequence[str],
+    case_columns: Sequence[str] = (),
+) -> Iterator[CaseTimeline]:
+    """Every case in `scope` with a `treatment_advised` in the period (`params`:
+    `date_from`, `date_to`, `as_of`, `prefectures`), with its events of `types`
+    dated on or before as-of and all its corrections, streamed case by case.
+    The programme report, the evaluation and their drill-downs all read cases here.
+
+    Four queries: the prefectures, the cases advised in the period (with
+    `case_columns`), their corrections, then their events, fetched in chunks. The
+    rows are read without the ORM's per-row converters, which cost more than the
+    classification on a national report.
     """
     last_advice = min(params.date_to, params.as_of)
     if last_advice < params.date_from:
@@ -211,13 +228,13 @@ def case_timelines(
         advised = advised.filter(case__in=scope)
     case_ids = advised.values("case_id")
     codes = dict(Region.objects.filter(kind=Region.Kind.PREFECTURE).values_list("pk", "code"))
-    prefecture_of = {
-        pk: codes[pref]
-        for pk, pref in Case.objects.filter(pk__in=case_ids)
+    cases = {
+        pk: (codes[pref], tuple(rest))
+        for pk, pref, *rest in Case.objects.filter(pk__in=case_ids)
         .order_by()
-        .values_list("pk", "prefecture_id")
+        .values_list("pk", "prefecture_id", *case_columns)
     }
-    if not prefecture_of:
+    if not cases:
         return
     # Corrections are few; they void their target whatever their own date
     # (timeline.effective), so they are read apart from the dated events.
@@ -228,9 +245,8 @@ def case_timelines(
         .values_list("case_id", "date", "detail", "id")
     ):
         corrections.setdefault(case_id, []).append(timeline.Ev(day, "correction", detail, pk))
-    types = (*CLASSIFYING_TYPES, *POLICE_CONSENT_TYPES) if with_consents else CLASSIFYING_TYPES
     events = (
-        Event.objects.filter(case_id__in=case_ids, type__in=types, date__lte=params.as_of)
+        Event.objects.filter(case_id__in=case_ids, type__in=list(types), date__lte=params.as_of)
         # Grouped by case only: that order is the one of the event identity index,
         # which holds every column read here, so no table row is visited. Within a
         # case, timeline.effective() puts the events in (date, type rank, id) order.
@@ -242,6 +258,11 @@ def case_timelines(
     sql, sql_params = events.query.sql_with_params()
     days: dict[Any, dt.date] = {}
     Ev = timeline.Ev
+
+    def case(case_id: int, evs: list[timeline.Ev]) -> CaseTimeline:
+        pref, columns = cases[case_id]
+        return CaseTimeline(case_id, pref, columns, evs + corrections.get(case_id, []))
+
     # A plain cursor: SQLite steps through the rows as they are fetched; PostgreSQL
     # sends the rows of the advised cases only (tens of thousands nationally) in one
     # go. A server-side cursor there took three times as long (fast-start plan, held
@@ -254,16 +275,34 @@ def case_timelines(
             for case_id, day, kind, detail, pk in chunk:
                 if case_id != current:
                     # A case advised between the two queries is left to the next report.
-                    if current in prefecture_of:
-                        yield current, prefecture_of[current], evs + corrections.get(current, [])
+                    if current is not None and current in cases:
+                        yield case(current, evs)
                     current, evs = case_id, []
                 evs.append(Ev(_day(day, days), kind, detail, pk))
-        if current in prefecture_of:
-            yield current, prefecture_of[current], evs + corrections.get(current, [])
+        if current is not None and current in cases:
+            yield case(current, evs)
+
+
+def case_timelines(
+    scope: QuerySet[Case], params: Params, with_consents: bool = False, with_levels: bool = False
+) -> Iterator[tuple[int, str, list[timeline.Ev]]]:
+    """(case id, prefecture code, relevant events) of every case in `scope` with a
+    `treatment_advised` in the period, streamed case by case. `with_consents` adds
+    the clinic-to-police consent events, which decide the police view;
+    `with_levels` the risk assessments."""
+    types = (*CLASSIFYING_TYPES, *POLICE_CONSENT_TYPES) if with_consents else CLASSIFYING_TYPES
+    if with_levels:
+        types = (*types, timeline.RISK_ASSESSED)
+    for case in advised_timelines(scope, params, types):
+        yield case.case_id, case.prefecture, case.events
 
 
 def episode_rows(
-    scope: QuerySet[Case], params: Params, detailed: bool = True, police_view: bool = False
+    scope: QuerySet[Case],
+    params: Params,
+    detailed: bool = True,
+    police_view: bool = False,
+    with_levels: bool = False,
 ) -> Iterator[EpisodeRow]:
     """Every advice episode of the period within `scope`, classified as of `as_of`;
     with `detailed`, also the dates a drill-down list shows.
@@ -272,16 +311,31 @@ def episode_rows(
     from `timeline.police_view` of its events: clinic status reported while the
     offender's clinic-to-police consent stood withdrawn is left out, as on the case
     page (DESIGN §2). The figures (`compute`) always count the full timeline.
+
+    With `with_levels`, each row carries its risk level at advice
+    (`risk_levels.level_at_advice`); the assessments take no part in the
+    classification.
     """
-    for case_id, pref, evs in case_timelines(scope, params, with_consents=police_view):
+    cases = case_timelines(scope, params, with_consents=police_view, with_levels=with_levels)
+    for case_id, pref, evs in cases:
+        assessed = evs
+        if with_levels:
+            evs = [ev for ev in evs if ev.type != timeline.RISK_ASSESSED]
         if police_view:
             evs = timeline.police_view(evs)
         for episode, c in classify_case(evs, params.date_from, params.date_to, params.as_of):
+            level = risk_levels.level_at_advice(assessed, episode.advised_on) if with_levels else ""
             if detailed:
-                yield _row(case_id, pref, episode, c)
+                yield _row(case_id, pref, episode, c)._replace(risk_level=level)
             else:
                 yield EpisodeRow(
-                    case_id, pref, episode.advised_on, c.leaf, c.rejection_reason, c.recurred
+                    case_id,
+                    pref,
+                    episode.advised_on,
+                    c.leaf,
+                    c.rejection_reason,
+                    c.recurred,
+                    risk_level=level,
                 )
 
 
@@ -338,10 +392,13 @@ class Report:
     rows: list[EpisodeRow]
     totals: dict[str, Any] = field(default_factory=dict)
     by_prefecture: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Whether the rows carry their risk level at advice (an optional breakdown).
+    with_levels: bool = False
 
     def as_json(self) -> dict[str, Any]:
-        """The JSON of DESIGN §4, key for key; percentages in an extra top-level key."""
-        return {
+        """The JSON of DESIGN §4, key for key; percentages in an extra top-level key,
+        and the breakdown by risk level at advice in another when asked for."""
+        result = {
             "period": {
                 "from": self.params.date_from.isoformat(),
                 "to": self.params.date_to.isoformat(),
@@ -356,6 +413,20 @@ class Report:
                 },
             },
         }
+        if self.with_levels:
+            result["by_risk_level"] = {key: figs for key, _, figs in self.by_risk_level()}
+        return result
+
+    def by_risk_level(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """(level, label, figures) of each risk level at advice, highest level
+        first, "not assessed" last (rows computed `with_levels`)."""
+        figures: dict[str, dict[str, Any]] = {}
+        for row in self.rows:
+            figs = figures.get(row.risk_level)
+            if figs is None:
+                figs = figures[row.risk_level] = empty_figures(with_prefectures=False)
+            _add(figs, row)
+        return [(key, label, figures[key]) for key, label in risk_levels.ordered(figures)]
 
     def monthly(self) -> list[dict[str, Any]]:
         """Episodes by month of advice: advised, accepted, received, rejected."""
@@ -400,9 +471,9 @@ def map_values(report: Report, figure: str, scope: Iterable[str]) -> dict[str, f
     return values
 
 
-def tally(params: Params, rows: Iterable[EpisodeRow]) -> Report:
+def tally(params: Params, rows: Iterable[EpisodeRow], with_levels: bool = False) -> Report:
     """Count episodes into the totals and by-prefecture figures of DESIGN §4."""
-    report = Report(params=params, rows=list(rows))
+    report = Report(params=params, rows=list(rows), with_levels=with_levels)
     totals = empty_figures(with_prefectures=True)
     by_pref: dict[str, dict[str, Any]] = {}
     for row in report.rows:
@@ -418,9 +489,11 @@ def tally(params: Params, rows: Iterable[EpisodeRow]) -> Report:
     return report
 
 
-def compute(scope: QuerySet[Case], params: Params) -> Report:
-    """The programme report over the cases in `scope` (already scoped to the user)."""
-    return tally(params, episode_rows(scope, params, detailed=False))
+def compute(scope: QuerySet[Case], params: Params, with_levels: bool = False) -> Report:
+    """The programme report over the cases in `scope` (already scoped to the user);
+    `with_levels`: its rows carry their risk level at advice."""
+    rows = episode_rows(scope, params, detailed=False, with_levels=with_levels)
+    return tally(params, rows, with_levels)
 
 
 # --- drill-down ------------------------------------------------------------------------
@@ -436,6 +509,7 @@ class Drill:
     reason: str = ""
     recurrence: bool = False
     month: str = ""
+    level: str = ""
 
     def matches(self, row: EpisodeRow) -> bool:
         if row.leaf not in FIGURES.get(self.figure, ()):
@@ -445,6 +519,8 @@ class Drill:
         if self.reason and row.reason != self.reason:
             return False
         if self.recurrence and not row.recurred:
+            return False
+        if self.level and row.risk_level != self.level:
             return False
         return not (self.month and f"{row.advised_on:%Y-%m}" != self.month)
 

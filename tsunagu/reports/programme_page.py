@@ -45,9 +45,11 @@ class Options:
     descending: bool = False
     release: bool = False
     open: tuple[str, ...] = ()
+    # With the breakdown by risk level at advice.
+    by_level: bool = False
 
 
-def options(get: QueryDict, may_release: bool) -> Options:
+def options(get: QueryDict, may_release: bool, by_level: bool = False) -> Options:
     map_figure = get.get("map", "advised")
     sort = get.get("sort", "code")
     release = bool(get.get("release")) and may_release
@@ -60,6 +62,7 @@ def options(get: QueryDict, may_release: bool) -> Options:
         descending=get.get("dir") == "desc",
         release=release,
         open=opened,
+        by_level=by_level,
     )
 
 
@@ -77,6 +80,11 @@ def map_drill(figure: str) -> dict[str, Any]:
     if figure == "recurrence":
         return {"figure": "advised", "recurrence": 1}
     return {"figure": "advised"}
+
+
+def _base(params: programme.Params, opts: Options) -> dict[str, Any]:
+    """The query of the report, with the breakdown option when it is on."""
+    return {**params_query(params), **({"by_level": 1} if opts.by_level else {})}
 
 
 def _drill(params: programme.Params) -> Callable[..., str]:
@@ -99,7 +107,7 @@ def page_url(params: programme.Params, opts: Options, **change: Any) -> str:
         **change,
     }
     return "?" + query(
-        {**params_query(params), **{k: v for k, v in values.items() if v not in ("", [], None)}}
+        {**_base(params, opts), **{k: v for k, v in values.items() if v not in ("", [], None)}}
     )
 
 
@@ -157,6 +165,32 @@ def prefectures_context(
     }
 
 
+def levels_context(
+    report: programme.Report, params: programme.Params, opts: Options
+) -> dict[str, Any]:
+    """The breakdown by risk level at advice: the by-prefecture columns for each
+    level, every count linked to its episodes (released: the suppressed table)."""
+    if opts.release:
+        table = exports.by_level_table(report).release(
+            settings.SUPPRESSION_THRESHOLD, bool(settings.SUPPRESSION_HIDE_ZERO)
+        )
+        return {"level_release": table}
+    drill = _drill(params)
+    return {
+        "level_columns": [figure_label(c) for c in PREFECTURE_COLUMNS],
+        "level_rows": [
+            {
+                "label": label,
+                "cells": [
+                    {"count": figs[c], "url": drill(figure=c, level=key)}
+                    for c in PREFECTURE_COLUMNS
+                ],
+            }
+            for key, label, figs in report.by_risk_level()
+        ],
+    }
+
+
 def part_context(
     part: str,
     report: programme.Report,
@@ -178,7 +212,7 @@ def page_context(
 ) -> dict[str, Any]:
     """Everything the report's body shows; the long tables only when asked open."""
     drill = _drill(params)
-    base = params_query(params)
+    base = _base(params, opts)
     totals = report.totals
     pcts = programme.percentages(totals)
     scope = programme.map_scope(params, names)
@@ -286,6 +320,9 @@ def page_context(
         context["release"] = exports.by_prefecture_table(report, names).release(
             settings.SUPPRESSION_THRESHOLD, bool(settings.SUPPRESSION_HIDE_ZERO)
         )
+    context["by_level"] = opts.by_level
+    if opts.by_level:
+        context.update(levels_context(report, params, opts))
     for part in opts.open:
         context.update(part_context(part, report, params, names, opts))
     return context

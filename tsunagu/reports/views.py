@@ -89,7 +89,7 @@ def _in_words(request: AuthedRequest) -> bool:
     return request.GET.get("headers") == "words"
 
 
-def _names(user: User) -> dict[str, str]:
+def names_for(user: User) -> dict[str, str]:
     """Prefecture names a user's report may carry: all for analysts, their own for police."""
     names = exports.prefecture_names()
     if user.is_analyst:
@@ -98,13 +98,14 @@ def _names(user: User) -> dict[str, str]:
     return {own.code: names[own.code]} if own else {}
 
 
-def _report(user: User, params: programme.Params) -> programme.Report:
-    """The programme report of `user`'s scope, computed once per data version."""
+def _report(user: User, params: programme.Params, with_levels: bool = False) -> programme.Report:
+    """The programme report of `user`'s scope, computed once per data version;
+    `with_levels`: with the breakdown by risk level at advice."""
     return report_cache.cached(
         "programme",
         user,
-        (params,),
-        lambda: programme.compute(Case.objects.for_statistics(user), params),
+        (params, with_levels),
+        lambda: programme.compute(Case.objects.for_statistics(user), params, with_levels),
     )
 
 
@@ -122,7 +123,7 @@ def programme_report(request: AuthedRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "reports/programme.html", context)
     params = form.params
-    opts = programme_page.options(request.GET, may_release)
+    opts = programme_page.options(request.GET, may_release, form.with_levels)
     part = request.GET.get("part", "")
     if part in programme_page.PARTS:
         html = report_cache.cached(
@@ -132,12 +133,12 @@ def programme_report(request: AuthedRequest) -> HttpResponse:
             lambda: render_to_string(
                 programme_page.PARTS[part],
                 programme_page.part_context(
-                    part, _report(user, params), params, _names(user), opts
+                    part, _report(user, params), params, names_for(user), opts
                 ),
             ),
         )
         return HttpResponse(html)
-    report = _report(user, params)
+    report = _report(user, params, opts.by_level)
     context.update(report=report, totals=report.totals)
     suppression = (settings.SUPPRESSION_THRESHOLD, _hide_zero()) if opts.release else ()
     context["body"] = mark_safe(  # noqa: S308 - rendered by our own template, escaped there
@@ -147,7 +148,7 @@ def programme_report(request: AuthedRequest) -> HttpResponse:
             (params, opts, may_release, suppression),
             lambda: render_to_string(
                 "reports/_programme_body.html",
-                programme_page.page_context(report, params, _names(user), opts, may_release),
+                programme_page.page_context(report, params, names_for(user), opts, may_release),
             ),
         )
     )
@@ -170,34 +171,36 @@ def programme_download(request: AuthedRequest) -> HttpResponse:
             content_type="application/json",
         )
     params = form.params
-    report = _report(user, params)
-    names = _names(user)
+    report = _report(user, params, form.with_levels)
+    names = names_for(user)
     stem = f"programme_{params.date_from:%Y%m%d}_{params.date_to:%Y%m%d}"
     release = None
+    levels = exports.by_level_table(report) if form.with_levels else None
     if release_mode:
         threshold = settings.SUPPRESSION_THRESHOLD
         release = exports.by_prefecture_table(report, names).release(threshold, _hide_zero())
+        if levels is not None:
+            levels = levels.release(threshold, _hide_zero())
         stem += "_release"
     content: bytes | str
     if fmt == "json":
         content = exports.to_json(report)
     elif fmt == "csv":
-        content = (
-            exports.table_csv([release])
-            if release
-            else exports.programme_csv(report, in_words=_in_words(request))
-        )
+        if release:
+            content = exports.table_csv([release, *([levels] if levels else [])])
+        else:
+            content = exports.programme_csv(report, in_words=_in_words(request))
     elif fmt == "xlsx":
-        content = exports.programme_xlsx(report, names, release)
+        content = exports.programme_xlsx(report, names, release, levels)
     else:
-        content = exports.programme_pdf(report, names, release)
+        content = exports.programme_pdf(report, names, release, levels)
     if release is not None:
         body = content.encode("utf-8") if isinstance(content, str) else content
         release_record(
             actor=user,
             report="programme",
             format=fmt,
-            parameters=params.as_dict(),
+            parameters={**params.as_dict(), **({"by_level": True} if levels else {})},
             threshold=settings.SUPPRESSION_THRESHOLD,
             content=body,
         )
@@ -222,15 +225,19 @@ def episodes(request: AuthedRequest) -> HttpResponse:
         reason=d["reason"] or "",
         recurrence=bool(d["recurrence"]),
         month=d["month"] or "",
+        level=d["level"] or "",
     )
     rows = programme.drill(
         programme.episode_rows(
-            Case.objects.for_statistics(user), params, police_view=user.is_police
+            Case.objects.for_statistics(user),
+            params,
+            police_view=user.is_police,
+            with_levels=bool(selector.level),
         ),
         selector,
     )
     rows.sort(key=lambda r: (r.prefecture, r.advised_on, r.case_id))
-    names = _names(user)
+    names = names_for(user)
     if request.GET.get("format") == "csv":
         content = episode_list.episodes_csv(user, rows, in_words=_in_words(request))
         return _download(content, "csv", "episodes.csv")

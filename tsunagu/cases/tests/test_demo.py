@@ -23,8 +23,9 @@ def test_demo_cases_are_realistic_and_loading_twice_changes_nothing(db):
     out = StringIO()
     demo.load(out)
     first = _counts()
-    assert first[0] == sum(n for _, n, _ in demo.PREFECTURES.values())
-    assert "40 created" in out.getvalue()
+    histories = sum(n for _, n, _ in demo.PREFECTURES.values())
+    assert first[0] == histories + sum(demo.COHORT.values())
+    assert "140 created" in out.getvalue()
     demo.load(StringIO())
     assert _counts() == first
 
