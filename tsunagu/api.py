@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -20,7 +19,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.operation import Operation
 
 from tsunagu.cases.api import router as cases_router
-from tsunagu.core.api import auth_for, error_body, error_json, normal_detail
+from tsunagu.core.api import auth_for, error_body, error_json, normal_detail, signed_in_or_token
 from tsunagu.core.api import router as core_router
 from tsunagu.core.busy import busy_message, is_busy, retry_after
 from tsunagu.core.token_api import router as tokens_router
@@ -63,8 +62,8 @@ api = TsunaguAPI(
     version="1",
     urls_namespace="api",
     auth=auth_for(),
-    # The schema and its docs page are for signed-in users only (police intranet).
-    docs_decorator=login_required,
+    # The schema and its docs page: signed-in users and scripts with a token only.
+    docs_decorator=signed_in_or_token,
 )
 api.add_router("/", core_router)
 api.add_router("/cases", cases_router)

@@ -15,12 +15,14 @@ unknown path, a body too large, a second-factor gate) into the same shape.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -278,6 +280,25 @@ class TokenAuth(HttpBearer):
 
         user = tokens.authenticate(request, token)
         return _allowed(user, self.role)
+
+
+def signed_in_or_token(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The schema and its docs page: for a signed-in user, or for a script with a
+    valid token (to generate a client from the schema); nobody else."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        try:
+            script = TokenAuth()(request)
+        except HttpError as refused:  # an unknown, revoked or expired token
+            return error_json(refused.status_code, str(refused), ["header", "Authorization"])
+        if script is not None:
+            return view(request, *args, **kwargs)
+        return redirect_to_login(request.get_full_path())
+
+    return wrapped
 
 
 def auth_for(role: Role | None = None) -> list[Any]:
