@@ -51,6 +51,7 @@ def world(
         source_type="treatment_started",
         source_date=D(2016, 6, 10),
         due_on=D(2016, 7, 10),
+        history=True,
         offset_days=30,
     )
     return World(referral.case, referral, clinic_tokyo, followup)
