@@ -316,3 +316,32 @@ def test_offered_steps_are_the_machines_at_every_stage_on_page_and_api(
         for a, ev in loop.CLINIC_ACTIONS.items()
         if TRANSITIONS[ev][0] in ("completed", "halted", "assessed_not_needed")
     }
+
+
+def test_full_follow_up_list_is_for_the_police_of_the_prefecture(
+    officer_tokyo: User,
+    officer_osaka: User,
+    clinician_tokyo: User,
+    analyst: User,
+    make_case: Callable[..., Case],
+) -> None:
+    (case,) = _proposals(officer_tokyo, make_case, 1)
+    url = reverse("treatment:followups")
+    assert case.ref in client_for(officer_tokyo).get(url).content.decode()
+    osaka = client_for(officer_osaka).get(url)
+    assert osaka.status_code == 200 and case.ref not in osaka.content.decode()
+    for user in (clinician_tokyo, analyst):
+        assert client_for(user).get(url).status_code == 404
+
+
+# --- accessibility by hand: the clinic form's stations are a fieldset with a legend -------
+
+
+def test_station_checkboxes_are_a_fieldset_with_a_legend(supervisor_tokyo: User) -> None:
+    html = client_for(supervisor_tokyo).get(reverse("treatment:clinic_new")).content.decode()
+    group = html_section(html, "id_nearest_stations")
+    start = html.rfind("<fieldset", 0, html.index('id="id_nearest_stations"'))
+    assert html[start:].startswith('<fieldset class="choices"')
+    assert "<legend>" in html[start : html.index('id="id_nearest_stations"')]
+    assert 'for="id_nearest_stations"' not in html
+    assert 'type="checkbox"' in group
