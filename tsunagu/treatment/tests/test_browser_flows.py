@@ -4,19 +4,16 @@ readable on a 390 px phone, and a focus ring that can be seen."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from tsunagu.cases.models import Case
 from tsunagu.core.models import Region, User
 from tsunagu.testing import browser_login
-from tsunagu.testing.builders import accepted
-from tsunagu.treatment import loop
+from tsunagu.testing.builders import accepted, with_proposals
 from tsunagu.treatment.models import Clinic
 from tsunagu.treatment.tests.test_browser import _screenshot_ready, _with_japanese_font
 
@@ -41,17 +38,7 @@ def test_open_cases_are_in_view_at_1366x768_with_nineteen_overdue_proposals(
     make_case: Callable[..., Case],
     screenshot_dir: Path,
 ) -> None:
-    today = timezone.localdate()
-    for i in range(19):
-        case = make_case(officer_tokyo, opened_on=today - dt.timedelta(days=120))
-        Case.objects.filter(pk=case.pk).update(station=officer_tokyo.region)
-        loop.recurrence_record(
-            actor=officer_tokyo,
-            case=case,
-            date=today - dt.timedelta(days=60 - i),
-            victim="same_victim",
-            sign="warning",
-        )
+    with_proposals(officer_tokyo, make_case, 19, days_ago=60)
     context = _context(chromium, live_server, 1366, 768)
     try:
         page = context.new_page()

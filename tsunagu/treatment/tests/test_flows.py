@@ -16,7 +16,7 @@ from tsunagu.cases.models import Case, Event
 from tsunagu.cases.stages import TRANSITIONS, allowed_events
 from tsunagu.core.models import Region, User
 from tsunagu.testing import client_for, html_section
-from tsunagu.testing.builders import D, accepted, referred, started
+from tsunagu.testing.builders import D, accepted, referred, started, with_proposals
 from tsunagu.treatment import loop, panels
 from tsunagu.treatment.models import Clinic, FollowUp, Referral
 
@@ -111,27 +111,10 @@ def test_advice_and_consent_land_at_the_panel_with_a_message_naming_them(
 # --- item 3: the officer's home stays short and schedules in place -----------------------
 
 
-def _proposals(officer: User, make_case: Callable[..., Case], n: int) -> list[Case]:
-    today = timezone.localdate()
-    cases = []
-    for i in range(n):
-        case = make_case(officer, opened_on=today - dt.timedelta(days=90))
-        Case.objects.filter(pk=case.pk).update(station=officer.region)
-        loop.recurrence_record(
-            actor=officer,
-            case=case,
-            date=today - dt.timedelta(days=40 - i),
-            victim="same_victim",
-            sign="warning",
-        )
-        cases.append(case)
-    return cases
-
-
 def test_home_shows_a_count_and_the_first_proposals_by_due_date_with_a_link_to_all(
     officer_tokyo: User, make_case: Callable[..., Case]
 ) -> None:
-    cases = _proposals(officer_tokyo, make_case, 7)
+    cases = with_proposals(officer_tokyo, make_case, 7)
     client = client_for(officer_tokyo)
     html = client.get(reverse("core:home")).content.decode()
     assert re.search(r'id="proposals-count">7<', html)
@@ -153,7 +136,7 @@ def test_home_shows_a_count_and_the_first_proposals_by_due_date_with_a_link_to_a
 def test_scheduling_from_home_returns_home_with_a_message(
     officer_tokyo: User, make_case: Callable[..., Case]
 ) -> None:
-    (case,) = _proposals(officer_tokyo, make_case, 1)
+    (case,) = with_proposals(officer_tokyo, make_case, 1)
     p = panels.proposals_due(officer_tokyo, timezone.localdate())[0].proposal
     client = client_for(officer_tokyo)
     due = timezone.localdate() + dt.timedelta(days=2)
@@ -176,7 +159,7 @@ def test_scheduling_from_home_returns_home_with_a_message(
 def test_a_past_due_date_is_refused_naming_the_field_and_nothing_is_planned(
     officer_tokyo: User, make_case: Callable[..., Case]
 ) -> None:
-    (case,) = _proposals(officer_tokyo, make_case, 1)
+    (case,) = with_proposals(officer_tokyo, make_case, 1)
     p = panels.proposals_due(officer_tokyo, timezone.localdate())[0].proposal
     client = client_for(officer_tokyo)
     events = Event.objects.count()
@@ -207,7 +190,7 @@ def test_closed_case_panel_hides_proposals_and_checks_and_says_why(
     officer_tokyo: User, make_case: Callable[..., Case]
 ) -> None:
     today = timezone.localdate()
-    (case,) = _proposals(officer_tokyo, make_case, 1)
+    (case,) = with_proposals(officer_tokyo, make_case, 1)
     followup = loop.followup_plan(
         actor=officer_tokyo,
         case=case,
@@ -325,7 +308,7 @@ def test_full_follow_up_list_is_for_the_police_of_the_prefecture(
     analyst: User,
     make_case: Callable[..., Case],
 ) -> None:
-    (case,) = _proposals(officer_tokyo, make_case, 1)
+    (case,) = with_proposals(officer_tokyo, make_case, 1)
     url = reverse("treatment:followups")
     assert case.ref in client_for(officer_tokyo).get(url).content.decode()
     osaka = client_for(officer_osaka).get(url)
