@@ -397,7 +397,11 @@ def case_open(request: AuthedRequest) -> HttpResponse:
         except services.ServiceError as err:
             refusals.add_to_form(form, err, {"detail": "note"})
         else:
-            messages.success(request, _("The case was opened."))
+            messages.success(
+                request,
+                _("Case %(ref)s was opened (%(date)s).")
+                % {"ref": case.ref, "date": case.opened_on.isoformat()},
+            )
             return redirect("cases:detail", case.pk)
     return render(request, "cases/new.html", {"form": form, "victims": victims}, status=400)
 

@@ -193,6 +193,19 @@ def test_a_reveal_result_is_not_shown_to_a_colleague_with_the_address(officer_to
 
 # --- item 6: selects that feed the statistics start blank and must be chosen -------------
 
+NEW_CASE = {
+    "ref": "NEW-9",
+    "opened_on": "2016-05-01",
+    "relationship": "partner_or_ex",
+    "offender_sex": "male",
+    "victims-TOTAL_FORMS": "1",
+    "victims-INITIAL_FORMS": "0",
+    "victims-MIN_NUM_FORMS": "1",
+    "victims-MAX_NUM_FORMS": "20",
+    "victims-0-name": "鈴木 花子",
+    "victims-0-sex": "female",
+}
+
 
 def test_person_form_starts_with_a_blank_sex_and_refuses_it_unchosen(officer_tokyo, tokyo_case):
     client = client_for(officer_tokyo)
@@ -231,14 +244,9 @@ def test_new_case_selects_start_blank_and_must_be_chosen(officer_tokyo):
     response = client.post(
         reverse("cases:new"),
         {
-            "ref": "NEW-9",
-            "opened_on": "2016-05-01",
-            "offender_name": "山田 一郎",
-            "victims-TOTAL_FORMS": "1",
-            "victims-INITIAL_FORMS": "0",
-            "victims-MIN_NUM_FORMS": "1",
-            "victims-MAX_NUM_FORMS": "20",
-            "victims-0-name": "鈴木 花子",
+            key: value
+            for key, value in NEW_CASE.items()
+            if key not in ("relationship", "offender_sex", "victims-0-sex")
         },
     )
     assert response.status_code == 400
@@ -252,19 +260,7 @@ def test_new_case_selects_start_blank_and_must_be_chosen(officer_tokyo):
 def test_add_a_victim_focuses_the_new_row(officer_tokyo):
     response = client_for(officer_tokyo).post(
         reverse("cases:new"),
-        {
-            "ref": "NEW-9",
-            "opened_on": "2016-05-01",
-            "relationship": "partner_or_ex",
-            "offender_sex": "male",
-            "victims-TOTAL_FORMS": "1",
-            "victims-INITIAL_FORMS": "0",
-            "victims-MIN_NUM_FORMS": "1",
-            "victims-MAX_NUM_FORMS": "20",
-            "victims-0-name": "鈴木 花子",
-            "victims-0-sex": "female",
-            "add_victim": "1",
-        },
+        {**NEW_CASE, "add_victim": "1"},
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -275,3 +271,14 @@ def test_add_a_victim_focuses_the_new_row(officer_tokyo):
     assert response.context["victims"].forms[1]["sex"].value() in (None, "")
     assert f'formaction="{reverse("cases:new")}#new-victim"' in html
     assert not Case.objects.exists()
+
+
+def test_opening_a_case_names_it(officer_tokyo):
+    client = client_for(officer_tokyo)
+    response = client.post(
+        reverse("cases:new"),
+        NEW_CASE,
+    )
+    assert response.status_code == 302
+    html = client.get(response["Location"]).content.decode()
+    assert "事案 NEW-9（受理日 2016-05-01）を登録しました。" in html

@@ -13,7 +13,7 @@ import pytest
 from tsunagu.cases.models import Case
 from tsunagu.core.models import Region, User
 from tsunagu.testing import browser_login
-from tsunagu.testing.builders import accepted, with_proposals
+from tsunagu.testing.builders import accepted, referred, started, with_proposals
 from tsunagu.treatment.models import Clinic
 from tsunagu.treatment.tests.test_browser import _screenshot_ready, _with_japanese_font
 
@@ -143,3 +143,39 @@ def test_correct_and_refer_controls_show_a_thick_focus_ring(
             assert "245, 183, 0" in ring["shadow"], (selector, ring)
     finally:
         context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_clinicians_next_step_is_above_the_fold_and_final_steps_ask_to_confirm(
+    chromium: Any,
+    live_server: Any,
+    officer_tokyo: User,
+    clinician_tokyo: User,
+    clinic_tokyo: Clinic,
+    make_case: Callable[..., Case],
+    screenshot_dir: Path,
+) -> None:
+    referral = referred(officer_tokyo, make_case, clinic_tokyo)
+    started(clinician_tokyo, referral)
+    context = _context(chromium, live_server, 1366, 768)
+    try:
+        page = context.new_page()
+        browser_login(page, "clinician-tokyo")
+        page.goto(f"/treatment/referrals/{referral.pk}/")
+        _screenshot_ready(page)
+        button = page.locator("#step-session button[type=submit]").bounding_box()
+        assert button is not None and button["y"] + button["height"] <= 768, button
+        page.screenshot(path=str(screenshot_dir / "clinician-next-step-1366.png"))
+        # No script: the final step without the confirmation comes back refused.
+        page.fill("#complete_date", "2016-06-20")
+        page.click("#step-complete button[type=submit]")
+        page.wait_for_load_state()
+        assert "確認しました" in page.inner_text(".error-summary")
+        page.check("#id_confirm")
+        page.click("main form button[type=submit]")
+        page.wait_for_url(f"**/treatment/referrals/{referral.pk}/#next-step")
+        assert "治療終了" in page.inner_text("#next-step")
+    finally:
+        context.close()
+    referral.refresh_from_db()
+    assert referral.stage == "completed"
