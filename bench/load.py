@@ -5,13 +5,17 @@
 
 1. creates the bench accounts in the target database (idempotent): officers
    and supervisors of five prefectures, clinicians of a clinic, an analyst;
-2. starts `tsunagu serve` on the port (TSUNAGU_REQUIRE_MFA=0: the bench signs
-   in with a password only: the second factor is not exercised);
+2. starts `tsunagu serve` on the port, with the second factor required as in
+   production: every bench account has its own authenticator (a TOTP device
+   with a key derived from its name), and each simulated person signs in with
+   the password, then the current code, as the app on a phone would;
 3. runs Locust headless: 70 % officers (case list, case page, record a
    measure through the form), 15 % clinicians (their work list),
    10 % supervisors (case list, the prefecture's users and referrals, reports),
    5 % analysts (programme report page and API, annual statistics); each
-   signs in once (one person a second), then waits 1-3 s between requests;
+   signs in once with its own account (one person a second; a code is
+   accepted once, so no two people share an account), then waits 1-3 s
+   between requests;
    the statistics are reset once all have signed in;
 4. stops the server (SIGTERM) and checks acknowledged writes = event rows =
    audit events; prints p50/p95/p99 per kind of request and the throughput.
@@ -25,6 +29,8 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import hashlib
+import itertools
 import json
 import os
 import random
@@ -35,6 +41,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django_otp.oath import totp
 from locust import HttpUser, between, events, task
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +51,12 @@ PREFECTURES = ("13", "27", "01", "14", "23")
 NOTE = "load-test"
 ACK_FILE = os.environ.get("TSUNAGU_LOAD_ACK_FILE", "")
 _acked = {"writes": 0, "refused": 0}
+_numbers: dict[str, itertools.count[int]] = {}
+
+
+def totp_key(username: str) -> str:
+    """The bench account's authenticator key (hex, 20 bytes), derived from its name."""
+    return hashlib.sha1(f"tsunagu-load-{username}".encode()).hexdigest()  # noqa: S324
 
 
 # --- the simulated people -------------------------------------------------------------
@@ -55,14 +68,20 @@ class Person(HttpUser):
     username = ""
 
     def on_start(self) -> None:
-        number = random.randint(1, 10)  # noqa: S311
-        self.username = self.username_for(number)
+        counter = _numbers.setdefault(type(self).__name__, itertools.count(1))
+        self.username = self.username_for(next(counter))
         page = self.client.get("/login/", name="sign in (form)")
         token = _csrf(page.text)
-        self.client.post(
+        second = self.client.post(
             "/login/",
             data={"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": token},
             name="sign in (POST)",
+        )
+        code = totp(bytes.fromhex(totp_key(self.username)))
+        self.client.post(
+            "/mfa/",
+            data={"code": f"{code:06d}", "csrfmiddlewaretoken": _csrf(second.text)},
+            name="sign in: second factor (POST)",
         )
 
     def username_for(self, number: int) -> str:
@@ -188,11 +207,12 @@ def _write_acks(environment: Any, **kwargs: Any) -> None:
 # --- setup and checks, in the application's environment --------------------------------
 
 SETUP = """
-import django, json, sys
+import django, hashlib, json, sys
 django.setup()
 from tsunagu.core.models import Region, Role, User
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from tsunagu.treatment.models import Clinic, ClinicStaff
-PASSWORD, PREFECTURES = sys.argv[1], sys.argv[2].split(",")
+PASSWORD, PREFECTURES, COUNT = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3])
 def make(username, **fields):
     user, created = User.objects.get_or_create(username=username, defaults=fields)
     if created:
@@ -200,10 +220,13 @@ def make(username, **fields):
         if hasattr(user, "must_change_password"):
             user.must_change_password = False
         user.save()
+    key = hashlib.sha1(f"tsunagu-load-{username}".encode()).hexdigest()
+    TOTPDevice.objects.update_or_create(
+        user=user, name="load-test", defaults={"key": key, "confirmed": True, "last_t": -1})
     return user
 clinic, _ = Clinic.objects.get_or_create(code="13-LOAD", defaults=dict(
     prefecture=Region.objects.get(code="13"), name="負荷試験クリニック"))
-for n in range(1, 11):
+for n in range(1, COUNT + 1):
     code = PREFECTURES[n % len(PREFECTURES)]
     station = Region.objects.filter(parent__code=code, kind="station").order_by("code").first()
     make(f"load-officer-{code}-{n}", role=Role.OFFICER, region=station)
@@ -290,7 +313,7 @@ def main() -> None:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tsunagu.settings",
         "TSUNAGU_DATA_DIR": options.data_dir,
-        "TSUNAGU_REQUIRE_MFA": "0",
+        "TSUNAGU_REQUIRE_MFA": "1",
         "TSUNAGU_BIND": f"127.0.0.1:{options.port}",
         "TSUNAGU_WORKERS": str(options.workers),
         "TSUNAGU_ACCESS_LOG": str(out / "access.log"),
@@ -300,7 +323,7 @@ def main() -> None:
     else:
         env.pop("TSUNAGU_DATABASE_URL", None)
     engine = "postgresql" if options.database_url else "sqlite"
-    _django(env, SETUP, PASSWORD, ",".join(PREFECTURES))
+    _django(env, SETUP, PASSWORD, ",".join(PREFECTURES), str(options.users))
     run_tag = f"{NOTE} "
     before = json.loads(_django(env, COUNT, run_tag))
 

@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -214,6 +215,40 @@ REPLICA_EXCLUDED_PATHS = env_list("REPLICA_EXCLUDED_PATHS", "/reports/releases/"
 # Uploads waiting for confirmation: a folder all app hosts share (NFS or similar)
 # when several hosts serve behind one proxy.
 UPLOAD_DIR = Path(env("UPLOAD_DIR", str(DATA_DIR / "interchange-uploads"))).resolve()
+
+
+def cache_settings(url: str, data_dir: Path) -> dict[str, dict[str, Any]]:
+    """The report cache (tsunagu/reports/cache.py), from TSUNAGU_CACHE_URL.
+
+    Its entries are keyed on the data version, so a shared cache is always safe
+    to read and sharing it saves every server process computing the same report.
+    Default: a folder in the data folder, shared by the processes of one host
+    (`tsunagu serve` runs several); `redis://host:6379/0` shares it between hosts;
+    `locmem` keeps one per process.
+    """
+    if url == "locmem":
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        }
+    if url:
+        raise ImproperlyConfigured(
+            "TSUNAGU_CACHE_URL must be redis://…, rediss://…, unix://… or locmem"
+        )
+    folder = data_dir / "cache"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(folder),
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    }
+
+
+CACHES = cache_settings(env("CACHE_URL"), DATA_DIR)
+
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

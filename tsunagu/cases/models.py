@@ -24,14 +24,27 @@ RELATIONSHIPS = (
 SEXES = ("male", "female", "other", "unknown")
 
 
+def case_scope(user: Any, path: str = "") -> models.Q | None:
+    """The rule of `visible_to` as a condition on the case at `path` ("" for the
+    case itself, "case__" for a row of a case): police of the case's prefecture
+    only (DESIGN §1). None when `user` may see no case at all.
+
+    Rows of a case filter through a join on this condition rather than
+    `case__in=<visible cases>`: SQLite builds the whole list of a prefecture's
+    case ids for the IN before it looks at the (often small) table asked about.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if user.is_police and user.prefecture_id:
+        return models.Q(**{f"{path}prefecture_id": user.prefecture_id})
+    return None
+
+
 class CaseQuerySet(models.QuerySet["Case"]):
     def visible_to(self, user: Any) -> CaseQuerySet:
         """Case files: police of the case's prefecture only (DESIGN §1)."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        if user.is_police and user.prefecture_id:
-            return self.filter(prefecture_id=user.prefecture_id)
-        return self.none()
+        scope = case_scope(user)
+        return self.none() if scope is None else self.filter(scope)
 
     def retention_due(self, cutoff: Any) -> CaseQuerySet:
         """Closed cases last closed before `cutoff`, not yet anonymised (core/retention.py)."""

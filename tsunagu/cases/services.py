@@ -231,6 +231,35 @@ def event_correct(*, actor: User, event: Event, reason: str) -> Event:
 REVEAL_SHOWN_SECONDS = 300
 
 
+def protected_reveal(
+    *,
+    actor: User,
+    case: Case,
+    obj: Any,
+    fields: Any,
+    reason: str,
+) -> AuditEvent:
+    """Audit the reveal of victim data held on `obj` (a person, or another app's row
+    of victim answers): police of the case's prefecture, with a reason. One audit
+    action, `person.reveal`, so the step-up's daily limit and the reveal alerts
+    count every kind of reveal. The audit event is returned."""
+    reason = reason.strip()
+    if len(reason) < 5:
+        raise ServiceError("Give the reason for revealing (at least 5 characters).", "reason")
+    if not actor.is_police or actor.prefecture_id != case.prefecture_id:
+        raise ServiceError("You may not reveal this person's details.")
+    with transaction.atomic():
+        return audit(
+            actor=actor,
+            action="person.reveal",
+            obj=obj,
+            prefecture=case.prefecture,
+            reason=reason,
+            case=case.pk,
+            fields=list(fields),
+        )
+
+
 @dataclass(frozen=True)
 class Revealed:
     """A reveal's result: the protected fields and the audit event that recorded it."""
@@ -247,21 +276,13 @@ def victim_reveal(*, actor: User, person: Person, reason: str) -> dict[str, Any]
 def victim_reveal_recorded(*, actor: User, person: Person, reason: str) -> Revealed:
     """`victim_reveal`, with the id of its audit event (the page shows the result
     again on a reload from that id, `victim_revealed`, without a second event)."""
-    reason = reason.strip()
-    if len(reason) < 5:
-        raise ServiceError("Give the reason for revealing (at least 5 characters).", "reason")
-    if not actor.is_police or actor.prefecture_id != person.case.prefecture_id:
-        raise ServiceError("You may not reveal this person's details.")
-    with transaction.atomic():
-        event = audit(
-            actor=actor,
-            action="person.reveal",
-            obj=person,
-            prefecture=person.case.prefecture,
-            reason=reason,
-            case=person.case_id,
-            fields=list(Person.PROTECTED_FIELDS),
-        )
+    event = protected_reveal(
+        actor=actor,
+        case=person.case,
+        obj=person,
+        fields=Person.PROTECTED_FIELDS,
+        reason=reason,
+    )
     return Revealed({name: getattr(person, name) for name in Person.PROTECTED_FIELDS}, event.pk)
 
 

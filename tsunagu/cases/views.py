@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from tsunagu.cases import forms, labels, pages, refusals, services, timeline
+from tsunagu.cases import forms, labels, pages, refusals, reveal, services, timeline
 from tsunagu.cases.filters import CaseFilterForm, relationship_choices
 from tsunagu.cases.models import Case, Event, Person
 from tsunagu.cases.police import police_case
-from tsunagu.core import flash, stepup
+from tsunagu.core import flash
 from tsunagu.core.access import AuthedRequest, get_for_user
 
 PAGE_SIZE = 50
@@ -281,42 +281,32 @@ def event_correct(request: AuthedRequest, pk: int, event_pk: int) -> HttpRespons
 @never_cache
 @require_POST
 def victim_reveal(request: AuthedRequest, pk: int, person_pk: int) -> HttpResponse:
-    """Show a victim's protected fields once, after a reason; the service audits it."""
+    """Reveal a victim's protected fields after a reason; the service audits it.
+
+    Post/redirect/get: the result is shown at its own address (`victim_revealed`),
+    so a reload neither posts again nor writes a second audit event."""
     case = _get_case(request, pk)
     person = get_for_user(Person, request.user, person_pk, case=case, role=Person.Role.VICTIM)
-    # Step-up (core.stepup): a second factor within 5 minutes, else back here after it.
-    blocked = stepup.guard(
-        request, reverse("cases:detail", args=[case.pk]) + f"#victim-{person.pk}"
+    # Step-up, reason and daily limit (cases.reveal); the service audits the reveal.
+    outcome = reveal.run(
+        request,
+        f"reveal{person.pk}",
+        reverse("cases:detail", args=[case.pk]) + f"#victim-{person.pk}",
+        lambda reason: services.victim_reveal_recorded(
+            actor=request.user, person=person, reason=reason
+        ),
     )
-    if blocked:
-        return blocked
-    form = forms.RevealForm(request.POST, prefix=f"reveal{person.pk}")
-    over_limit = stepup.limit_error(request.user) if form.is_valid() else None
-    if over_limit:
-        form.add_error(None, over_limit)
-    elif form.is_valid():
-        try:
-            reason = stepup.reason_text(
-                form.cleaned_data["reason_category"], form.cleaned_data["reason"]
-            )
-            revealed = services.victim_reveal_recorded(
-                actor=request.user, person=person, reason=reason
-            )
-        except services.ServiceError as err:
-            refusals.add_to_form(form, err)
-        else:
-            # Post/redirect/get: a reload shows the result again (for a few minutes)
-            # without posting again and without a second audit event. Only this
-            # session knows which audit event to show it from.
-            shown = dict(request.session.get(REVEALED_KEY, {}))
-            shown[str(person.pk)] = revealed.audit_id
-            request.session[REVEALED_KEY] = shown
-            return redirect(
-                reverse("cases:revealed", args=[case.pk, person.pk]) + f"#victim-{person.pk}"
-            )
-    # never_cache (above) keeps the page out of every cache.
-    context = _detail_context(request, case, reveal_forms={person.pk: form})
-    return render(request, "cases/detail.html", context, status=400)
+    if outcome.stepup is not None:
+        return outcome.stepup
+    if outcome.fields is None:
+        # never_cache (above) keeps the page out of every cache.
+        context = _detail_context(request, case, reveal_forms={person.pk: outcome.form})
+        return render(request, "cases/detail.html", context, status=400)
+    # Only this session knows which audit event the result is shown from.
+    shown = dict(request.session.get(REVEALED_KEY, {}))
+    shown[str(person.pk)] = outcome.fields.audit_id
+    request.session[REVEALED_KEY] = shown
+    return redirect(reverse("cases:revealed", args=[case.pk, person.pk]) + f"#victim-{person.pk}")
 
 
 @never_cache
@@ -327,7 +317,7 @@ def victim_revealed(request: AuthedRequest, pk: int, person_pk: int) -> HttpResp
     person = get_for_user(Person, request.user, person_pk, case=case, role=Person.Role.VICTIM)
     audit_id = request.session.get(REVEALED_KEY, {}).get(str(person.pk))
     fields = (
-        services.victim_revealed(actor=request.user, person=person, audit_id=int(audit_id))
+        services.victim_revealed(actor=request.user, person=person, audit_id=audit_id)
         if isinstance(audit_id, int)
         else None
     )

@@ -60,6 +60,8 @@ class SummaryOut(Schema):
     people_created: int
     events_created: int
     events_unchanged: int
+    assessments_created: int
+    assessments_unchanged: int
     stations_created: list[str]
     unknown_clinics: list[str]
     errors: list[RowErrorOut]
@@ -105,13 +107,21 @@ def _run(
     dry_run: bool,
     create_stations: bool,
     own_only: bool,
+    assessments: UploadedFile | None = None,
 ) -> ImportSummary:
     user, prefecture = _supervisor(request)
     if workbook is None and (cases is None or events is None):
         raise _invalid(
             "cases" if cases is None else "events", "Give cases and events, or workbook."
         )
-    for name, upload in (("cases", cases), ("events", events), ("workbook", workbook)):
+    if workbook is not None and assessments is not None:
+        raise _invalid("assessments", "Give assessments with the CSV files, not a workbook.")
+    for name, upload in (
+        ("cases", cases),
+        ("events", events),
+        ("assessments", assessments),
+        ("workbook", workbook),
+    ):
         refusal = uploads.too_large(upload) if upload is not None else None
         if refusal:
             raise _invalid(name, refusal)
@@ -121,12 +131,14 @@ def _run(
         workbook=workbook,
         cases=None if workbook is not None else cases,
         events=None if workbook is not None else events,
+        assessments=assessments,
     )
     try:
         tables = uploads.tables(folder)
         importer = Importer(
             tables[0],
             tables[1],
+            assessments=uploads.assessments_table(folder),
             files=tables[2],
             actor=user,
             scope={prefecture.code},
@@ -150,6 +162,7 @@ def interchange_check(
     workbook: UploadedFile | None = File(None),  # noqa: B008
     create_stations: bool = Form(False),  # noqa: B008
     own_only: bool = Form(False),  # noqa: B008
+    assessments: UploadedFile | None = File(None),  # noqa: B008
 ) -> dict[str, Any]:
     """A dry run: what the files would create, and the bad rows. Writes nothing.
 
@@ -164,6 +177,7 @@ def interchange_check(
             dry_run=True,
             create_stations=create_stations,
             own_only=own_only,
+            assessments=assessments,
         )
     )
 
@@ -176,6 +190,7 @@ def interchange_import(
     workbook: UploadedFile | None = File(None),  # noqa: B008
     create_stations: bool = Form(False),  # noqa: B008
     own_only: bool = Form(False),  # noqa: B008
+    assessments: UploadedFile | None = File(None),  # noqa: B008
 ) -> dict[str, Any]:
     """Import the files into the supervisor's prefecture: all or nothing, audited."""
     summary = _run(
@@ -186,6 +201,7 @@ def interchange_import(
         dry_run=False,
         create_stations=create_stations,
         own_only=own_only,
+        assessments=assessments,
     )
     if not summary.ok:
         # Nothing was written: the bad rows (the first 1,000), each named by file,

@@ -17,6 +17,10 @@ Who gets what:
 Each case's first offender and first victim fill the person columns; further
 victims go in the `extra_victims` column (sex and age; with personal columns
 also their names and contact).
+
+`assessments.csv` (sheet `assessments`) lists the cases' risk assessments:
+instrument, version, level and the assessor's role, for every reader above;
+never item answers, notes, rationale, scenarios or plans.
 """
 
 from __future__ import annotations
@@ -37,9 +41,11 @@ from tsunagu.core.fields import is_unreadable
 from tsunagu.core.models import Region, User
 from tsunagu.core.spreadsheet import write_only_row
 from tsunagu.interchange import format as fmt
+from tsunagu.risk.models import Assessment
 
 CHUNK = 2000
-CODED_DETAIL_TYPES = ("advice_rejected", "arrest", "recurrence")
+# A risk level is a code of its instrument (its labels are in the instrument file).
+CODED_DETAIL_TYPES = ("advice_rejected", "arrest", "recurrence", timeline.RISK_ASSESSED)
 CLINIC_DETAIL_TYPES = ("appointment_scheduled", "referral_sent")
 
 
@@ -56,6 +62,7 @@ class _Sink(Protocol):
 class ExportSummary:
     cases: int = 0
     events: int = 0
+    assessments: int = 0
     include_personal: bool = False
     prefectures: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
@@ -148,12 +155,14 @@ def export(
         book = _XlsxBook(path)
         case_sink = book.sheet(fmt.CASES_SHEET, columns)
         event_sink = book.sheet(fmt.EVENTS_SHEET, fmt.EVENT_COLUMNS)
+        assessment_sink = book.sheet(fmt.ASSESSMENTS_SHEET, fmt.ASSESSMENT_COLUMNS)
         files = [path]
     elif file_format == "csv":
         path.mkdir(parents=True, exist_ok=True)
         case_sink = fmt.CsvSink(path / fmt.CASES_FILE, columns)
         event_sink = fmt.CsvSink(path / fmt.EVENTS_FILE, fmt.EVENT_COLUMNS)
-        files = [path / fmt.CASES_FILE, path / fmt.EVENTS_FILE]
+        assessment_sink = fmt.CsvSink(path / fmt.ASSESSMENTS_FILE, fmt.ASSESSMENT_COLUMNS)
+        files = [path / fmt.CASES_FILE, path / fmt.EVENTS_FILE, path / fmt.ASSESSMENTS_FILE]
     else:
         raise ValueError(f"unknown format {file_format!r}")
     summary = ExportSummary(include_personal=include_personal, prefectures=codes, files=files)
@@ -208,6 +217,16 @@ def export(
             .values_list("case_id", "date", "type", "detail")
         ):
             events.setdefault(case_id, []).append((day, type_, detail))
+        assessed: dict[int, list[tuple[str, ...]]] = {}
+        for case_id, day, *cells in Assessment.objects.filter(case_id__in=ids).values_list(
+            "case_id",
+            "date",
+            "instrument__name",
+            "instrument__version",
+            "level",
+            "assessed_by_role",
+        ):
+            assessed.setdefault(case_id, []).append((day.isoformat(), *(str(c) for c in cells)))
         for pref, ref, pk in chunk:
             station_id, opened_on, relationship = info[pk]
             off = people.get((pk, "offender"))
@@ -251,8 +270,13 @@ def export(
             ):
                 event_sink.write([ref, pref, ev.date.isoformat(), ev.type, ev.detail])
                 summary.events += 1
+            # date, instrument, version, level, role: sorted, so the order is the data's.
+            for day_text, name, version, level, role in sorted(assessed.get(pk, [])):
+                assessment_sink.write([ref, pref, day_text, name, version, level, role])
+                summary.assessments += 1
     case_sink.close()
     event_sink.close()
+    assessment_sink.close()
     if book is not None:
         book.save()
     with transaction.atomic():
@@ -263,6 +287,7 @@ def export(
             reason=reason,
             cases=summary.cases,
             events=summary.events,
+            assessments=summary.assessments,
             include_personal=include_personal,
             prefectures=codes,
             format=file_format,

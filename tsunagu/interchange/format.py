@@ -5,6 +5,10 @@ Shift_JIS/cp932 as Excel on a Japanese desktop writes it; any line ends; a heade
 row; columns in any order; extra columns ignored) or one XLSX workbook with
 sheets `cases` and `events`. Rows are streamed, never loaded whole.
 
+Optional third file `assessments.csv` (sheet `assessments`): the risk
+assessments of the cases, one row per assessment, without item answers or any
+text (docs/risk.md).
+
 Extension beyond DESIGN §3 (documented in the README): the personal columns
 `victim_workplace`, `offender_address` and `offender_phone`, after the others,
 so that an export with personal columns keeps every field of the first victim
@@ -49,6 +53,16 @@ CASE_COLUMNS: tuple[str, ...] = (
 CASE_REQUIRED: tuple[str, ...] = ("case_ref", "prefecture", "opened_on")
 EVENT_COLUMNS: tuple[str, ...] = ("case_ref", "prefecture", "date", "type", "detail")
 EVENT_REQUIRED: tuple[str, ...] = ("case_ref", "prefecture", "date", "type")
+ASSESSMENT_COLUMNS: tuple[str, ...] = (
+    "case_ref",
+    "prefecture",
+    "date",
+    "instrument",
+    "version",
+    "level",
+    "assessed_by_role",
+)
+ASSESSMENT_REQUIRED: tuple[str, ...] = ASSESSMENT_COLUMNS[:6]
 # Encrypted at rest; exported only to those who may see them, when asked for.
 PERSONAL_COLUMNS: tuple[str, ...] = (
     "offender_name",
@@ -63,8 +77,10 @@ PUBLIC_CASE_COLUMNS: tuple[str, ...] = tuple(c for c in CASE_COLUMNS if c not in
 
 CASES_FILE = "cases.csv"
 EVENTS_FILE = "events.csv"
+ASSESSMENTS_FILE = "assessments.csv"
 CASES_SHEET = "cases"
 EVENTS_SHEET = "events"
+ASSESSMENTS_SHEET = "assessments"
 
 MAX_REF = 64
 MAX_STATION = 100
@@ -237,14 +253,19 @@ def check_workbook(path: Path) -> None:
         raise FormatError("the workbook would unpack to more than 4 GB (refused unread)")
 
 
-def _xlsx_rows(path: Path, sheet: str) -> Iterator[tuple[int, list[str]]]:
+def _open_workbook(path: Path) -> Any:
+    """A workbook opened for reading, after `check_workbook`."""
     from openpyxl import load_workbook
 
     check_workbook(path)
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        return load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # any damage in the zip or its XML
         raise FormatError("the workbook cannot be read (damaged or not an .xlsx file)") from exc
+
+
+def _xlsx_rows(path: Path, sheet: str) -> Iterator[tuple[int, list[str]]]:
+    wb = _open_workbook(path)
     try:
         if sheet not in wb.sheetnames:
             raise FormatError(f"the workbook has no sheet named {sheet!r}")
@@ -284,6 +305,26 @@ def open_input(path: Path, encoding: str | None = None) -> tuple[Table, Table, l
             [path],
         )
     raise FormatError(f"{path}: give a folder with cases.csv and events.csv, or an .xlsx file")
+
+
+def has_sheet(path: Path, sheet: str) -> bool:
+    """Whether a workbook has a sheet of this name (checked as `Table` reads it)."""
+    wb = _open_workbook(path)
+    try:
+        return sheet in wb.sheetnames
+    finally:
+        wb.close()
+
+
+def open_assessments(path: Path, encoding: str | None = None) -> Table | None:
+    """The optional assessments table of a folder (`assessments.csv`) or of a
+    workbook (sheet `assessments`), or None when there is none."""
+    if path.is_dir():
+        found = path / ASSESSMENTS_FILE
+        return Table(ASSESSMENTS_FILE, found, encoding=encoding) if found.exists() else None
+    if path.suffix.lower() == ".xlsx" and has_sheet(path, ASSESSMENTS_SHEET):
+        return Table(ASSESSMENTS_SHEET, path, sheet=ASSESSMENTS_SHEET)
+    return None
 
 
 def open_pair(

@@ -16,8 +16,15 @@ class UploadForm(forms.Form):
 
     cases_file = forms.FileField(label=_("cases.csv"), required=False)
     events_file = forms.FileField(label=_("events.csv"), required=False)
+    assessments_file = forms.FileField(
+        label=_("assessments.csv (optional: risk assessments)"), required=False
+    )
     workbook = forms.FileField(
-        label=_("or one Excel workbook (.xlsx) with sheets “cases” and “events”"), required=False
+        label=_(
+            "or one Excel workbook (.xlsx) with sheets “cases” and “events” "
+            "(and optionally “assessments”)"
+        ),
+        required=False,
     )
     encoding = forms.ChoiceField(
         label=_("Encoding"),
@@ -36,13 +43,13 @@ class UploadForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for name in ("cases_file", "events_file", "workbook"):
+        for name in ("cases_file", "events_file", "assessments_file", "workbook"):
             refusal = uploads.too_large(data[name]) if data.get(name) else None
             if refusal:
                 self.add_error(name, refusal)
         cases, events, book = data.get("cases_file"), data.get("events_file"), data.get("workbook")
         if book:
-            if cases or events:
+            if cases or events or data.get("assessments_file"):
                 raise forms.ValidationError(_("Give either the two CSV files or one workbook."))
             if not book.name.lower().endswith(".xlsx"):
                 self.add_error("workbook", _("The workbook must be an .xlsx file."))

@@ -10,6 +10,13 @@ for a seed. Written row by row: nothing is held but the current case.
 
 Personal columns are empty, or fictitious names and addresses with
 `personal="fictitious"`.
+
+With `assessments=True`, also `assessments.csv`: risk assessments with the open
+demo instrument (`tsunagu/risk/instruments/demo.yaml`, to be loaded before the
+import: `tsunagu demo` or `tsunagu instrument load`) on about half of the cases
+with a warning, an order or an arrest, at that measure's date, sometimes with a
+review later. They are drawn from a random generator of their own, so the
+cases and events of a seed are the same with or without them.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from tqdm import tqdm
 
 from tsunagu.interchange import format as fmt
 from tsunagu.interchange import synth
+from tsunagu.risk.instruments import DEMO_PATH, parse
 
 START_YEAR = 2016
 # Consultations (相談等件数) by year; later years repeat the last known figure.
@@ -70,10 +78,22 @@ def _year_value(table: dict[int, float] | dict[int, int], year: int) -> float:
     return table.get(year, table[max(table)] if year > max(table) else table[min(table)])
 
 
+# The demo instrument's levels (low, medium, high) by the case's first measure.
+ASSESSED_SHARE = 0.5
+REVIEW_SHARE = 0.3
+LEVEL_WEIGHTS = {
+    "warning": (0.5, 0.4, 0.1),
+    "prohibition_order": (0.1, 0.5, 0.4),
+    "emergency_order": (0.05, 0.35, 0.6),
+    "arrest": (0.05, 0.3, 0.65),
+}
+
+
 @dataclass
 class GenerateSummary:
     cases: int = 0
     events: int = 0
+    assessments: int = 0
 
 
 class _Case:
@@ -99,8 +119,10 @@ def generate(
     personal: str = "empty",
     scale: float = 1.0,
     progress: bool = False,
+    assessments: bool = False,
 ) -> GenerateSummary:
-    """Write cases.csv and events.csv for `years` years from `start_year` into `path`."""
+    """Write cases.csv and events.csv (and with `assessments`, assessments.csv) for
+    `years` years from `start_year` into `path`."""
     rng = random.Random(seed)
     rand, randint, choices = rng.random, rng.randint, rng.choices
     prefs = synth.PREFECTURES
@@ -115,6 +137,7 @@ def generate(
     path.mkdir(parents=True, exist_ok=True)
     cases_out = fmt.CsvSink(path / fmt.CASES_FILE, fmt.CASE_COLUMNS)
     events_out = fmt.CsvSink(path / fmt.EVENTS_FILE, fmt.EVENT_COLUMNS)
+    assessed = _Assessor(path, seed, last_day) if assessments else None
     summary = GenerateSummary()
     plan = [
         (year, round(_year_value(CASES_PER_YEAR, year) * CASE_FACTOR * scale))
@@ -189,13 +212,58 @@ def generate(
             events_out.writerows(rows)
             summary.cases += 1
             summary.events += len(rows)
+            if assessed is not None:
+                summary.assessments += assessed.write(case)
             if i % 1000 == 999:
                 bar.update(1000)
         bar.update(n_cases % 1000)
     bar.close()
     cases_out.close()
     events_out.close()
+    if assessed is not None:
+        assessed.close()
     return summary
+
+
+class _Assessor:
+    """assessments.csv of a generated set, with the demo instrument."""
+
+    def __init__(self, path: Path, seed: int, last_day: dt.date) -> None:
+        demo = parse(DEMO_PATH.read_text(encoding="utf-8"), DEMO_PATH.name)
+        self.name, self.version = demo["name"], str(demo["version"])
+        self.levels = [lv["code"] for lv in sorted(demo["levels"], key=lambda lv: lv["order"])]
+        self.rng = random.Random(f"assessments-{seed}")
+        self.last_day = last_day.isoformat()
+        self.out = fmt.CsvSink(path / fmt.ASSESSMENTS_FILE, fmt.ASSESSMENT_COLUMNS)
+
+    def write(self, case: _Case) -> int:
+        """Assess the case at its first measure (or not); the number of rows written."""
+        rand = self.rng.random
+        first = next((e for e in case.events if e[3] in LEVEL_WEIGHTS), None)
+        if first is None or rand() >= ASSESSED_SHARE:
+            return 0
+        day = dt.date.fromisoformat(first[2])
+        dates = [day]
+        if rand() < REVIEW_SHARE:
+            dates.append(day + dt.timedelta(days=self.rng.randint(30, 120)))
+        rows = [
+            (
+                case.ref,
+                case.pref,
+                d.isoformat(),
+                self.name,
+                self.version,
+                self.rng.choices(self.levels, weights=LEVEL_WEIGHTS[first[3]])[0],
+                "officer",
+            )
+            for d in dates
+            if d.isoformat() <= self.last_day
+        ]
+        self.out.writerows(rows)
+        return len(rows)
+
+    def close(self) -> None:
+        self.out.close()
 
 
 def _history(

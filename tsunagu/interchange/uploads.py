@@ -88,6 +88,7 @@ def stage(
     events: UploadedFile | None = None,
     encoding: str = "",
     own_only: bool = False,
+    assessments: UploadedFile | None = None,
 ) -> tuple[str, Path]:
     """Save an upload in a new folder; its token and folder."""
     token = secrets.token_hex(16)
@@ -100,6 +101,8 @@ def stage(
             assert cases is not None and events is not None
             save(cases, folder / fmt.CASES_FILE)
             save(events, folder / fmt.EVENTS_FILE)
+            if assessments is not None:
+                save(assessments, folder / fmt.ASSESSMENTS_FILE)
         (folder / OWNER).write_text(
             json.dumps({"user": user_id, "encoding": encoding, "own_only": own_only}),
             encoding="utf-8",
@@ -138,6 +141,12 @@ def tables(folder: Path) -> tuple[fmt.Table, fmt.Table, list[Path]]:
             [folder / XLSX],
         )
     return fmt.open_pair(folder / fmt.CASES_FILE, folder / fmt.EVENTS_FILE, encoding)
+
+
+def assessments_table(folder: Path) -> fmt.Table | None:
+    """The staged upload's optional assessments (a CSV, or the workbook's sheet)."""
+    encoding = owner(folder).get("encoding") or None
+    return fmt.open_assessments(folder / XLSX if (folder / XLSX).exists() else folder, encoding)
 
 
 # Anything a malformed upload can raise while being read: a form error or a 422, never a 500.

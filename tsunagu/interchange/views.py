@@ -55,6 +55,7 @@ def _run(
     importer = Importer(
         cases,
         events,
+        assessments=uploads.assessments_table(folder),
         files=files,
         actor=request.user,
         scope={prefecture.code},
@@ -97,6 +98,7 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
             workbook=data.get("workbook"),
             cases=data.get("cases_file"),
             events=data.get("events_file"),
+            assessments=data.get("assessments_file"),
             encoding=data.get("encoding") or "",
             own_only=bool(data.get("own_only")),
         )

@@ -1,7 +1,8 @@
 """JSON API of risk assessment, mounted at /api/v1/risk.
 
 Police of the case's prefecture only (404 otherwise, as the case API); writes
-through `services.assessment_record`; a refusal answers 422 naming the field.
+through `services.assessment_record` and `services.review_change`; a refusal
+answers 422 naming the field.
 Answers, notes, rationale and scenarios are not listed here.
 """
 
@@ -62,6 +63,10 @@ class AssessmentIn(Schema):
     scenarios: dict[str, str] = {}
     actions: list[PlanActionIn] = []
     review_on: dt.date | None = None
+
+
+class ReviewIn(Schema):
+    review_on: dt.date
 
 
 class ActionOut(Schema):
@@ -150,3 +155,16 @@ def assessments_record(
     )
     assessment = refusals.run(services.assessment_record, actor=user, case=case, data=data)
     return Status(201, _out(assessment))
+
+
+@router.patch("/assessments/{assessment_id}", response=responses(AssessmentOut))
+def assessments_review(
+    request: HttpRequest, assessment_id: int, payload: ReviewIn
+) -> dict[str, Any]:
+    """Move an assessment's review date (not in the past); 422 naming `review_on`."""
+    user = _user(request)
+    assessment = get_for_user(Assessment, user, assessment_id)
+    refusals.run(
+        services.review_change, actor=user, assessment=assessment, review_on=payload.review_on
+    )
+    return _out(assessment)

@@ -32,6 +32,14 @@ class InstrumentUploadForm(forms.Form):
         return upload
 
 
+class ReviewForm(forms.Form):
+    """A new review date for an assessment (the service refuses a past one)."""
+
+    review_on = forms.DateField(
+        label=_("Next review"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
 class AssessmentForm(forms.Form):
     date = forms.DateField(
         label=_("Date of the assessment"), widget=forms.DateInput(attrs={"type": "date"})

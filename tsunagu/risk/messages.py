@@ -24,4 +24,6 @@ MESSAGES = (
     gettext_noop("You may not assess this case."),
     gettext_noop("You may not change this case."),
     gettext_noop("No such instrument."),
+    gettext_noop("The review date cannot be in the past."),
+    gettext_noop("This assessment was corrected; it has no review."),
 )

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from tsunagu.cases.models import Case, Event
+from tsunagu.cases.models import Case, Event, case_scope
 from tsunagu.core.fields import EncryptedTextField, new_ref
 from tsunagu.core.models import User
 
@@ -70,7 +70,8 @@ class Instrument(models.Model):
 class AssessmentQuerySet(models.QuerySet["Assessment"]):
     def visible_to(self, user: Any) -> AssessmentQuerySet:
         """Police of the case's prefecture only, like the case file."""
-        return self.filter(case__in=Case.objects.visible_to(user))
+        scope = case_scope(user, "case__")
+        return self.none() if scope is None else self.filter(scope)
 
 
 class Assessment(models.Model):
@@ -114,7 +115,8 @@ class Assessment(models.Model):
 
 class PlanActionQuerySet(models.QuerySet["PlanAction"]):
     def visible_to(self, user: Any) -> PlanActionQuerySet:
-        return self.filter(assessment__case__in=Case.objects.visible_to(user))
+        scope = case_scope(user, "assessment__case__")
+        return self.none() if scope is None else self.filter(scope)
 
 
 class PlanAction(models.Model):

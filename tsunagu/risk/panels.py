@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.utils import timezone
 
 from tsunagu.cases.models import Case
 from tsunagu.core.access import AuthedRequest
-from tsunagu.risk.models import Assessment, PlanAction
+from tsunagu.risk.models import Assessment, PlanAction, wording
 
 HISTORY = 5
 DUE_WITHIN = dt.timedelta(days=7)
@@ -73,4 +74,51 @@ def home_panel_context(request: AuthedRequest) -> dict[str, Any]:
         "risk_home_today": today,
         "risk_reviews": found["reviews"],
         "risk_actions": found["actions"],
+    }
+
+
+def assessment_context(assessment: Assessment, revealed: dict[str, Any] | None) -> dict[str, Any]:
+    """A past assessment as its page shows it. Until `revealed` (the values an
+    audited `services.assessment_reveal` gave), the ratings of victim-answered
+    items and every text (notes, rationale, scenarios, plan actions) are left out
+    (None: the page masks them); the other ratings, the level, the dates and
+    the plan's owners and due dates are shown."""
+    definition = assessment.instrument.definition
+    answers = (
+        revealed["answers"] if revealed is not None else json.loads(assessment.answers or "{}")
+    )
+    scales = {
+        name: {o["value"]: wording(o["label"]) for o in scale}
+        for name, scale in definition["scales"].items()
+    }
+    sections = []
+    for section in definition["sections"]:
+        rows = []
+        for item in section["items"]:
+            answer = answers.get(item["id"]) or {}
+            masked = revealed is None and item["answered_by"] == "victim"
+            rating = answer.get("rating", "")
+            rows.append(
+                {
+                    "id": item["id"],
+                    "text": wording(item["text"]),
+                    "answered_by": item["answered_by"],
+                    "rating": None if masked else scales[item["scale"]].get(rating, rating),
+                    "note": answer.get("note", "") if revealed is not None else None,
+                }
+            )
+        sections.append({"title": wording(section.get("title")), "items": rows})
+    texts = revealed or {}
+    return {
+        "assessment": assessment,
+        "sections": sections,
+        "rationale": texts.get("rationale"),
+        "scenarios": texts.get("scenarios"),
+        "actions": [
+            {"action": p, "text": texts["actions"].get(p.pk) if texts else None}
+            for p in assessment.actions.all()
+        ],
+        "revealed": revealed is not None,
+        "kind": definition["summary"]["kind"],
+        "has_scenarios": bool(definition["summary"].get("scenarios")),
     }

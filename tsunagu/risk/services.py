@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from tsunagu.cases import timeline
-from tsunagu.cases.models import Case
-from tsunagu.cases.services import ServiceError, event_record
+from tsunagu.cases.models import Case, Event
+from tsunagu.cases.services import ServiceError, event_record, protected_reveal
 from tsunagu.core.audit import audit
 from tsunagu.core.models import User
 from tsunagu.risk import summary
@@ -130,22 +130,80 @@ def assessment_record(*, actor: User, case: Case, data: AssessmentData) -> Asses
     return assessment
 
 
-def action_done(*, actor: User, action: PlanAction, on: dt.date | None = None) -> PlanAction:
-    case = action.assessment.case
-    if not actor.is_police or actor.prefecture_id != case.prefecture_id:
-        raise ServiceError("You may not change this case.")
-    on = on or timezone.localdate()
+def _change(
+    *, actor: User, row: Any, case: Case, action: str, field: str, value: Any, **detail: Any
+) -> None:
+    """Set one field of a risk row and write its audit event, in one transaction."""
     with transaction.atomic():
-        PlanAction.objects.filter(pk=action.pk).update(done_on=on)
-        action.done_on = on
+        type(row).objects.filter(pk=row.pk).update(**{field: value})
+        setattr(row, field, value)
         audit(
             actor=actor,
-            action="risk.action_done",
-            obj=action,
+            action=action,
+            obj=row,
             prefecture=case.prefecture_id,
             case=case.pk,
+            **detail,
         )
+
+
+def _may_change(actor: User, case: Case) -> None:
+    """Police of the case's prefecture (officers and supervisors) change its risk records."""
+    if not actor.is_police or actor.prefecture_id != case.prefecture_id:
+        raise ServiceError("You may not change this case.")
+
+
+def action_done(*, actor: User, action: PlanAction, on: dt.date | None = None) -> PlanAction:
+    case = action.assessment.case
+    _may_change(actor, case)
+    _change(
+        actor=actor,
+        row=action,
+        case=case,
+        action="risk.action_done",
+        field="done_on",
+        value=on or timezone.localdate(),
+    )
     return action
+
+
+def review_change(*, actor: User, assessment: Assessment, review_on: dt.date) -> Assessment:
+    """Move an assessment's review date (the follow-up on the home page); audited."""
+    case = assessment.case
+    _may_change(actor, case)
+    if review_on < timezone.localdate():
+        raise ServiceError("The review date cannot be in the past.", "review_on")
+    if not assessment.is_effective:
+        raise ServiceError("This assessment was corrected; it has no review.", "review_on")
+    _change(
+        actor=actor,
+        row=assessment,
+        case=case,
+        action="risk.review_changed",
+        field="review_on",
+        value=review_on,
+        previous=assessment.review_on.isoformat() if assessment.review_on else None,
+        review_on=review_on.isoformat(),
+    )
+    return assessment
+
+
+def assessment_reveal(*, actor: User, assessment: Assessment, reason: str) -> dict[str, Any]:
+    """The encrypted content of an assessment (answers with notes, rationale,
+    scenarios, plan actions), audited as a reveal of victim data."""
+    protected_reveal(
+        actor=actor,
+        case=assessment.case,
+        obj=assessment,
+        fields=(*Assessment.PROTECTED_FIELDS, "actions"),
+        reason=reason,
+    )
+    return {
+        "answers": json.loads(assessment.answers or "{}"),
+        "rationale": assessment.rationale,
+        "scenarios": json.loads(assessment.scenarios or "{}"),
+        "actions": {p.pk: p.action for p in assessment.actions.all()},
+    }
 
 
 def assessments_refresh(sender: Any = None, case: Case | None = None, **kwargs: Any) -> None:
@@ -154,18 +212,43 @@ def assessments_refresh(sender: Any = None, case: Case | None = None, **kwargs: 
     A `correction` of a `risk_assessed` event voids its assessment, exactly as the
     timeline derives it; run after every event of the case (`timeline_changed`).
     """
-    if case is None:
-        return
-    rows = list(Assessment.objects.filter(case=case).select_related("event"))
-    if not rows:
-        return
-    counted = set(timeline.effective(case.timeline_events()))
-    effective = [a for a in rows if a.event.as_ev() in counted]
-    latest = max(effective, key=lambda a: (a.date, a.event_id), default=None)
-    for row in rows:
-        is_effective = row in effective
-        is_current = latest is not None and row.pk == latest.pk
-        if (row.is_effective, row.is_current) != (is_effective, is_current):
-            Assessment.objects.filter(pk=row.pk).update(
+    if case is not None:
+        assessments_refresh_cases([case.pk])
+
+
+def _flags(rows: list[tuple[Any, ...]], events: list[timeline.Ev]) -> dict[int, tuple[bool, bool]]:
+    """Per assessment (pk, event id, date), whether it counts and whether it is the latest."""
+    counted = {ev.key for ev in timeline.effective(events)}
+    effective = [r for r in rows if r[1] in counted]
+    latest = max(effective, key=lambda r: (r[2], r[1]), default=None)
+    return {r[0]: (r[1] in counted, latest is not None and r[0] == latest[0]) for r in rows}
+
+
+def assessments_refresh_cases(case_ids: Any, chunk: int = 500) -> None:
+    """`assessments_refresh` for many cases (an import): a few queries per chunk."""
+    ids = list(case_ids)
+    for start in range(0, len(ids), chunk):
+        rows: dict[int, list[tuple[Any, ...]]] = {}
+        for case_id, *row in Assessment.objects.filter(
+            case_id__in=ids[start : start + chunk]
+        ).values_list("case_id", "pk", "event_id", "date", "is_effective", "is_current"):
+            rows.setdefault(case_id, []).append(tuple(row))
+        if not rows:
+            continue
+        events: dict[int, list[timeline.Ev]] = {}
+        for case_id, day, type_, detail, pk in (
+            Event.objects.filter(case_id__in=list(rows))
+            .order_by("id")
+            .values_list("case_id", "date", "type", "detail", "id")
+        ):
+            events.setdefault(case_id, []).append(timeline.Ev(day, type_, detail, pk))
+        changes: dict[tuple[bool, bool], list[int]] = {}
+        for case_id, case_rows in rows.items():
+            flags = _flags(case_rows, events.get(case_id, []))
+            for pk, _event, _date, is_effective, is_current in case_rows:
+                if flags[pk] != (is_effective, is_current):
+                    changes.setdefault(flags[pk], []).append(pk)
+        for (is_effective, is_current), pks in changes.items():
+            Assessment.objects.filter(pk__in=pks).update(
                 is_effective=is_effective, is_current=is_current
             )

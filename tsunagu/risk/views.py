@@ -6,6 +6,8 @@ get the same 404. Writes go through `services`; refusals through `cases.refusals
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages as flash
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,14 +16,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from tsunagu.cases import refusals
+from tsunagu.cases import refusals, reveal
+from tsunagu.cases.forms import RevealForm
 from tsunagu.cases.models import Case
 from tsunagu.cases.services import ServiceError
+from tsunagu.cases.views import MASK
 from tsunagu.core.access import AuthedRequest, get_for_user
 from tsunagu.risk import instruments as loader
-from tsunagu.risk import reads, services
-from tsunagu.risk.forms import AssessmentForm, InstrumentUploadForm
-from tsunagu.risk.models import Instrument, PlanAction
+from tsunagu.risk import panels, reads, services
+from tsunagu.risk.forms import SCENARIO_LABELS, AssessmentForm, InstrumentUploadForm, ReviewForm
+from tsunagu.risk.models import Assessment, Instrument, PlanAction
 
 
 def _police_case(request: AuthedRequest, pk: int) -> Case:
@@ -65,6 +69,83 @@ def assess(request: AuthedRequest, pk: int, instrument_pk: int) -> HttpResponse:
         {"case": case, "instrument": instrument, "form": form},
         status=status,
     )
+
+
+def _police_assessment(request: AuthedRequest, pk: int) -> Assessment:
+    user = request.user
+    if not user.is_police or user.prefecture_id is None:
+        raise Http404
+    return get_for_user(Assessment, user, pk)
+
+
+def _assessment_page(
+    request: AuthedRequest,
+    assessment: Assessment,
+    *,
+    revealed: dict[str, Any] | None = None,
+    reveal_form: RevealForm | None = None,
+    review_form: ReviewForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = panels.assessment_context(assessment, revealed)
+    scenarios = context["scenarios"] or {}
+    context.update(
+        case=assessment.case,
+        mask=MASK,
+        scenario_rows=[(label, scenarios.get(key, "")) for key, label in SCENARIO_LABELS.items()],
+        reveal_form=reveal_form or RevealForm(prefix="reveal"),
+        review_form=review_form
+        or ReviewForm(prefix="review", initial={"review_on": assessment.review_on}),
+    )
+    # never_cache on every caller keeps a revealed page out of every cache.
+    return render(request, "risk/assessment.html", context, status=status)
+
+
+@never_cache
+def assessment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A past assessment: items, ratings, level; victim answers and texts masked."""
+    return _assessment_page(request, _police_assessment(request, pk))
+
+
+@never_cache
+@require_POST
+def assessment_reveal(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The victim's answers and the texts, once, after the step-up and a reason."""
+    assessment = _police_assessment(request, pk)
+    outcome = reveal.run(
+        request,
+        "reveal",
+        reverse("risk:assessment", args=[assessment.pk]),
+        lambda reason: services.assessment_reveal(
+            actor=request.user, assessment=assessment, reason=reason
+        ),
+    )
+    if outcome.stepup is not None:
+        return outcome.stepup
+    if outcome.fields is None:
+        return _assessment_page(request, assessment, reveal_form=outcome.form, status=400)
+    return _assessment_page(request, assessment, revealed=outcome.fields)
+
+
+@never_cache
+@require_POST
+def review_change(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Move the review date (the home page's follow-up follows)."""
+    assessment = _police_assessment(request, pk)
+    form = ReviewForm(request.POST, prefix="review")
+    if form.is_valid():
+        try:
+            services.review_change(
+                actor=request.user,
+                assessment=assessment,
+                review_on=form.cleaned_data["review_on"],
+            )
+        except ServiceError as err:
+            refusals.add_to_form(form, err)
+        else:
+            flash.success(request, _("The review date was changed."))
+            return redirect("risk:assessment", assessment.pk)
+    return _assessment_page(request, assessment, review_form=form, status=400)
 
 
 @require_POST

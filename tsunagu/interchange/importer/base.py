@@ -27,6 +27,9 @@ STATION_SUFFIX = "警察署"
 CASE_BATCH = 1000
 SQLITE_CACHE_KIB = 65536
 EVENT_BATCH = 5000
+# An assessments.csv row also stands for its `risk_assessed` event; in the event
+# arrays its line is offset by this (above every events.csv line, below int32's top).
+ASSESSMENT_LINE_BASE = 2**29
 OUTSIDE_SCOPE = gettext_noop("This prefecture is outside your scope.")
 # Bad rows kept for the report (the total is always counted).
 ERRORS_KEPT = 1000
@@ -63,6 +66,8 @@ class ImportSummary:
     people_created: int = 0
     events_created: int = 0
     events_unchanged: int = 0
+    assessments_created: int = 0
+    assessments_unchanged: int = 0
     stations_created: list[str] = field(default_factory=list)
     unknown_clinics: list[str] = field(default_factory=list)
     errors: list[fmt.RowError] = field(default_factory=list)
@@ -109,6 +114,8 @@ class ImportSummary:
             "people_created": self.people_created,
             "events_created": self.events_created,
             "events_unchanged": self.events_unchanged,
+            "assessments_created": self.assessments_created,
+            "assessments_unchanged": self.assessments_unchanged,
         }
 
 
@@ -124,6 +131,17 @@ class CaseRow(NamedTuple):
     offender: tuple[str, int | None, str, str, str]
     victim: tuple[str, int | None, str, str, str, str]
     extra: tuple[tuple[str, int | None, str, str, str, str], ...] = ()
+
+
+class AssessmentRow(NamedTuple):
+    """A validated assessments row: the case (index), its date, level and instrument."""
+
+    line: int
+    case: int
+    date: int  # ordinal
+    level: str
+    instrument: Any  # risk.models.Instrument
+    role: str
 
 
 class Progress:
@@ -162,9 +180,11 @@ class ImportState:
         own_only: bool = False,
         create_stations: bool = False,
         progress: bool = False,
+        assessments: fmt.Table | None = None,
     ) -> None:
         self.cases = cases
         self.events = events
+        self.assessments = assessments
         self.actor = actor
         self.scope = scope
         # Rows of prefectures outside `scope` are skipped instead of refused.
@@ -214,6 +234,9 @@ class ImportState:
         self._dates: dict[str, int] = {}
         self._db_days: dict[int, Any] = {}
         self._fresh: set[int] = set()
+        # assessments.csv (optional): its valid rows, the lines naming an unknown case
+        self.assessment_rows: list[AssessmentRow] = []
+        self.assessment_missing: dict[int, list[int]] = {}
         # filled by the plan (orchestrate)
         self.s_case: Any = None
         self.s_date: Any = None
@@ -239,6 +262,13 @@ class ImportState:
                 table.name, line, column, reason, tuple((k, str(v)) for k, v in params.items())
             )
         )
+
+    def _event_error(self, line: int, column: str, reason: str, **params: object) -> None:
+        """A bad event row, which may be an assessments row (ASSESSMENT_LINE_BASE)."""
+        if self.assessments is not None and line >= ASSESSMENT_LINE_BASE:
+            self._error(self.assessments, line - ASSESSMENT_LINE_BASE, column, reason, **params)
+        else:
+            self._error(self.events, line, column, reason, **params)
 
     def _outside(self, raw: str) -> bool:
         """A row to skip: of a known prefecture outside the scope, with `own_only`."""

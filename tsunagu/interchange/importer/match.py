@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 from tsunagu.cases import timeline
 from tsunagu.cases.models import Case, Event, Person
 from tsunagu.interchange.importer.base import CaseRow, ImportState
+from tsunagu.risk.models import Assessment
 
 # Below every file line (int32), so that database events sort first.
 EXISTING_LINE_BASE = 2**30
@@ -44,6 +45,17 @@ class Matcher(ImportState):
                         "case_ref",
                         gettext_noop("No such case in cases.csv nor in the database."),
                     )
+        if self.assessments is not None:
+            for idx, lines in self.assessment_missing.items():
+                if self.case_db[idx] == 0 and not self.case_bad[idx]:
+                    for line in lines:
+                        self._error(
+                            self.assessments,
+                            line,
+                            "case_ref",
+                            gettext_noop("No such case in cases.csv nor in the database."),
+                        )
+            self._match_assessments()
         # In chunks, so that memory does not grow with the database.
         for start in range(0, len(matched), 500):
             chunk = {self.case_db[idx]: idx for idx in matched[start : start + 500]}
@@ -128,3 +140,37 @@ class Matcher(ImportState):
             self.ev_detail.append(detail_id)
             self.ev_line.append(seq - EXISTING_LINE_BASE)
             self.ev_existing.append(1)
+
+    def _match_assessments(self) -> None:
+        """An assessments row already in the database is unchanged if it names the
+        same instrument version and role, and a bad row otherwise; the rows left
+        are the ones to create (`assessment_rows`)."""
+        in_db = [r for r in self.assessment_rows if self.case_db[r.case]]
+        new = [r for r in self.assessment_rows if not self.case_db[r.case]]
+        for start in range(0, len(in_db), 500):
+            rows = in_db[start : start + 500]
+            known = {
+                (case_id, day.toordinal(), level): (instrument_id, role)
+                for case_id, day, level, instrument_id, role in Assessment.objects.filter(
+                    case_id__in={self.case_db[r.case] for r in rows}
+                ).values_list("case_id", "date", "level", "instrument_id", "assessed_by_role")
+            }
+            for row in rows:
+                found = known.get((self.case_db[row.case], row.date, row.level))
+                if found is None:
+                    new.append(row)
+                elif found == (row.instrument.pk, row.role):
+                    self.summary.assessments_unchanged += 1
+                else:
+                    assert self.assessments is not None
+                    self._error(
+                        self.assessments,
+                        row.line,
+                        "instrument",
+                        gettext_noop(
+                            "This assessment is already in the database with a different "
+                            "instrument or role."
+                        ),
+                    )
+        self.assessment_rows = sorted(new)
+        self.summary.assessments_created = len(new)

@@ -53,11 +53,8 @@ class Importer(Validator, Matcher, Writer):
         if len(ev_case):
             early = (existing == 0) & (ev_date < opened[ev_case])
             for line in ev_line[early].tolist():
-                self._error(
-                    self.events,
-                    line,
-                    "date",
-                    gettext_noop("The date is before the case's opened_on date."),
+                self._event_error(
+                    line, "date", gettext_noop("The date is before the case's opened_on date.")
                 )
         # Details sort by their text, so that the order never depends on the file's.
         detail_order = np.argsort(np.array(self.detail_text, dtype=object), kind="stable")
@@ -182,6 +179,7 @@ class Importer(Validator, Matcher, Writer):
         self.summary.dry_run = dry_run
         self.check_cases()
         self.check_events()
+        self.check_assessments()
         self.match_database()
         self.check_stations()
         self.plan()
@@ -228,11 +226,16 @@ def import_files(
     create_stations: bool = False,
     progress: bool = False,
 ) -> ImportSummary:
-    """Import a folder (cases.csv + events.csv) or an .xlsx workbook."""
+    """Import a folder (cases.csv + events.csv, and assessments.csv if present) or
+    an .xlsx workbook (sheets cases, events and an optional assessments)."""
     cases, events, files = fmt.open_input(path, encoding)
+    assessments = fmt.open_assessments(path, encoding)
+    if assessments is not None and assessments.sheet is None:
+        files.append(assessments.path)
     importer = Importer(
         cases,
         events,
+        assessments=assessments,
         files=files,
         actor=actor,
         scope=scope,

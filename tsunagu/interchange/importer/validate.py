@@ -14,16 +14,20 @@ from django.utils.translation import gettext_noop
 
 from tsunagu.cases import timeline
 from tsunagu.cases.models import RELATIONSHIPS, SEXES
+from tsunagu.core.models import Role
 from tsunagu.interchange import format as fmt
 from tsunagu.interchange.importer.base import (
+    ASSESSMENT_LINE_BASE,
     CODED_DETAILS,
     EXTRA_VICTIM_KEYS,
     OPTIONAL_CODES,
     OUTSIDE_SCOPE,
+    AssessmentRow,
     CaseRow,
     ImportState,
     Progress,
 )
+from tsunagu.risk.models import Instrument
 
 
 class Validator(ImportState):
@@ -388,3 +392,127 @@ class Validator(ImportState):
             if code not in self.clinics:
                 self.unknown_clinics.add(code)
         return True
+
+    # --- phase 2b: assessments (optional file) --------------------------------------
+
+    def check_assessments(self) -> None:
+        """Each row names a loaded instrument version and one of its levels; it also
+        stands for its `risk_assessed` event (added to the event arrays, so that a
+        row matching an event of events.csv or of the database is the same event)."""
+        table = self.assessments
+        if table is None:
+            return
+        table.require(fmt.ASSESSMENT_REQUIRED)
+        positions = [table.index.get(c, -1) for c in fmt.ASSESSMENT_COLUMNS]
+        loaded: dict[str, dict[str, Instrument]] = {}
+        for version_row in Instrument.objects.all():
+            loaded.setdefault(version_row.name, {})[version_row.version] = version_row
+        roles = (Role.OFFICER.value, Role.SUPERVISOR.value)
+        rank = timeline.TYPE_RANK[timeline.RISK_ASSESSED]
+        seen: dict[tuple[int, int, str], AssessmentRow] = {}
+        for line, row in table.rows():
+            width = len(row)
+            ref, pref_raw, date_raw, name, version, level, role = (
+                row[p].strip() if 0 <= p < width else "" for p in positions
+            )
+            if self.own_only and self._outside(pref_raw):
+                self.summary.rows_skipped += 1
+                continue
+            n_errors = self.summary.error_count
+            self._check_nul(table, line, row)
+            pref = self._prefecture(table, line, pref_raw)
+            if not ref:
+                self._error(table, line, "case_ref", gettext_noop("A case reference is required."))
+            ordinal = self._date(table, line, "date", date_raw)
+            instrument = self._instrument(table, line, loaded, name, version, level)
+            role = role or Role.OFFICER.value
+            if role not in roles:
+                self._error(
+                    table,
+                    line,
+                    "assessed_by_role",
+                    gettext_noop("“%(value)s” is not one of %(codes)s."),
+                    value=role,
+                    codes=", ".join(roles),
+                )
+            if self.summary.error_count > n_errors:
+                continue
+            assert instrument is not None and ordinal is not None
+            key = f"{pref}\t{ref}"
+            idx = self.keys.get(key)
+            if idx is None:
+                idx = self._new_case(key, 0, 0, 0, 0)
+            entry = AssessmentRow(line, idx, ordinal, level, instrument, role)
+            first = seen.get((idx, ordinal, level))
+            if first is not None:
+                if (first.instrument.pk, first.role) != (instrument.pk, role):
+                    self._error(
+                        table,
+                        line,
+                        "instrument",
+                        gettext_noop(
+                            "This case's assessment of that date and level is already on "
+                            "line %(first)s with different data."
+                        ),
+                        first=first.line,
+                    )
+                continue
+            seen[(idx, ordinal, level)] = entry
+            if self.case_line[idx] == 0:
+                self.assessment_missing.setdefault(idx, []).append(line)
+            self.assessment_rows.append(entry)
+            detail_id = self.details.get(level)
+            if detail_id is None:
+                detail_id = self.details[level] = len(self.detail_text)
+                self.detail_text.append(level)
+            self.ev_case.append(idx)
+            self.ev_date.append(ordinal)
+            self.ev_rank.append(rank)
+            self.ev_detail.append(detail_id)
+            self.ev_line.append(ASSESSMENT_LINE_BASE + line)
+            self.ev_existing.append(0)
+
+    def _instrument(
+        self,
+        table: fmt.Table,
+        line: int,
+        loaded: dict[str, dict[str, Instrument]],
+        name: str,
+        version: str,
+        level: str,
+    ) -> Instrument | None:
+        """The loaded instrument version a row names, with the level checked against it."""
+        if name not in loaded:
+            self._error(
+                table,
+                line,
+                "instrument",
+                gettext_noop("Unknown instrument “%(value)s”: load it before importing."),
+                value=name,
+            )
+            return None
+        instrument = loaded[name].get(version)
+        if instrument is None:
+            self._error(
+                table,
+                line,
+                "version",
+                gettext_noop(
+                    "Version “%(value)s” of instrument %(name)s is not loaded: load it "
+                    "before importing."
+                ),
+                value=version,
+                name=name,
+            )
+            return None
+        if level not in {lv["code"] for lv in instrument.levels()}:
+            self._error(
+                table,
+                line,
+                "level",
+                gettext_noop("“%(value)s” is not a level of %(instrument)s."),
+                value=level,
+                instrument=str(instrument),
+            )
+            return None
+        return instrument

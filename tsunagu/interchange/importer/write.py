@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tsunagu.cases import timeline
-from tsunagu.cases.models import Person
+from tsunagu.cases.models import Event, Person
 from tsunagu.core.audit import audit
 from tsunagu.core.fields import as_text, seal_rows
 from tsunagu.core.models import Region
@@ -28,6 +28,9 @@ from tsunagu.interchange.importer.base import (
     ImportState,
     Progress,
 )
+from tsunagu.risk import summary as risk_summary
+from tsunagu.risk.models import Assessment
+from tsunagu.risk.services import assessments_refresh_cases
 
 
 class Writer(ImportState):
@@ -51,6 +54,7 @@ class Writer(ImportState):
                 ("cases", lambda: self._insert_cases(now)),
                 ("case_updates", self._update_cases),
                 ("events", lambda: self._insert_events(now)),
+                ("assessments", lambda: self._insert_assessments(now)),
                 ("referrals", self._refresh_referrals),
                 ("home_marks", self._refresh_home_marks),
             ):
@@ -191,6 +195,49 @@ class Writer(ImportState):
                     "latest_measure_on = %s WHERE id = %s",
                     rows[start : start + EVENT_BATCH],
                 )
+
+    def _insert_assessments(self, now: dt.datetime) -> None:
+        """The new assessments (no answers, text, review or plan: the file has none),
+        each on its `risk_assessed` event, then the cache of which ones count for
+        every case that got an assessment or an event."""
+        rows = self.assessment_rows
+        for start in range(0, len(rows), CASE_BATCH):
+            batch = rows[start : start + CASE_BATCH]
+            case_ids = {int(self.case_db[r.case]) for r in batch}
+            taken = set(
+                Assessment.objects.filter(case_id__in=case_ids).values_list("event_id", flat=True)
+            )
+            events: dict[tuple[int, dt.date, str], int] = {}
+            for pk, case_id, day, detail in (
+                Event.objects.filter(case_id__in=case_ids, type=timeline.RISK_ASSESSED)
+                .order_by("id")
+                .values_list("id", "case_id", "date", "detail")
+            ):
+                if pk not in taken:
+                    events.setdefault((case_id, day, detail), pk)
+            created = []
+            for r in batch:
+                order, top = risk_summary.level_order(r.instrument.definition, r.level)
+                created.append(
+                    Assessment(
+                        case_id=int(self.case_db[r.case]),
+                        instrument=r.instrument,
+                        event_id=events.pop(
+                            (int(self.case_db[r.case]), dt.date.fromordinal(r.date), r.level)
+                        ),
+                        date=dt.date.fromordinal(r.date),
+                        level=r.level,
+                        level_order=order,
+                        is_top=top,
+                        assessed_by_role=r.role,
+                        recorded_at=now,
+                    )
+                )
+            Assessment.objects.bulk_create(created)
+        refresh = {int(self.case_db[r.case]) for r in rows}
+        refresh.update(int(self.case_db[i]) for i in np.flatnonzero(self.touched).tolist())
+        assessments_refresh_cases(sorted(refresh))
+        self.assessment_rows = []
 
     def _refresh_referrals(self) -> None:
         """Referral stages are a cache of the timeline: refresh those of the database

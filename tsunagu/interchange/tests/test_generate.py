@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 
 import pytest
 from django.core.management import call_command
@@ -69,3 +70,26 @@ def test_reimporting_a_set_with_personal_data_changes_nothing(tmp_path):
         first.cases_created,
         first.events_created,
     )
+
+
+@pytest.mark.django_db
+def test_assessments_are_optional_and_import_with_the_demo_instrument(tmp_path):
+    from tsunagu.risk.demo import load as load_demo
+    from tsunagu.risk.models import Assessment
+
+    generate(tmp_path / "plain", years=1, seed=3, scale=0.01)
+    summary = generate(tmp_path / "assessed", years=1, seed=3, scale=0.01, assessments=True)
+    assert not (tmp_path / "plain" / "assessments.csv").exists()
+    for name in ("cases.csv", "events.csv"):  # the same cases and events with or without
+        assert (tmp_path / "plain" / name).read_bytes() == (
+            tmp_path / "assessed" / name
+        ).read_bytes()
+    assessed = rows(tmp_path / "assessed" / "assessments.csv")
+    assert summary.assessments == len(assessed) > 0
+    assert {r[3:5] for r in assessed} == {("tsunagu-demo", "1")}
+    refused = import_files(tmp_path / "assessed")
+    assert not refused.ok and {e.column for e in refused.errors} == {"instrument"}
+    load_demo(io.StringIO())
+    imported = import_files(tmp_path / "assessed")
+    assert imported.ok, imported.errors[:3]
+    assert Assessment.objects.count() == len(assessed)

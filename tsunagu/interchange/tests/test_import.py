@@ -82,6 +82,8 @@ def test_import_creates_cases_people_events_with_cached_state(tmp_path):
         "people_created": 6,
         "events_created": 11,
         "events_unchanged": 0,
+        "assessments_created": 0,
+        "assessments_unchanged": 0,
     }
     t1 = Case.objects.get(ref="T-1")
     assert t1.station is not None and t1.station.name_ja == "新宿警察署"
@@ -111,6 +113,8 @@ def test_importing_the_same_files_twice_changes_nothing(tmp_path):
         "people_created": 0,
         "events_created": 0,
         "events_unchanged": 11,
+        "assessments_created": 0,
+        "assessments_unchanged": 0,
     }
     assert list(Event.objects.values_list("pk", "case_id", "date", "type", "detail")) == before
     assert Person.objects.count() == 6

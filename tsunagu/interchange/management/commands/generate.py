@@ -33,6 +33,11 @@ class Command(BaseCommand):
             default="empty",
             help="personal columns: empty (default) or fictitious names",
         )
+        parser.add_argument(
+            "--assessments",
+            action="store_true",
+            help="also assessments.csv, with the demo risk instrument (load it before importing)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["years"] < 1:
@@ -46,8 +51,11 @@ class Command(BaseCommand):
             personal=options["personal"],
             scale=SCALES[options["scale"]],
             progress=sys.stderr.isatty(),
+            assessments=options["assessments"],
         )
         self.stdout.write(
-            f"{summary.cases} cases, {summary.events} events written to {options['path']} "
+            f"{summary.cases} cases, {summary.events} events"
+            + (f", {summary.assessments} assessments" if options["assessments"] else "")
+            + f" written to {options['path']} "
             f"in {time.perf_counter() - started:.1f} s"
         )

@@ -69,6 +69,11 @@ class Command(BaseCommand):
             f"Events created: {summary.events_created}, unchanged: {summary.events_unchanged}"
         )
         out.write(f"People created: {summary.people_created}")
+        if summary.assessments_created or summary.assessments_unchanged:
+            out.write(
+                f"Risk assessments created: {summary.assessments_created}, "
+                f"unchanged: {summary.assessments_unchanged}"
+            )
         if summary.stations_created:
             out.write(f"Police stations that {verb} created: {', '.join(summary.stations_created)}")
         if summary.unknown_clinics:
