@@ -449,6 +449,12 @@ def referral_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         context["primary"] = step(steps.primary) if steps.primary else None
         context["others"] = [step(a) for a in steps.others]
         context["finals"] = [step(a) for a in steps.final]
+        # Every offered step, in the page's order (the next one first).
+        context["actions"] = (
+            ([context["primary"]] if context["primary"] else [])
+            + context["others"]
+            + context["finals"]
+        )
         context["consent_form"] = forms.ClinicConsentForm(auto_id="clinic_consent_%s")
         context["today"] = timezone.localdate()
     return render(request, "treatment/referral_detail.html", context)
