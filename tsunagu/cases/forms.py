@@ -27,13 +27,25 @@ def _not_future(day: dt.date | None) -> dt.date | None:
 
 
 SEX_CHOICES = labels.choices(labels.SEX_LABELS)
+# Selects that feed the statistics start blank: a default would be counted as a
+# fact nobody chose (DESIGN: 不明 is an answer, not a default).
+BLANK = ("", _("— choose —"))
+
+
+def required_select(label: Any, choices: Any, message: Any) -> forms.ChoiceField:
+    """A select with a blank first option that must be chosen; `message` names it."""
+    return forms.ChoiceField(
+        label=label, choices=[BLANK, *choices], error_messages={"required": message}
+    )
 
 
 class PersonFields(forms.Form):
     """Fields common to an offender and a victim."""
 
     name = forms.CharField(label=_("Name"), required=False, max_length=200)
-    sex = forms.ChoiceField(label=_("Sex"), choices=SEX_CHOICES, initial="unknown")
+    sex = required_select(
+        _("Sex"), SEX_CHOICES, _("Choose the sex (“Unknown” if it is not known).")
+    )
     age = forms.IntegerField(label=_("Age"), required=False, min_value=0, max_value=120)
     address = forms.CharField(label=_("Address"), required=False, max_length=300)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
@@ -81,15 +93,21 @@ class CaseOpenForm(forms.Form):
     )
     ref = forms.CharField(label=_("Case reference"), max_length=64)
     opened_on = forms.DateField(label=_("Opened on (first consultation)"), widget=DateInput())
-    relationship = forms.ChoiceField(label=_("Relationship to the victim"), initial="unknown")
+    relationship = required_select(
+        _("Relationship to the victim"),
+        [],
+        _("Choose the relationship to the victim (“Unknown” if it is not known)."),
+    )
     note = forms.CharField(
         label=_("Note on the consultation"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     offender_name = forms.CharField(label=_("Offender's name"), required=False, max_length=200)
-    offender_sex = forms.ChoiceField(
-        label=_("Offender's sex"), choices=SEX_CHOICES, initial="unknown"
+    offender_sex = required_select(
+        _("Offender's sex"),
+        SEX_CHOICES,
+        _("Choose the offender's sex (“Unknown” if it is not known)."),
     )
     offender_age = forms.IntegerField(
         label=_("Offender's age"), required=False, min_value=0, max_value=120
@@ -111,8 +129,12 @@ class CaseOpenForm(forms.Form):
         assert isinstance(relationship, forms.ChoiceField)
         day = timezone.localdate()
         relationship.choices = [
-            (c.code, c.label) for c in Code.objects.valid_on("relationship", day)
-        ] or relationship_choices()
+            BLANK,
+            *(
+                [(c.code, c.label) for c in Code.objects.valid_on("relationship", day)]
+                or relationship_choices()
+            ),
+        ]
 
     def clean_opened_on(self) -> dt.date | None:
         return _not_future(self.cleaned_data.get("opened_on"))
@@ -132,7 +154,9 @@ class CaseOpenForm(forms.Form):
 class PersonAddForm(VictimForm):
     """Add an offender or a victim to an existing case."""
 
-    role = forms.ChoiceField(label=_("Role"), choices=Person.Role.choices)
+    role = required_select(
+        _("Role"), Person.Role.choices, _("Choose whether the person is a victim or an offender.")
+    )
     field_order = ["role", "name", "sex", "age", "address", "phone", "workplace"]
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from tsunagu.cases import signals, timeline
 from tsunagu.cases.models import RELATIONSHIPS, SEXES, Case, Event, Person
 from tsunagu.core.audit import audit
-from tsunagu.core.models import Code, Region, User
+from tsunagu.core.models import AuditEvent, Code, Region, User
 
 # What a police user records directly on a case (the treatment loop has its own screens).
 STATUS_EVENTS = ("case_closed", "case_reopened")
@@ -226,6 +226,11 @@ def event_correct(*, actor: User, event: Event, reason: str) -> Event:
     )
 
 
+# How long the page that shows a reveal's result may be shown again (a reload)
+# without a new reveal. Past it the fields are masked and a new reveal is needed.
+REVEAL_SHOWN_SECONDS = 300
+
+
 def protected_reveal(
     *,
     actor: User,
@@ -233,18 +238,18 @@ def protected_reveal(
     obj: Any,
     fields: Any,
     reason: str,
-) -> None:
+) -> AuditEvent:
     """Audit the reveal of victim data held on `obj` (a person, or another app's row
     of victim answers): police of the case's prefecture, with a reason. One audit
     action, `person.reveal`, so the step-up's daily limit and the reveal alerts
-    count every kind of reveal."""
+    count every kind of reveal. The audit event is returned."""
     reason = reason.strip()
     if len(reason) < 5:
         raise ServiceError("Give the reason for revealing (at least 5 characters).", "reason")
     if not actor.is_police or actor.prefecture_id != case.prefecture_id:
         raise ServiceError("You may not reveal this person's details.")
     with transaction.atomic():
-        audit(
+        return audit(
             actor=actor,
             action="person.reveal",
             obj=obj,
@@ -255,13 +260,47 @@ def protected_reveal(
         )
 
 
+@dataclass(frozen=True)
+class Revealed:
+    """A reveal's result: the protected fields and the audit event that recorded it."""
+
+    fields: dict[str, Any]
+    audit_id: int
+
+
 def victim_reveal(*, actor: User, person: Person, reason: str) -> dict[str, Any]:
     """The protected fields of a person, written to the audit log with the reason."""
-    protected_reveal(
+    return victim_reveal_recorded(actor=actor, person=person, reason=reason).fields
+
+
+def victim_reveal_recorded(*, actor: User, person: Person, reason: str) -> Revealed:
+    """`victim_reveal`, with the id of its audit event (the page shows the result
+    again on a reload from that id, `victim_revealed`, without a second event)."""
+    event = protected_reveal(
         actor=actor,
         case=person.case,
         obj=person,
         fields=Person.PROTECTED_FIELDS,
         reason=reason,
     )
+    return Revealed({name: getattr(person, name) for name in Person.PROTECTED_FIELDS}, event.pk)
+
+
+def victim_revealed(*, actor: User, person: Person, audit_id: int) -> dict[str, Any] | None:
+    """The fields of a reveal this actor made of this person less than
+    `REVEAL_SHOWN_SECONDS` ago (audit event `audit_id`), else None. Writes nothing:
+    the reveal was audited when it was made."""
+    if not actor.is_police or actor.prefecture_id != person.case.prefecture_id:
+        return None
+    since = timezone.now() - dt.timedelta(seconds=REVEAL_SHOWN_SECONDS)
+    made = AuditEvent.objects.filter(
+        pk=audit_id,
+        actor=actor,
+        action="person.reveal",
+        object_type="person",
+        object_id=str(person.pk),
+        at__gte=since,
+    ).exists()
+    if not made:
+        return None
     return {name: getattr(person, name) for name in Person.PROTECTED_FIELDS}

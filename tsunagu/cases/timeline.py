@@ -441,6 +441,8 @@ class CaseState:
     latest_measure: str
     latest_measure_on: dt.date | None
     episodes: tuple[Episode, ...]
+    # The date of the closing that holds (None while the case is open).
+    closed_on: dt.date | None = None
 
     @property
     def current_episode(self) -> Episode | None:
@@ -455,11 +457,12 @@ def case_state(events: Iterable[Ev], as_of: dt.date | None = None) -> CaseState:
     evs = effective(events, as_of)
     is_open = bool(evs)
     latest_measure, latest_on = "", None
+    closed_on: dt.date | None = None
     for ev in evs:
         if ev.type == "case_closed":
-            is_open = False
+            is_open, closed_on = False, ev.date
         elif ev.type == "case_reopened":
-            is_open = True
+            is_open, closed_on = True, None
         if ev.type in MEASURES:
             latest_measure, latest_on = ev.type, ev.date
     eps: list[Episode] = []
@@ -474,6 +477,7 @@ def case_state(events: Iterable[Ev], as_of: dt.date | None = None) -> CaseState:
         latest_measure=latest_measure,
         latest_measure_on=latest_on,
         episodes=tuple(eps),
+        closed_on=None if is_open else closed_on,
     )
 
 

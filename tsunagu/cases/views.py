@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages as flash
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
@@ -25,10 +25,21 @@ from tsunagu.cases import forms, labels, pages, refusals, reveal, services, time
 from tsunagu.cases.filters import CaseFilterForm, relationship_choices
 from tsunagu.cases.models import Case, Event, Person
 from tsunagu.cases.police import police_case
+from tsunagu.core import flash
 from tsunagu.core.access import AuthedRequest, get_for_user
 
 PAGE_SIZE = 50
 MASK = "●●●●"
+# The session's latest reveal of each victim: person id -> its audit event id.
+REVEALED_KEY = "tsunagu_revealed"
+
+
+def recorded_text(event_type: str, day: Any) -> str:
+    """What a success message says: the event recorded and its date."""
+    return _("%(what)s (%(date)s) was recorded.") % {
+        "what": labels.event_label(event_type),
+        "date": day.isoformat(),
+    }
 
 
 def _police_only(request: AuthedRequest) -> None:
@@ -88,7 +99,7 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     return response
 
 
-def _timeline_rows(case: Case, correct_forms: dict[int, Any]) -> list[dict[str, Any]]:
+def _timeline_rows(rows: list[Any], correct_forms: dict[int, Any]) -> list[dict[str, Any]]:
     """The police's timeline rows (`cases.police`), each with its correction form."""
     return [
         {
@@ -100,7 +111,7 @@ def _timeline_rows(case: Case, correct_forms: dict[int, Any]) -> list[dict[str, 
             "correct_form": correct_forms.get(row.event.pk)
             or forms.CorrectForm(prefix=f"correct{row.event.pk}"),
         }
-        for row in police_case(case.events.all()).rows
+        for row in rows
     ]
 
 
@@ -125,7 +136,10 @@ def _detail_context(request: AuthedRequest, case: Case, **extra: Any) -> dict[st
     }
     context.update(extra)
     context.setdefault("as_of_form", forms.AsOfForm())
-    context["timeline"] = _timeline_rows(case, context["correct_forms"])
+    police = police_case(case.events.all())
+    context["timeline"] = _timeline_rows(police.rows, context["correct_forms"])
+    # A closed case offers no measure form and no follow-up actions; the page says why.
+    context["closed_on"] = police.state().closed_on
     if context.get("as_of"):
         for row in context["timeline"]:
             row["after_as_of"] = row["event"].date > context["as_of"]
@@ -200,8 +214,12 @@ def event_record(request: AuthedRequest, pk: int) -> HttpResponse:
         except services.ServiceError as err:
             refusals.add_to_form(form, err, {"detail": form.detail_field()})
         else:
-            flash.success(request, _("The measure was recorded."))
-            return redirect(reverse("cases:detail", args=[case.pk]) + "#timeline")
+            return flash.to_panel(
+                request,
+                reverse("cases:detail", args=[case.pk]),
+                "measure",
+                recorded_text(form.cleaned_data["type"], form.cleaned_data["date"]),
+            )
     context = _detail_context(request, case, measure_form=form)
     return render(request, "cases/detail.html", context, status=400)
 
@@ -224,8 +242,12 @@ def case_status(request: AuthedRequest, pk: int) -> HttpResponse:
         except services.ServiceError as err:
             refusals.add_to_form(form, err, {"detail": "note", "type": "date"})
         else:
-            flash.success(request, _("The case status was recorded."))
-            return redirect(reverse("cases:detail", args=[case.pk]) + "#timeline")
+            return flash.to_panel(
+                request,
+                reverse("cases:detail", args=[case.pk]),
+                "status",
+                recorded_text(form.cleaned_data["type"], form.cleaned_data["date"]),
+            )
     context = _detail_context(request, case, status_form=form)
     return render(request, "cases/detail.html", context, status=400)
 
@@ -245,8 +267,13 @@ def event_correct(request: AuthedRequest, pk: int, event_pk: int) -> HttpRespons
         except services.ServiceError as err:
             refusals.add_to_form(form, err, {"type": "reason"})
         else:
-            flash.success(request, _("The event was corrected."))
-            return redirect(reverse("cases:detail", args=[case.pk]) + "#timeline")
+            return flash.to_panel(
+                request,
+                reverse("cases:detail", args=[case.pk]),
+                "timeline",
+                _("The record %(what)s (%(date)s) was corrected: it is struck through.")
+                % {"what": labels.event_label(event.type), "date": event.date.isoformat()},
+            )
     context = _detail_context(request, case, correct_forms={event.pk: form})
     return render(request, "cases/detail.html", context, status=400)
 
@@ -254,7 +281,10 @@ def event_correct(request: AuthedRequest, pk: int, event_pk: int) -> HttpRespons
 @never_cache
 @require_POST
 def victim_reveal(request: AuthedRequest, pk: int, person_pk: int) -> HttpResponse:
-    """Show a victim's protected fields once, after a reason; the service audits it."""
+    """Reveal a victim's protected fields after a reason; the service audits it.
+
+    Post/redirect/get: the result is shown at its own address (`victim_revealed`),
+    so a reload neither posts again nor writes a second audit event."""
     case = _get_case(request, pk)
     person = get_for_user(Person, request.user, person_pk, case=case, role=Person.Role.VICTIM)
     # Step-up, reason and daily limit (cases.reveal); the service audits the reveal.
@@ -262,20 +292,45 @@ def victim_reveal(request: AuthedRequest, pk: int, person_pk: int) -> HttpRespon
         request,
         f"reveal{person.pk}",
         reverse("cases:detail", args=[case.pk]) + f"#victim-{person.pk}",
-        lambda reason: services.victim_reveal(actor=request.user, person=person, reason=reason),
+        lambda reason: services.victim_reveal_recorded(
+            actor=request.user, person=person, reason=reason
+        ),
     )
     if outcome.stepup is not None:
         return outcome.stepup
-    status = 400 if outcome.fields is None else 200
-    extra: dict[str, Any] = (
-        {"reveal_forms": {person.pk: outcome.form}}
-        if outcome.fields is None
-        else {"revealed": {person.pk: outcome.fields}}
+    if outcome.fields is None:
+        # never_cache (above) keeps the page out of every cache.
+        context = _detail_context(request, case, reveal_forms={person.pk: outcome.form})
+        return render(request, "cases/detail.html", context, status=400)
+    # Only this session knows which audit event the result is shown from.
+    shown = dict(request.session.get(REVEALED_KEY, {}))
+    shown[str(person.pk)] = outcome.fields.audit_id
+    request.session[REVEALED_KEY] = shown
+    return redirect(reverse("cases:revealed", args=[case.pk, person.pk]) + f"#victim-{person.pk}")
+
+
+@never_cache
+def victim_revealed(request: AuthedRequest, pk: int, person_pk: int) -> HttpResponse:
+    """The result of this session's reveal, shown again on a reload until it expires
+    (`services.REVEAL_SHOWN_SECONDS`); writes nothing. Then the case page, masked."""
+    case = _get_case(request, pk)
+    person = get_for_user(Person, request.user, person_pk, case=case, role=Person.Role.VICTIM)
+    audit_id = request.session.get(REVEALED_KEY, {}).get(str(person.pk))
+    fields = (
+        services.victim_revealed(actor=request.user, person=person, audit_id=audit_id)
+        if isinstance(audit_id, int)
+        else None
     )
-    # never_cache (above) keeps the revealed page out of every cache.
-    return render(
-        request, "cases/detail.html", _detail_context(request, case, **extra), status=status
-    )
+    if fields is None:
+        return flash.to_panel(
+            request,
+            reverse("cases:detail", args=[case.pk]),
+            f"victim-{person.pk}",
+            _("The revealed details are no longer shown. Reveal them again with a reason."),
+            level=messages.INFO,
+        )
+    context = _detail_context(request, case, revealed={person.pk: fields})
+    return render(request, "cases/detail.html", context)
 
 
 @never_cache
@@ -305,6 +360,8 @@ def case_open(request: AuthedRequest) -> HttpResponse:
             total = 1
         data["victims-TOTAL_FORMS"] = str(min(total + 1, 20))
         victims = forms.VictimFormSet(data, prefix="victims")
+        # Focus goes to the new row (its first field; the button's anchor scrolls to it).
+        victims.forms[-1].fields["name"].widget.attrs["autofocus"] = True
         # The typed values come back; the template hides errors while adding.
         form = forms.CaseOpenForm(data, prefecture=prefecture)
         return render(
@@ -330,7 +387,11 @@ def case_open(request: AuthedRequest) -> HttpResponse:
         except services.ServiceError as err:
             refusals.add_to_form(form, err, {"detail": "note"})
         else:
-            flash.success(request, _("The case was opened."))
+            messages.success(
+                request,
+                _("Case %(ref)s was opened (%(date)s).")
+                % {"ref": case.ref, "date": case.opened_on.isoformat()},
+            )
             return redirect("cases:detail", case.pk)
     return render(request, "cases/new.html", {"form": form, "victims": victims}, status=400)
 
@@ -339,10 +400,14 @@ def case_open(request: AuthedRequest) -> HttpResponse:
 def person_add(request: AuthedRequest, pk: int) -> HttpResponse:
     """Add an offender or a victim to an existing case."""
     case = _get_case(request, pk)
-    form = forms.PersonAddForm(request.POST or None, initial={"role": Person.Role.VICTIM})
+    # The link says which role ("Add a victim" / "Add an offender"); otherwise it is chosen.
+    role = request.GET.get("role", "")
+    form = forms.PersonAddForm(
+        request.POST or None, initial={"role": role if role in Person.Role.values else ""}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.person_add(
+            person = services.person_add(
                 actor=request.user,
                 case=case,
                 data=form.person_data(form.cleaned_data["role"]),
@@ -350,7 +415,14 @@ def person_add(request: AuthedRequest, pk: int) -> HttpResponse:
         except services.ServiceError as err:
             refusals.add_to_form(form, err)
         else:
-            flash.success(request, _("The person was added."))
-            return redirect("cases:detail", case.pk)
+            role = form.cleaned_data["role"]
+            return flash.to_panel(
+                request,
+                reverse("cases:detail", args=[case.pk]),
+                f"{role}-{person.pk}",
+                _("The victim was added.")
+                if role == Person.Role.VICTIM
+                else _("The offender was added."),
+            )
     status = 400 if request.method == "POST" else 200
     return render(request, "cases/person_add.html", {"case": case, "form": form}, status=status)

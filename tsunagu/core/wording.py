@@ -44,6 +44,9 @@ def named_message(label: str, field: forms.Field, error: ValidationError) -> str
     """The project's wording of a stock error, naming the field; other errors as they are."""
     params = error.params or {}
     if error.code == "required":
+        own = field.error_messages.get("required")
+        if own is not None and str(own) != str(forms.Field.default_error_messages["required"]):
+            return str(own)  # the form's own message for this field says more
         return required_message(label, field)
     if error.code == "min_length":
         return gettext("%(label)s needs at least %(limit)d characters (it has %(count)d).") % {

@@ -173,3 +173,15 @@ def connection_kept() -> Any:
             signals.request_finished.connect(close_old_connections)
 
     return kept()
+
+
+def html_section(html: str, element_id: str) -> str:
+    """The markup of the element with this id, up to the first end tag of its kind
+    (enough for the flat sections, forms and divs the page tests look into)."""
+    import re
+
+    start = html.index(f'id="{element_id}"')
+    tag = html.rfind("<", 0, start)
+    found = re.match(r"<(\w+)", html[tag:])
+    assert found is not None
+    return html[tag : html.index(f"</{found.group(1)}>", start)]

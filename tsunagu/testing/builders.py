@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
+from django.utils import timezone
+
 from tsunagu.cases import timeline
 from tsunagu.cases.models import Case, Event
 from tsunagu.core.models import Region, User
@@ -106,3 +108,24 @@ def case_with(
     case = bare_case(prefecture, ref)
     add_events(case, events)
     return case
+
+
+def with_proposals(
+    officer: User, make_case: Callable[..., Case], n: int, days_ago: int = 40
+) -> list[Case]:
+    """`n` cases of the officer's station, each with a recurrence `days_ago - i` days
+    ago: one 30-day follow-up proposal each, overdue, due in case order."""
+    today = timezone.localdate()
+    cases = []
+    for i in range(n):
+        case = make_case(officer, opened_on=today - dt.timedelta(days=days_ago + 60))
+        Case.objects.filter(pk=case.pk).update(station=officer.region)
+        loop.recurrence_record(
+            actor=officer,
+            case=case,
+            date=today - dt.timedelta(days=days_ago - i),
+            victim="same_victim",
+            sign="warning",
+        )
+        cases.append(case)
+    return cases

@@ -252,6 +252,7 @@ def _cases(officer: User, clinician: User, clinic: Clinic, other: Clinic) -> int
             source_date=ago(62),
             offset_days=30,
             due_on=ago(32),
+            history=True,
         )
 
     def completed(case: Case) -> None:

@@ -238,10 +238,22 @@ class ClinicActionForm(DatedForm):
     reason = forms.ChoiceField(
         label=_("Reason"), required=False, choices=[("", "—"), *HALT_REASON_LABELS.items()]
     )
+    confirm = forms.BooleanField(
+        label=_("I have checked: this is a final step and ends the referral at the clinic."),
+        required=False,
+    )
 
-    def __init__(self, *args: Any, action: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, action: str, final: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.action = action
+        if final:
+            # A final step asks for a confirmation, checked here (not only in the browser).
+            self.fields["confirm"].required = True
+            self.fields["confirm"].error_messages["required"] = _(
+                "Tick “I have checked” to record this final step."
+            )
+        else:
+            del self.fields["confirm"]
         if action != "schedule":
             del self.fields["appointment_on"]
         else:

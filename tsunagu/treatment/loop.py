@@ -497,12 +497,21 @@ def followup_plan(
     source_date: dt.date,
     due_on: dt.date,
     offset_days: int | None = None,
+    history: bool = False,
 ) -> FollowUp:
-    """Plan a follow-up check (a proposal confirmed, its due date possibly moved)."""
+    """Plan a follow-up check (a proposal confirmed, its due date possibly moved).
+
+    A check is planned for today or later: a past due date would be overdue the
+    moment it is planned. `history=True` (demo data, tests of past records) skips that.
+    """
     _police_of(actor, case)
     if due_on < source_date:
         raise ServiceError(_("The check cannot be due before the event it follows."), "due_on")
     today = timezone.localdate()
+    if due_on < today and not history:
+        raise ServiceError(
+            _("The due date cannot be in the past; choose today or later."), "due_on"
+        )
     with transaction.atomic():
         events = _lock(case)
         if not any(

@@ -182,6 +182,37 @@ def clinic_actions(row: ReferralRow) -> list[str]:
     return [action for action, event in loop.CLINIC_ACTIONS.items() if event in allowed]
 
 
+# The clinic's final steps: those that leave the referral at a stage where the
+# clinic has nothing more to do (completed, halted, assessed not needed).
+FINAL_ACTIONS = tuple(
+    action
+    for action, event in loop.CLINIC_ACTIONS.items()
+    if not stages.stage_is_open(stages.TRANSITIONS[event][0])
+)
+# Which allowed step the page offers first, as the usual next one.
+_NEXT_FIRST = ("acknowledge", "start", "session", "schedule")
+
+
+@dataclass(frozen=True)
+class NextSteps:
+    """The clinician's allowed steps, grouped for the page: the usual next one,
+    the others, and the final ones (which ask for confirmation)."""
+
+    primary: str | None
+    others: list[str]
+    final: list[str]
+    resuming: bool  # the referral is at a final stage; the steps restart treatment
+
+
+def next_steps(row: ReferralRow) -> NextSteps:
+    allowed = clinic_actions(row)
+    final = [a for a in allowed if a in FINAL_ACTIONS]
+    rest = [a for a in allowed if a not in FINAL_ACTIONS]
+    resuming = not stages.stage_is_open(row.view.stage)
+    primary = None if resuming else next((a for a in _NEXT_FIRST if a in rest), None)
+    return NextSteps(primary, [a for a in rest if a != primary], final, resuming)
+
+
 def can_refer(current: timeline.Episode | None) -> bool:
     """Whether the police may send the current episode's offender to a clinic now:
     the offender has not refused and the state machine allows a new referral."""
@@ -209,7 +240,14 @@ def clinic_suggestions(case: Case) -> list[Clinic]:
 BREACH_WINDOW_DAYS = 180
 
 
-def officer_home_context(request: AuthedRequest) -> dict[str, Any]:
+# How many rows of each list the home page shows; the full list is a link away.
+HOME_ROWS = 5
+FULL_LIST = 100
+
+
+def officer_home_context(request: AuthedRequest, cap: int = HOME_ROWS) -> dict[str, Any]:
+    """The officer's work of the week, each list sorted by due date, its first `cap`
+    rows with the total (the full list: `cap=FULL_LIST`)."""
     user = request.user
     if not user.is_police or not user.prefecture_id:
         return {}
@@ -218,19 +256,27 @@ def officer_home_context(request: AuthedRequest) -> dict[str, Any]:
         FollowUp.objects.visible_to(user)
         .filter(done_on__isnull=True, due_on__lte=today + dt.timedelta(days=7))
         .select_related("case")
+        .order_by("due_on", "pk")
     )
     if not user.is_supervisor:
         followups = followups.filter(Q(planned_by=user) | Q(case__station_id=user.region_id or 0))
-    followups_list = list(followups[:100])
+    followups_list = list(followups[:FULL_LIST])
     candidates = filter_referrals(Referral.objects.visible_to(user), user, stage="overdue")
-    overdue = referral_rows(candidates[:100], user)
+    overdue = referral_rows(candidates[:FULL_LIST], user)
+    proposals = proposals_due(user, today)
+    flags = condition_flags(user, today)
     return {
         "treatment_today": today,
-        "followups_overdue": [f for f in followups_list if f.due_on < today],
-        "followups_due": [f for f in followups_list if f.due_on >= today],
-        "referrals_overdue": overdue,
-        "condition_flags": condition_flags(user, today),
-        "proposals_due": proposals_due(user, today),
+        "home_cap": cap,
+        "followups_count": len(followups_list),
+        "followups_overdue": [f for f in followups_list[:cap] if f.due_on < today],
+        "followups_due": [f for f in followups_list[:cap] if f.due_on >= today],
+        "referrals_overdue": overdue[:cap],
+        "referrals_overdue_count": len(overdue),
+        "condition_flags": flags[:cap],
+        "condition_flags_count": len(flags),
+        "proposals_due": proposals[:cap],
+        "proposals_count": len(proposals),
         "no_clinic_has_room": not any(
             c.has_room for c in Clinic.objects.filter(prefecture_id=user.prefecture_id).with_load()
         ),
@@ -241,6 +287,12 @@ def officer_home_context(request: AuthedRequest) -> dict[str, Any]:
 class DueProposal:
     case: Case
     proposal: derive.Proposal
+
+    @property
+    def plan_on(self) -> dt.date:
+        """The date the form offers: the proposed one, or today when it has passed
+        (a check cannot be planned in the past)."""
+        return max(self.proposal.due_on, timezone.localdate())
 
 
 def _home_prefecture(user: User) -> int:
@@ -360,7 +412,6 @@ def case_panel_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
     stage = timeline.referral_stage(current)
     consent_police = timeline.consent(all_events, derive.POLICE_TO_CLINIC)
     referable = can_refer(current)
-    suggestions = clinic_suggestions(case) if referable else []
     planned = list(FollowUp.objects.filter(case=case))
     proposals = derive.followup_proposals(
         events,
@@ -371,6 +422,8 @@ def case_panel_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
     return {
         "case": case,
         "treatment_today": today,
+        # A closed case offers no follow-up actions (the case page says why).
+        "case_closed_on": state.closed_on,
         "episodes": episodes,
         "current_episode": current,
         "current_leaf": leaf,
@@ -378,7 +431,6 @@ def case_panel_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
         "can_refer": referable,
         "consents": consent_rows(all_events),
         "consent_police_to_clinic": consent_police,
-        "suggestions": suggestions,
         "conditions": [(c, c.active_on(today)) for c in conditions],
         "breaches": derive.condition_breaches(events),
         "recurrences": recurrences,
@@ -389,10 +441,6 @@ def case_panel_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
         "advice_form": forms.AdviceForm(case=case, user=user, auto_id="advice_%s"),
         "response_form": forms.ResponseForm(auto_id="response_%s"),
         "consent_form": forms.ConsentForm(auto_id="consent_%s"),
-        "referral_form": forms.ReferralForm(
-            clinics=Clinic.objects.filter(pk__in=[c.pk for c in suggestions]),
-            auto_id="referral_%s",
-        ),
         "recurrence_form": forms.RecurrenceForm(auto_id="recurrence_%s"),
         "condition_form": forms.ConditionForm(auto_id="condition_%s"),
         "condition_end_form": forms.ConditionEndForm(auto_id="condition_end_%s"),

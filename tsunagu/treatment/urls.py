@@ -28,5 +28,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:pk>/condition/", views.condition, name="condition"),
     path("cases/<int:pk>/condition/end/", views.condition_end, name="condition_end"),
     path("cases/<int:pk>/followup/", views.followup_plan, name="followup_plan"),
+    path("followups/", views.followups, name="followups"),
     path("followups/<int:pk>/done/", views.followup_done, name="followup_done"),
 ]

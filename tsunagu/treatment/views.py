@@ -17,15 +17,16 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from tsunagu.cases import refusals
+from tsunagu.cases import refusals, timeline
 from tsunagu.cases.models import Case
 from tsunagu.cases.services import ServiceError
+from tsunagu.core import flash
 from tsunagu.core.access import AuthedRequest, get_for_user
-from tsunagu.treatment import forms, loop, panels
+from tsunagu.treatment import derive, forms, loop, panels
 from tsunagu.treatment.models import Clinic, FollowUp, Referral
 
 
@@ -35,9 +36,10 @@ def _case_action(
     form_factory: Callable[..., djforms.Form],
     run: Callable[[Case, dict[str, Any]], Any],
     title: Any,
-    done: Any,
+    done: Callable[[dict[str, Any]], str],
 ) -> HttpResponse:
-    """One case-panel form: GET shows it alone, POST runs it and returns to the case."""
+    """One case-panel form: GET shows it alone, POST runs it and returns to the case's
+    treatment panel, where the message `done(cleaned_data)` names what was recorded."""
     case = get_for_user(Case, request.user, pk)
     form = form_factory(request.POST if request.method == "POST" else None, case=case)
     if request.method == "POST":
@@ -47,14 +49,28 @@ def _case_action(
             except ServiceError as err:
                 refusals.add_to_form(form, err)
             else:
-                messages.success(request, str(done))
-                return redirect(reverse("cases:detail", args=[case.pk]) + "#treatment")
+                return to_treatment(request, case, done(form.cleaned_data))
     return render(
         request,
         "treatment/case_form.html",
         {"case": case, "form": form, "title": title},
         status=400 if form.errors else 200,
     )
+
+
+def to_treatment(request: AuthedRequest, case: Case, text: str) -> HttpResponse:
+    """Back to the case's treatment panel, the message beside it."""
+    return flash.to_panel(request, reverse("cases:detail", args=[case.pk]), "treatment", text)
+
+
+def _dated(msgid: str, **names: Callable[[dict[str, Any]], Any]) -> Callable[..., str]:
+    """A success message with the record's date, and other names from the form."""
+
+    def text(data: dict[str, Any]) -> str:
+        values = {key: str(get(data)) for key, get in names.items()}
+        return gettext(msgid) % {"date": data["date"].isoformat(), **values}
+
+    return text
 
 
 def _plain(form_class: type[djforms.Form]) -> Callable[..., djforms.Form]:
@@ -81,7 +97,7 @@ def advise(request: AuthedRequest, pk: int) -> HttpResponse:
         lambda data, case: forms.AdviceForm(data, case=case, user=request.user),
         run,
         _("Record treatment advice"),
-        _("The advice was recorded."),
+        _dated(gettext_noop("Treatment advice (%(date)s) was recorded.")),
     )
 
 
@@ -102,7 +118,10 @@ def respond(request: AuthedRequest, pk: int) -> HttpResponse:
         _plain(forms.ResponseForm),
         run,
         _("Record the offender's response"),
-        _("The response was recorded."),
+        _dated(
+            gettext_noop("The offender's response “%(what)s” (%(date)s) was recorded."),
+            what=lambda d: forms.RESPONSE_LABELS[d["response"]],
+        ),
     )
 
 
@@ -118,36 +137,64 @@ def consent(request: AuthedRequest, pk: int) -> HttpResponse:
             method=data.get("method") or "",
         )
 
-    return _case_action(
-        request, pk, _plain(forms.ConsentForm), run, _("Record consent"), _("Consent recorded.")
-    )
+    def done(data: dict[str, Any]) -> str:
+        msgid = (
+            gettext_noop("Consent “%(what)s” (%(date)s) was recorded.")
+            if data["given"]
+            else gettext_noop("The withdrawal of consent “%(what)s” (%(date)s) was recorded.")
+        )
+        return _dated(msgid, what=lambda d: forms.CONSENT_DIRECTION_LABELS[d["direction"]])(data)
+
+    return _case_action(request, pk, _plain(forms.ConsentForm), run, _("Record consent"), done)
 
 
 @require_http_methods(["GET", "POST"])
 def refer(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Send a referral; the form suggests clinics with room, nearest first."""
+    """Send a referral, a page of its own in three steps that need no script:
+    choose a clinic (those with room first, then those near the case's station),
+    confirm, done (back to the case's treatment panel with the message)."""
     case = get_for_user(Case, request.user, pk)
     suggestions = panels.clinic_suggestions(case)
     clinics = Clinic.objects.filter(pk__in=[c.pk for c in suggestions])
-    form = forms.ReferralForm(request.POST if request.method == "POST" else None, clinics=clinics)
-    if request.method == "POST" and form.is_valid():
-        try:
-            loop.referral_send(
-                actor=request.user,
-                case=case,
-                clinic=form.cleaned_data["clinic"],
-                date=form.cleaned_data["date"],
-                summary=form.cleaned_data["summary"],
-            )
-        except ServiceError as err:
-            refusals.add_to_form(form, err)
-        else:
-            messages.success(request, gettext("The referral was sent."))
-            return redirect(reverse("cases:detail", args=[case.pk]) + "#treatment")
+    posted = request.method == "POST"
+    form = forms.ReferralForm(request.POST if posted else None, clinics=clinics)
+    step = "choose"
+    if posted and form.is_valid() and "edit" not in request.POST:
+        step = "confirm"
+        if request.POST.get("confirmed") == "1":
+            clinic = form.cleaned_data["clinic"]
+            try:
+                loop.referral_send(
+                    actor=request.user,
+                    case=case,
+                    clinic=clinic,
+                    date=form.cleaned_data["date"],
+                    summary=form.cleaned_data["summary"],
+                )
+            except ServiceError as err:
+                refusals.add_to_form(form, err)
+                step = "choose"
+            else:
+                return to_treatment(
+                    request,
+                    case,
+                    gettext("The referral to %(clinic)s (%(date)s) was sent.")
+                    % {"clinic": clinic.name, "date": form.cleaned_data["date"].isoformat()},
+                )
+    chosen = form.cleaned_data.get("clinic") if step == "confirm" else None
     return render(
         request,
         "treatment/refer.html",
-        {"case": case, "form": form, "suggestions": suggestions},
+        {
+            "case": case,
+            "form": form,
+            "suggestions": suggestions,
+            "step": step,
+            "chosen": next((c for c in suggestions if chosen and c.pk == chosen.pk), None),
+            "consent_police_to_clinic": timeline.consent(
+                case.timeline_events(), derive.POLICE_TO_CLINIC
+            ),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -170,7 +217,7 @@ def recurrence(request: AuthedRequest, pk: int) -> HttpResponse:
         _plain(forms.RecurrenceForm),
         run,
         _("Record a recurrence"),
-        _("The recurrence was recorded."),
+        _dated(gettext_noop("The recurrence (%(date)s) was recorded.")),
     )
 
 
@@ -185,7 +232,7 @@ def contact_request(request: AuthedRequest, pk: int) -> HttpResponse:
         _plain(forms.DatedForm),
         run,
         _("Ask the clinic to contact the police"),
-        _("The clinic will see that the police ask to be contacted."),
+        lambda data: gettext("The clinic will see that the police ask to be contacted."),
     )
 
 
@@ -206,7 +253,10 @@ def condition(request: AuthedRequest, pk: int) -> HttpResponse:
         _plain(forms.ConditionForm),
         run,
         _("Record a condition"),
-        _("The condition was recorded."),
+        _dated(
+            gettext_noop("The condition “%(what)s” (%(date)s) was recorded."),
+            what=lambda d: forms.CONDITION_LABELS[d["kind"]],
+        ),
     )
 
 
@@ -221,12 +271,31 @@ def condition_end(request: AuthedRequest, pk: int) -> HttpResponse:
         _plain(forms.ConditionEndForm),
         run,
         _("End a condition"),
-        _("The condition was ended."),
+        _dated(
+            gettext_noop("The end of the condition “%(what)s” (%(date)s) was recorded."),
+            what=lambda d: forms.CONDITION_LABELS[d["kind"]],
+        ),
     )
+
+
+# The pages that schedule proposals in place: the officer's home and the full list.
+HOME_LISTS = {"home": "core:home", "followups": "treatment:followups"}
+
+
+def followups(request: AuthedRequest) -> HttpResponse:
+    """Every follow-up due within a week and every proposal to confirm (the home
+    page shows the first few of each)."""
+    if not request.user.is_police or not request.user.prefecture_id:
+        raise Http404
+    context = panels.officer_home_context(request, cap=panels.FULL_LIST)
+    return render(request, "treatment/followups.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 def followup_plan(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Plan a proposed follow-up. From the officer's home (`back=home`) the answer,
+    a success or a refusal naming the field, is shown back on the home page."""
+
     def run(case: Case, data: dict[str, Any]) -> None:
         loop.followup_plan(
             actor=request.user,
@@ -237,14 +306,54 @@ def followup_plan(request: AuthedRequest, pk: int) -> HttpResponse:
             offset_days=data.get("offset_days"),
         )
 
+    back = HOME_LISTS.get(request.POST.get("back", ""))
+    if request.method == "POST" and back:
+        return _followup_plan_from_home(request, pk, run, back)
     return _case_action(
         request,
         pk,
         _plain(forms.FollowUpPlanForm),
         run,
         _("Plan a follow-up"),
-        _("The follow-up was planned."),
+        lambda data: (
+            gettext("A follow-up check due on %(date)s was planned.")
+            % {"date": data["due_on"].isoformat()}
+        ),
     )
+
+
+def _followup_plan_from_home(
+    request: AuthedRequest,
+    pk: int,
+    run: Callable[[Case, dict[str, Any]], None],
+    back: str,
+) -> HttpResponse:
+    case = get_for_user(Case, request.user, pk)
+    form = forms.FollowUpPlanForm(request.POST)
+    home = reverse(back)
+    if form.is_valid():
+        try:
+            run(case, form.cleaned_data)
+        except ServiceError as err:
+            refusals.add_to_form(form, err)
+        else:
+            text = gettext("A follow-up check of %(ref)s due on %(date)s was planned.") % {
+                "ref": case.ref,
+                "date": form.cleaned_data["due_on"].isoformat(),
+            }
+            return flash.to_panel(request, home, "followups", text)
+    # Each problem named by its field, as the page would show it beside the field.
+    problems = [
+        f"{form.fields[name].label}: {' '.join(str(e) for e in errors)}"
+        if name in form.fields and form.fields[name].label
+        else " ".join(str(e) for e in errors)
+        for name, errors in form.errors.items()
+    ]
+    text = gettext("The follow-up of %(ref)s was not planned. %(problems)s") % {
+        "ref": case.ref,
+        "problems": " ".join(problems),
+    }
+    return flash.to_panel(request, home, "followups", text, level=messages.ERROR)
 
 
 @require_http_methods(["GET", "POST"])
@@ -264,8 +373,12 @@ def followup_done(request: AuthedRequest, pk: int) -> HttpResponse:
         except ServiceError as err:
             refusals.add_to_form(form, err)
         else:
-            messages.success(request, gettext("The follow-up was recorded."))
-            return redirect(reverse("cases:detail", args=[case.pk]) + "#treatment")
+            return to_treatment(
+                request,
+                case,
+                gettext("The follow-up check (%(date)s) was recorded.")
+                % {"date": form.cleaned_data["date"].isoformat()},
+            )
     return render(
         request,
         "treatment/case_form.html",
@@ -324,14 +437,24 @@ def referral_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     row = panels.referral_row(referral, request.user)
     context: dict[str, Any] = {"row": row, "referral": referral}
     if request.user.is_clinician:
-        context["actions"] = [
-            (
-                action,
-                forms.CLINIC_ACTION_LABELS[action],
-                forms.ClinicActionForm(action=action, auto_id=f"{action}_%s"),
+        steps = panels.next_steps(row)
+
+        def step(action: str) -> tuple[str, Any, forms.ClinicActionForm]:
+            form = forms.ClinicActionForm(
+                action=action, final=action in steps.final, auto_id=f"{action}_%s"
             )
-            for action in panels.clinic_actions(row)
-        ]
+            return (action, forms.CLINIC_ACTION_LABELS[action], form)
+
+        context["steps"] = steps
+        context["primary"] = step(steps.primary) if steps.primary else None
+        context["others"] = [step(a) for a in steps.others]
+        context["finals"] = [step(a) for a in steps.final]
+        # Every offered step, in the page's order (the next one first).
+        context["actions"] = (
+            ([context["primary"]] if context["primary"] else [])
+            + context["others"]
+            + context["finals"]
+        )
         context["consent_form"] = forms.ClinicConsentForm(auto_id="clinic_consent_%s")
         context["today"] = timezone.localdate()
     return render(request, "treatment/referral_detail.html", context)
@@ -343,7 +466,11 @@ def referral_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     if not request.user.is_clinician or action not in forms.CLINIC_ACTION_LABELS:
         raise Http404
     referral = get_for_user(Referral, request.user, pk)
-    form = forms.ClinicActionForm(request.POST if request.method == "POST" else None, action=action)
+    form = forms.ClinicActionForm(
+        request.POST if request.method == "POST" else None,
+        action=action,
+        final=action in panels.FINAL_ACTIONS,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             loop.referral_act(
@@ -357,8 +484,16 @@ def referral_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
         except ServiceError as err:
             refusals.add_to_form(form, err)
         else:
-            messages.success(request, gettext("Recorded."))
-            return redirect("treatment:referral", pk=referral.pk)
+            return flash.to_panel(
+                request,
+                reverse("treatment:referral", args=[referral.pk]),
+                "next-step",
+                gettext("“%(what)s” (%(date)s) was recorded.")
+                % {
+                    "what": forms.CLINIC_ACTION_LABELS[action],
+                    "date": form.cleaned_data["date"].isoformat(),
+                },
+            )
     return render(
         request,
         "treatment/referral_act.html",
@@ -367,6 +502,7 @@ def referral_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
             "form": form,
             "title": forms.CLINIC_ACTION_LABELS[action],
             "action": action,
+            "final": action in panels.FINAL_ACTIONS,
         },
         status=400 if form.errors else 200,
     )
@@ -392,8 +528,19 @@ def referral_consent(request: AuthedRequest, pk: int) -> HttpResponse:
         except ServiceError as err:
             refusals.add_to_form(form, err)
         else:
-            messages.success(request, gettext("Consent recorded."))
-            return redirect("treatment:referral", pk=referral.pk)
+            return flash.to_panel(
+                request,
+                reverse("treatment:referral", args=[referral.pk]),
+                "next-step",
+                _dated(
+                    gettext_noop("Consent “%(what)s” (%(date)s) was recorded.")
+                    if form.cleaned_data["given"]
+                    else gettext_noop(
+                        "The withdrawal of consent “%(what)s” (%(date)s) was recorded."
+                    ),
+                    what=lambda d: forms.CONSENT_DIRECTION_LABELS[derive.CLINIC_TO_POLICE],
+                )(form.cleaned_data),
+            )
     return render(
         request,
         "treatment/referral_act.html",

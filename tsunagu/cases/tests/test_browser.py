@@ -39,13 +39,23 @@ def test_officer_opens_a_case_with_two_victims_using_add_a_victim(page, officer_
     page.goto("/cases/new/")
     page.fill("#id_ref", "BROWSER-NEW")
     page.fill("#id_opened_on", "2016-05-01")
+    # Selects that feed the statistics start blank and must be chosen.
+    for select in ("#id_relationship", "#id_offender_sex", "#id_victims-0-sex"):
+        assert page.input_value(select) == ""
+    page.select_option("#id_relationship", "partner_or_ex")
+    page.select_option("#id_offender_sex", "male")
     page.fill("#id_victims-0-name", "第一 被害者")
+    page.select_option("#id_victims-0-sex", "female")
     page.click("button[name=add_victim]")
     page.wait_for_selector("#id_victims-1-name")
     # htmx swapped only the victims block: what was typed above is still there.
     assert page.input_value("#id_ref") == "BROWSER-NEW"
     assert page.input_value("#id_victims-0-name") == "第一 被害者"
-    page.fill("#id_victims-1-name", "第二 被害者")
+    # Focus is on the new row, whose sex starts blank (not 男性).
+    page.wait_for_function("document.activeElement.id === 'id_victims-1-name'")
+    assert page.input_value("#id_victims-1-sex") == ""
+    page.keyboard.type("第二 被害者")
+    page.select_option("#id_victims-1-sex", "unknown")
     page.press("#id_victims-1-name", "Enter")  # the default button opens the case
     page.wait_for_url("**/cases/*/")
     case = Case.objects.get(ref="BROWSER-NEW")

@@ -37,6 +37,7 @@ def _urls(case: Case) -> list[tuple[str, str, dict]]:
                 f"reveal{victim.pk}-reason_category": "contact",
             },
         ),
+        ("get", reverse("cases:revealed", args=[case.pk, victim.pk]), {}),
         (
             "post",
             reverse("cases:event_record", args=[case.pk]),
@@ -59,6 +60,7 @@ def _urls(case: Case) -> list[tuple[str, str, dict]]:
     "cases:detail",
     "cases:person_add",
     "cases:reveal",
+    "cases:revealed",
     "cases:event_record",
     "cases:event_correct",
     "cases:status",
@@ -216,13 +218,19 @@ def test_reveal_asks_a_reason_then_shows_fields_once_and_audits_without_plaintex
     assert_no_markers(refused.content, VICTIM_MARKERS)
     assert not AuditEvent.objects.filter(action="person.reveal").exists()
 
-    shown = client.post(
+    posted = client.post(
         url,
         {
             f"reveal{victim.pk}-reason": "Protective visit planned",
             f"reveal{victim.pk}-reason_category": "contact",
         },
     )
+    # Post/redirect/get: the result has its own address, anchored at the victim.
+    result_url = reverse("cases:revealed", args=[tokyo_case.pk, victim.pk])
+    assert posted.status_code == 302
+    assert posted["Location"] == f"{result_url}#victim-{victim.pk}"
+    assert_no_markers(posted.content, VICTIM_MARKERS)
+    shown = client.get(result_url)
     assert shown.status_code == 200
     assert VICTIM_ADDRESS in shown.content.decode()
     assert "no-store" in shown["Cache-Control"]

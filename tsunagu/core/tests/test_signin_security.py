@@ -271,10 +271,14 @@ def test_sign_in_and_sign_out_are_audited_with_the_address(db, officer_tokyo):
 
 
 def _reveal(client: Client, case: Any, victim: Any, reason: str = "保護のための訪問予定") -> Any:
-    return client.post(
+    """Post a reveal; a success is answered with a redirect to its result, read here."""
+    response = client.post(
         reverse("cases:reveal", args=[case.pk, victim.pk]),
         {f"reveal{victim.pk}-reason": reason, f"reveal{victim.pk}-reason_category": "contact"},
     )
+    if response.status_code == 302 and "/revealed/" in response["Location"]:
+        return client.get(response["Location"])
+    return response
 
 
 @access_test("core:mfa_stepup")

@@ -51,6 +51,7 @@ def world(
         source_type="treatment_started",
         source_date=D(2016, 6, 10),
         due_on=D(2016, 7, 10),
+        history=True,
         offset_days=30,
     )
     return World(referral.case, referral, clinic_tokyo, followup)
@@ -83,6 +84,7 @@ def pages(w: World) -> list[tuple[str, str, str]]:
         ("treatment:condition_end", "get", reverse("treatment:condition_end", args=[c])),
         ("treatment:followup_plan", "get", reverse("treatment:followup_plan", args=[c])),
         ("treatment:followup_done", "get", reverse("treatment:followup_done", args=[f])),
+        ("treatment:followups", "get", reverse("treatment:followups")),
     ]
 
 
@@ -218,6 +220,7 @@ ALL_PAGES = [
     "treatment:condition_end",
     "treatment:followup_plan",
     "treatment:followup_done",
+    "treatment:followups",
 ]
 ALL_API = [
     "api:treatment_clinics",
@@ -252,6 +255,7 @@ LISTS = {
     "treatment:clinics",
     "treatment:clinic_new",
     "treatment:intervals",
+    "treatment:followups",
 }
 LISTS_API = {"api:treatment_clinics", "api:treatment_referrals", "api:treatment_followups"}
 

@@ -3,8 +3,11 @@ paging with a total, no control characters, follow-ups and conditions."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
+
+from django.utils import timezone
 
 from tsunagu.cases.models import Event
 from tsunagu.core.models import AuditEvent
@@ -99,6 +102,10 @@ def test_conditions_and_follow_ups_through_the_api(officer_tokyo, make_case, cli
     )
     assert warning.status_code == 201, warning.content
     plan = {"source_type": "warning", "source_date": "2016-06-01", "due_on": "2016-09-01"}
+    past = send(client, "post", f"{API}/cases/{case.pk}/followups", plan)
+    # A check is planned for today or later, by the API as on the pages.
+    assert past.status_code == 422 and past.json()["detail"][0]["loc"] == ["body", "due_on"]
+    plan["due_on"] = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
     planned = send(client, "post", f"{API}/cases/{case.pk}/followups", plan)
     assert planned.status_code == 201, planned.content
     followup_id = planned.json()["id"]

@@ -190,6 +190,7 @@ def test_followup_plan_and_done_mirror_the_timeline(
         source_type="consultation",
         source_date=D(2016, 5, 10),
         due_on=D(2016, 6, 9),
+        history=True,
         offset_days=30,
     )
     loop.followup_done(actor=officer_tokyo, followup=followup, date=D(2016, 6, 9))

@@ -29,6 +29,7 @@ def test_the_timeline_names_the_clinic_the_follow_up_its_outcome_and_the_recorde
         source_type="referral_sent",
         source_date=referral.sent_on,
         due_on=dt.date(2016, 7, 2),
+        history=True,
     )
     loop.followup_done(
         actor=officer_tokyo,

@@ -58,7 +58,12 @@ def test_officer_advises_and_refers_through_the_panel_forms(
         )
     response = client.post(
         reverse("treatment:refer", args=[case.pk]),
-        {"date": "2016-06-02", "clinic": clinic_tokyo.pk, "summary": "平日夜の受診を希望。"},
+        {
+            "date": "2016-06-02",
+            "clinic": clinic_tokyo.pk,
+            "summary": "平日夜の受診を希望。",
+            "confirmed": "1",
+        },
     )
     assert response.status_code == 302
     referral = Referral.objects.get()
@@ -79,7 +84,7 @@ def test_referral_without_consent_shows_the_error_and_writes_nothing(
     before = Event.objects.count()
     response = client_for(officer_tokyo).post(
         reverse("treatment:refer", args=[case.pk]),
-        {"date": "2016-06-02", "clinic": clinic_tokyo.pk, "summary": "x"},
+        {"date": "2016-06-02", "clinic": clinic_tokyo.pk, "summary": "x", "confirmed": "1"},
     )
     assert response.status_code == 400
     assert "警察から医療機関への情報提供の同意が記録されていません。" in response.content.decode()
@@ -144,7 +149,8 @@ def test_invalid_transition_is_shown_not_500(
 ) -> None:
     referral = referred(officer_tokyo, make_case, clinic_tokyo)
     response = client_for(clinician_tokyo).post(
-        reverse("treatment:referral_act", args=[referral.pk, "complete"]), {"date": "2016-06-05"}
+        reverse("treatment:referral_act", args=[referral.pk, "complete"]),
+        {"date": "2016-06-05", "confirm": "on"},
     )
     assert response.status_code == 400
     assert (
@@ -243,6 +249,7 @@ def test_home_lists_due_and_overdue_followups_and_closing_removes_them(
         source_type="consultation",
         source_date=case.opened_on,
         due_on=today - dt.timedelta(days=2),
+        history=True,
     )
     loop.followup_plan(
         actor=officer_tokyo,
@@ -631,6 +638,7 @@ def test_officer_home_panel_has_a_query_budget(
             source_type="consultation",
             source_date=case.opened_on,
             due_on=today - dt.timedelta(days=1),
+            history=True,
         )
     with django_assert_max_num_queries(10):
         ctx = home_context(officer_tokyo)
@@ -663,12 +671,12 @@ def test_home_lists_proposals_due_until_the_officer_plans_them(
             "source_type": p.source_type,
             "source_date": p.source_date.isoformat(),
             "offset_days": p.offset_days,
-            "due_on": p.due_on.isoformat(),
+            "due_on": today.isoformat(),
         },
     )
     ctx = home_context(officer_tokyo)
     assert ctx["proposals_due"] == []
-    assert [f.case_id for f in ctx["followups_overdue"]] == [case.pk]
+    assert [f.case_id for f in ctx["followups_due"]] == [case.pk]
 
 
 def test_supervisor_attaches_and_detaches_a_clinician(
