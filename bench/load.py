@@ -41,7 +41,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django_otp.oath import totp
 from locust import HttpUser, between, events, task
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +76,10 @@ class Person(HttpUser):
             data={"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": token},
             name="sign in (POST)",
         )
+        # Imported here: django_otp touches Django's lazy settings, which gevent's
+        # monkey-patching (run when locust is imported) must not meet first.
+        from django_otp.oath import totp
+
         code = totp(bytes.fromhex(totp_key(self.username)))
         self.client.post(
             "/mfa/",
