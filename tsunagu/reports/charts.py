@@ -195,6 +195,16 @@ class Tile:
     value: float | None
     shade: int
 
+    @property
+    def short(self) -> str:
+        """The name on the tile: 「東京」 for 東京都 (北海道 whole), "Tokyo" in English.
+
+        Never cut to a fixed length ("Tok"): a long English name is fitted to the tile.
+        """
+        if len(self.label) > 2 and self.label[-1] in "都府県":
+            return self.label[:-1]
+        return self.label
+
 
 def map_layout(values: dict[str, float | None], names: dict[str, str]) -> list[Tile]:
     top = max((v for v in values.values() if v is not None), default=0)
@@ -231,12 +241,18 @@ def map_svg(
     ]
     for t in map_layout(values, names):
         ink = "#fff" if t.shade >= 4 else "#1b1f24"
+        # Latin names longer than the tile holds at this size are squeezed to fit it.
+        fit = (
+            f' textLength="{TILE - 7}" lengthAdjust="spacingAndGlyphs"'
+            if t.short.isascii() and len(t.short) > 6
+            else ""
+        )
         tile = (
             f'<rect x="{t.x}" y="{t.y}" width="{TILE - 3}" height="{TILE - 3}" rx="3" '
             f'fill="{SHADES[t.shade]}" stroke="#9aa4ae" stroke-width="0.5">'
             f"<title>{escape(t.label)}: {_fmt(t.value)}</title></rect>"
             f'<text x="{t.x + (TILE - 3) / 2}" y="{t.y + 14}" font-size="10" '
-            f'text-anchor="middle" fill="{ink}">{escape(t.label[:3])}</text>'
+            f'text-anchor="middle" fill="{ink}"{fit}>{escape(t.short)}</text>'
             f'<text x="{t.x + (TILE - 3) / 2}" y="{t.y + 29}" font-size="10" '
             f'text-anchor="middle" fill="{ink}">{_fmt(t.value)}</text>'
         )

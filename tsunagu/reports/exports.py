@@ -336,7 +336,13 @@ def _pdf_map(pdf: Any, values: dict[str, float | None], names: dict[str, str], t
         pdf.rect(x, y, size, size, style="DF")
         pdf.set_text_color(255, 255, 255) if t.shade >= 4 else pdf.set_text_color(27, 31, 36)
         pdf.set_xy(x, y + 1)
-        pdf.cell(size, 3, t.label[:3], align="C")
+        # The whole short name (「東京」, "Kagoshima"), its font reduced until it fits.
+        font = 6.0
+        while font > 3 and pdf.get_string_width(t.short) > size - 0.4:
+            font -= 0.25
+            pdf.set_font_size(font)
+        pdf.cell(size, 3, t.short, align="C")
+        pdf.set_font_size(6)
         pdf.set_xy(x, y + 5)
         pdf.cell(size, 3, charts._fmt(t.value), align="C")
     pdf.set_text_color(27, 31, 36)

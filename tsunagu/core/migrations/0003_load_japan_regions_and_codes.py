@@ -118,7 +118,9 @@ def load(apps, schema_editor):
         for i, station in enumerate(stations, start=1):
             Region.objects.create(
                 code=f"{code}-{i:03d}", kind="station", parent=pref,
-                name_ja=f"{station}警察署", name_en=f"{ROMAJI.get(station, station)} Police Station",
+                # English: a known romanisation, else the Japanese name itself (see 0009).
+                name_ja=f"{station}警察署",
+                name_en=f"{ROMAJI[station]} Police Station" if station in ROMAJI else f"{station}警察署",
             )
     for table, rows in CODES.items():
         for sort, (code, ja, en) in enumerate(rows):
