@@ -90,7 +90,7 @@ def flow_svg(
     """The flow advised → response → treatment → outcome, counts on the arrows."""
     boxes, arrows = flow_layout(totals, labels)
     parts = [
-        f'<svg class="chart flow" viewBox="0 0 {FLOW_WIDTH} {FLOW_HEIGHT}" role="img" '
+        f'<svg class="chart flow" viewBox="0 0 {FLOW_WIDTH} {FLOW_HEIGHT}" role="group" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
         '<defs><marker id="arrowhead" markerWidth="8" markerHeight="8" refX="7" refY="4" '
@@ -235,7 +235,7 @@ def map_svg(
 ) -> SafeString:
     """The 47 prefectures as tiles, shaded by a figure, each with its value."""
     parts = [
-        f'<svg class="chart tilemap" viewBox="0 0 {MAP_WIDTH} {MAP_HEIGHT}" role="img" '
+        f'<svg class="chart tilemap" viewBox="0 0 {MAP_WIDTH} {MAP_HEIGHT}" role="group" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
