@@ -53,7 +53,7 @@ REFUSED_SUBMITS = {
 }
 # Pages of the demo photographed at both widths for the README (docs/, with
 # TSUNAGU_UPDATE_DOCS=1): role -> {page: picture name}.
-README_PICTURES = {"officer": {"core:home": "officer-home", "cases:list": "officer-case-list"}}
+README_PICTURES = {"officer": {"cases:list": "officer-case-list"}}
 HEADER_MAX_PX = 64
 FLOW_TEXT_MIN_PX = 12
 

@@ -111,7 +111,10 @@ def test_officer_refers_clinician_starts_officer_sees_it(
         assert_no_markers(clinic.content(), VICTIM_MARKERS)
         clinic.screenshot(path=str(screenshot_dir / "treatment-clinician.png"), full_page=True)
         publish_doc(screenshot_dir / "treatment-clinician.png", "treatment-clinician.png")
-        screenshots(clinic, screenshot_dir, "clinician-work-list", publish=True)
+        screenshots(clinic, screenshot_dir, "clinician-work-list")
+        publish_doc(
+            screenshot_dir / "clinician-work-list-phone.png", "clinician-work-list-phone.png"
+        )
         clinic.goto(f"/treatment/referrals/{referral.pk}/")
         screenshots(clinic, screenshot_dir, "clinician-referral")
     finally:
