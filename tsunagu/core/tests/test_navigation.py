@@ -31,7 +31,7 @@ OPEN_BUT_NOT_LISTED = {
 
 
 @pytest.mark.parametrize("role", list(USERS))
-def test_each_menu_entry_opens_for_its_roles_and_no_other(request: Any, role: str) -> None:
+def test_each_menu_entry_opens_for_its_roles_and_no_other(db: Any, request: Any, role: str) -> None:
     """The menu's role rules agree with the pages' own gates: every entry a role sees
     opens for it, and every entry it does not see is refused to it."""
     client = client_for(request.getfixturevalue(USERS[role]))
@@ -44,7 +44,7 @@ def test_each_menu_entry_opens_for_its_roles_and_no_other(request: Any, role: st
 
 
 @pytest.mark.parametrize("role", list(USERS))
-def test_the_header_lists_exactly_the_roles_entries(request: Any, role: str) -> None:
+def test_the_header_lists_exactly_the_roles_entries(db: Any, request: Any, role: str) -> None:
     page = (
         client_for(request.getfixturevalue(USERS[role]))
         .get(reverse("notifications:inbox"))
