@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export TSUNAGU_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install run test test-browser lint typecheck migrations-check check demo messages clean
+.PHONY: install run test test-browser lint typecheck migrations-check check demo messages vendor clean
 
 install: $(STAMP)
 
@@ -47,6 +47,12 @@ check: lint typecheck migrations-check
 
 messages: install
 	for app in tsunagu/*/; do if [ -d $$app/locale ]; then (cd $$app && ../../$(BIN)/django-admin makemessages -l ja -l en --no-obsolete >/dev/null && ../../$(BIN)/django-admin compilemessages >/dev/null); fi; done
+
+# Refresh the vendored browser libraries from the versions pinned in package-lock.json.
+vendor:
+	npm ci --no-audit --no-fund
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE static/vendor/axe-core/
 
 clean:
 	rm -rf $(VENV) var

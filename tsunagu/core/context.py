@@ -1,5 +1,5 @@
-"""Template context: the navigation the signed-in user's role may use, and the
-places (a clinician's clinic) named in the page header."""
+"""Template context: the menu the signed-in user's role may use (`core.navigation`),
+and the places (a clinician's clinic) named in the page header."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from tsunagu.core import affiliations
+from tsunagu.core.navigation import menu_for
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -23,4 +24,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             if a.role == user.role and (value := a.of(user)) is not None
         ]
 
-    return {"nav_role": user.role, "nav_places": places}
+    match = getattr(request, "resolver_match", None)
+    return {
+        "nav_role": user.role,
+        "nav_places": places,
+        "nav": menu_for(user.role, match.view_name if match else None),
+    }

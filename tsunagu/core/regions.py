@@ -15,11 +15,16 @@ from tsunagu.core.models import Region
 _SUFFIXES = ("都", "府", "県")
 
 
+def shorten(name: str) -> str:
+    """東京都 → 東京, 大阪府 → 大阪, 北海道 → 北海道; an English name as it is (Tokyo)."""
+    return name[:-1] if name.endswith(_SUFFIXES) and len(name) > 2 else name
+
+
 def short_name(name_ja: str, name_en: str, language: str | None = None) -> str:
-    """東京都 → 東京, 大阪府 → 大阪, 北海道 → 北海道; in English the name as stored (Tokyo)."""
+    """The short name in the active (or given) language: 東京 / Tokyo."""
     if (language or get_language() or "ja").startswith("en"):
         return name_en
-    return name_ja[:-1] if name_ja.endswith(_SUFFIXES) and len(name_ja) > 2 else name_ja
+    return shorten(name_ja)
 
 
 def prefecture_names(*, short: bool = False) -> dict[str, str]:

@@ -209,6 +209,14 @@ class Tile:
     value: float | None
     shade: int
 
+    @property
+    def short(self) -> str:
+        """The name on the tile: 「東京」 for 東京都 (北海道 whole), "Tokyo" in English.
+
+        Never cut to a fixed length ("Tok"): a long English name is fitted to the tile.
+        """
+        return regions.shorten(self.label)
+
 
 def _top(values: dict[str, float | None]) -> float:
     return max((v for v in values.values() if v is not None), default=0)
@@ -319,16 +327,21 @@ def map_svg(
         )
     legend.append("</g>")
     parts.extend(legend)
-    short = regions.prefecture_names(short=True)  # public: every tile is named
     for t in map_layout(values, names):
         ink = "#fff" if t.shade >= 4 else "#1b1f24"
         shown = no_data if t.shade == NO_DATA else _fmt(t.value)
+        # Latin names longer than the tile holds at this size are squeezed to fit it.
+        fit = (
+            f' textLength="{TILE - 7}" lengthAdjust="spacingAndGlyphs"'
+            if t.short.isascii() and len(t.short) > 6
+            else ""
+        )
         tile = (
             f'<rect x="{t.x}" y="{t.y}" width="{TILE - 3}" height="{TILE - 3}" rx="3" '
             f'fill="{_fill(t.shade)}" stroke="#5b6570" stroke-width="0.75">'
             f"<title>{escape(t.label)}: {escape(shown)}</title></rect>"
             f'<text x="{t.x + (TILE - 3) / 2}" y="{t.y + 14}" font-size="10" '
-            f'text-anchor="middle" fill="{ink}">{escape(short.get(t.code, t.label))}</text>'
+            f'text-anchor="middle" fill="{ink}"{fit}>{escape(t.short)}</text>'
         )
         if t.shade != NO_DATA:
             tile += (

@@ -459,13 +459,18 @@ def _pdf_map(
         x, y = MAP_LEFT + t.x * scale, top + t.y * scale
         _pdf_swatch(pdf, x, y, size, t.shade)
         pdf.set_text_color(255, 255, 255) if t.shade >= 4 else pdf.set_text_color(27, 31, 36)
-        pdf.set_font_size(8)
-        pdf.set_xy(x, y + 2)
-        pdf.cell(size, 4, t.label[:3], align="C")
+        pdf.set_xy(x, y + 1)
+        # The whole short name (「東京」, "Kagoshima"), its font reduced until it fits.
+        font = 6.0
+        pdf.set_font_size(font)
+        while font > 3 and pdf.get_string_width(t.short) > size - 0.4:
+            font -= 0.25
+            pdf.set_font_size(font)
+        pdf.cell(size, 3, t.short, align="C")
         if t.shade != charts.NO_DATA:
-            pdf.set_font_size(9)
-            pdf.set_xy(x, y + 7.5)
-            pdf.cell(size, 4, charts._fmt(t.value), align="C")
+            pdf.set_font_size(6)
+            pdf.set_xy(x, y + 5)
+            pdf.cell(size, 3, charts._fmt(t.value), align="C")
     pdf.set_text_color(27, 31, 36)
     pdf.set_font_size(10)
     pdf.set_xy(MAP_LEFT + charts.LEGEND_X * scale, top + (charts.LEGEND_Y - 22) * scale)

@@ -114,6 +114,28 @@ def publish_doc(source: Any, name: str) -> None:
     shutil.copy(source, docs / name)
 
 
+# The two widths the interface is checked and photographed at: a desktop and a phone.
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def screenshots(page: Any, directory: Any, name: str, *, publish: bool = False) -> None:
+    """Photograph the whole page at both widths, as `<name>-desktop.png` and
+    `<name>-phone.png` in `directory`, then give the page back its viewport.
+
+    With `publish`, both also go to docs/ for the README (see `publish_doc`).
+    """
+    before = page.viewport_size
+    for width, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(viewport)
+        path = directory / f"{name}-{width}.png"
+        page.screenshot(path=str(path), full_page=True)
+        if publish:
+            publish_doc(path, path.name)
+    if before:
+        page.set_viewport_size(before)
+
+
 def totp_code(device: Any) -> str:
     """The current code of a TOTP device, as the user's app would show it."""
     from django_otp.oath import totp

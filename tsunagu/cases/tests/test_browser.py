@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tsunagu.testing import assert_no_markers, browser_login
+from tsunagu.testing import assert_no_markers, browser_login, screenshots
 from tsunagu.testing.builders import VICTIM_MARKERS
 
 
@@ -27,7 +27,9 @@ def test_officer_records_a_warning_and_sees_it_on_the_timeline(
     row = page.locator("#timeline tbody tr", has_text="2016-06-01")
     assert row.count() == 1
     assert "警告" in row.inner_text() and "電話で警告" in row.inner_text()
-    page.screenshot(path=str(screenshot_dir / "foundation-timeline.png"), full_page=True)
+    screenshots(page, screenshot_dir, "officer-case-timeline")
+    page.goto("/cases/")
+    screenshots(page, screenshot_dir, "officer-one-case-list")
     assert case.events.filter(type="warning").exists()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tsunagu.cases.models import Case
-from tsunagu.testing import browser_login, enrol_totp, totp_code
+from tsunagu.testing import browser_login, enrol_totp, screenshots, totp_code
 from tsunagu.testing.files import CASES, EVENTS, write_set
 
 
@@ -22,6 +22,7 @@ def test_supervisor_uploads_previews_and_confirms_an_import(
         encoding="cp932",
     )
     browser_login(page, "supervisor-tokyo")
+    page.click("nav summary:has-text('管理')")  # the supervisor's menu is grouped by task
     page.click("nav >> text=取り込み")
     page.wait_for_load_state()
     if "/mfa/" in page.url:  # a supervisor's pages ask for the second factor
@@ -36,7 +37,7 @@ def test_supervisor_uploads_previews_and_confirms_an_import(
     counts = page.locator("#h-counts + table").inner_text()
     assert "新規登録する事案\t2" in counts and "新規登録する経過\t9" in counts
     assert Case.objects.count() == 0
-    page.screenshot(path=str(screenshot_dir / "interchange-preview.png"), full_page=True)
+    screenshots(page, screenshot_dir, "supervisor-import-preview")
     with page.expect_navigation():
         page.click("text=取り込む")
     assert "取り込みました" in page.content()

@@ -27,7 +27,7 @@ def test_header_counts_unread_with_one_query(officer_tokyo: User) -> None:
     client = client_for(officer_tokyo)
     with CaptureQueriesContext(connection) as ctx:
         page = client.get("/cases/").content.decode()
-    assert re.search(r'id="notices-link">[^<]*<span class="badge"[^>]*>1</span>', page)
+    assert re.search(r'id="notices-link"[^>]*>[^<]*<span class="badge"[^>]*>1</span>', page)
     counts = [q["sql"] for q in ctx.captured_queries if "notifications_notice" in q["sql"]]
     assert len(counts) == 1 and "COUNT" in counts[0].upper()
 
@@ -147,7 +147,9 @@ def test_lists_do_not_grow_queries_with_rows(
 
 def badge(page: str) -> int:
     """The unread count the header shows (no badge: 0)."""
-    found = re.search(r'id="notices-link">[^<]*(?:<span class="badge"[^>]*>(\d+)</span>)?', page)
+    found = re.search(
+        r'id="notices-link"[^>]*>[^<]*(?:<span class="badge"[^>]*>(\d+)</span>)?', page
+    )
     assert found is not None
     return int(found.group(1) or 0)
 

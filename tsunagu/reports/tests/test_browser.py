@@ -12,7 +12,7 @@ from django.conf import settings
 
 from tsunagu.core.models import User
 from tsunagu.interchange.importer import import_files
-from tsunagu.testing import assert_no_markers, browser_login, publish_doc
+from tsunagu.testing import assert_no_markers, browser_login, publish_doc, screenshots
 from tsunagu.testing.builders import OFFENDER_NAME, VICTIM_MARKERS
 
 DATA = Path(settings.BASE_DIR) / "data" / "npa-2016"
@@ -60,6 +60,7 @@ def test_analyst_reads_the_npa2016_report_and_drills_down(
         page.add_style_tag(content=FONT_CSS)
         page.evaluate("document.fonts.ready")
         page.wait_for_timeout(300)
+        screenshots(page, screenshot_dir, "analyst-programme")
         page.screenshot(path=str(screenshot_dir / "report-programme.png"), full_page=True)
         publish_doc(screenshot_dir / "report-programme.png", "report-programme.png")
         # The PDF offered on the page, as Chromium's viewer shows its first page.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -171,7 +172,7 @@ def test_supervisor_page(
         response = client.get("/risk/supervisor/")
     assert response.status_code == 200
     body = text(response)
-    assert "<td>4</td>" in body  # four open cases at the top level
+    assert re.search(r"<td[^>]*>4</td>", body)  # four open cases at the top level
     assert f"/cases/{assessed.pk}/#risk" in body  # its review is overdue
     assert f"/cases/{ordered.pk}/#risk" in body  # an order, never assessed
     no_markers(response)
@@ -200,7 +201,8 @@ def test_another_prefectures_supervisor_sees_none_of_it(
 ) -> None:
     response = client_for(supervisor_osaka).get("/risk/supervisor/")
     assert response.status_code == 200
-    assert assessed.ref not in text(response) and "<td>1</td>" not in text(response)
+    assert assessed.ref not in text(response)
+    assert not re.search(r"<td[^>]*>1</td>", text(response))
 
 
 def test_analyst_page_has_figures_and_no_personal_data(

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tsunagu.cases.models import Case
 from tsunagu.core.models import User
-from tsunagu.testing import assert_no_markers, browser_login, publish_doc
+from tsunagu.testing import assert_no_markers, browser_login, publish_doc, screenshots
 from tsunagu.testing.builders import VICTIM_MARKERS
 from tsunagu.treatment.models import Clinic, Referral
 
@@ -112,12 +112,19 @@ def test_officer_refers_clinician_starts_officer_sees_it(
         section = police.locator("#treatment")
         section.screenshot(path=str(screenshot_dir / "treatment-loop.png"))
         publish_doc(screenshot_dir / "treatment-loop.png", "treatment-loop.png")
+        screenshots(police, screenshot_dir, "officer-case-in-treatment")
         _screenshot_ready(clinic)
         clinic.goto("/treatment/")
         _screenshot_ready(clinic)
         assert_no_markers(clinic.content(), VICTIM_MARKERS)
         clinic.screenshot(path=str(screenshot_dir / "treatment-clinician.png"), full_page=True)
         publish_doc(screenshot_dir / "treatment-clinician.png", "treatment-clinician.png")
+        screenshots(clinic, screenshot_dir, "clinician-work-list")
+        publish_doc(
+            screenshot_dir / "clinician-work-list-phone.png", "clinician-work-list-phone.png"
+        )
+        clinic.goto(f"/treatment/referrals/{referral.pk}/")
+        screenshots(clinic, screenshot_dir, "clinician-referral")
     finally:
         officer_ctx.close()
         clinic_ctx.close()
