@@ -1,6 +1,8 @@
 """Annual stalking statistics (consultations, measures, relationship, sex and age).
 
-Counted in the database with GROUP BY, a handful of queries whatever the size:
+Counted in the database with GROUP BY, a handful of queries whatever the size,
+prefecture by prefecture (each prefecture's part is cached on its own data
+version, so a write in one prefecture recounts that prefecture only):
 consultations are the cases opened in the year (`Case.opened_on`), measures the
 events dated in it, people the offenders and victims of the cases opened in it.
 Sex and age come from the plain columns of `Person`, never the encrypted ones.
@@ -15,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import CharField, Count, Exists, Func, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +25,8 @@ from django.utils.translation import gettext_lazy
 from tsunagu.cases import timeline
 from tsunagu.cases.labels import ARREST_KIND_LABELS, EVENT_LABELS, SEX_LABELS
 from tsunagu.cases.models import SEXES, Case, Event, Person
-from tsunagu.core.models import Code
+from tsunagu.core.models import Code, Region
+from tsunagu.reports import cache as report_cache
 from tsunagu.reports.labels import total_label
 from tsunagu.reports.tables import Table
 
@@ -98,69 +101,155 @@ def measure_label(kind: str) -> str:
     return str(EVENT_LABELS[kind])
 
 
-def _events(scope: QuerySet[Case]) -> QuerySet[Event]:
-    """The events of the cases in scope; an unrestricted scope needs no join."""
-    if scope.query.where:
-        return Event.objects.filter(case__in=scope)
-    return Event.objects.all()
+Month = tuple[int, int]  # (year, month)
+# One prefecture's part of the statistics: its counts by month, and the
+# relationship and (role, age band, sex) counts of the cases opened in one year.
+Months = dict[Month, Counter[str]]
 
 
-def _voided(scope: QuerySet[Case]) -> list[tuple[int, dt.date, str, str]]:
-    """The counted events that a correction voids, as (case, date, type, detail)."""
-    targets: set[tuple[int, dt.date, str, str]] = set()
-    for case_id, detail in (
-        _events(scope).filter(type="correction").values_list("case_id", "detail")
-    ):
+@dataclass
+class YearPart:
+    relationship: Counter[str]
+    people: Counter[tuple[str, str, str]]
+
+
+def _prefectures(scope: QuerySet[Case]) -> list[int]:
+    """The prefectures that have a case in scope (an index probe each)."""
+    return list(
+        Region.objects.filter(Exists(scope.filter(prefecture_id=OuterRef("pk"))))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _voided(prefecture_ids: list[int]) -> list[tuple[int, dt.date, str, str]]:
+    """The counted events that a correction voids, as (prefecture, date, type, detail)."""
+    targets: dict[tuple[int, dt.date, str, str], int] = {}
+    for prefecture, case_id, detail in Event.objects.filter(
+        type="correction", case__prefecture_id__in=prefecture_ids
+    ).values_list("case__prefecture_id", "case_id", "detail"):
         target = timeline.correction_target(detail)
         if target and target[0] in COUNTED_TYPES:
-            targets.add((case_id, target[1], target[0], target[2]))
+            targets[(case_id, target[1], target[0], target[2])] = prefecture
     if not targets:
         return []
     existing = Event.objects.filter(
         case_id__in={t[0] for t in targets}, type__in={t[2] for t in targets}
     ).values_list("case_id", "date", "type", "detail")
-    return [ev for ev in existing if ev in targets]
+    return [(targets[ev], ev[1], ev[2], ev[3]) for ev in existing if ev in targets]
 
 
-def yearly_counts(scope: QuerySet[Case], fiscal: bool) -> dict[int, Counter[str]]:
+class YearMonth(Func):
+    """'YYYY-MM' of a date column, with a function built into each engine (Django's
+    TruncMonth calls back into Python for every row on SQLite, where a date is text)."""
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, template="substr(%(expressions)s, 1, 7)")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, template="to_char(%(expressions)s, 'YYYY-MM')")
+
+
+def monthly_counts(prefecture_ids: list[int]) -> dict[int, Months]:
+    """Consultations and every measure of each prefecture, by month, over all time.
+
+    A handful of queries whatever the number of prefectures, each grouped by
+    prefecture and month in the database (events joined from their cases, so a
+    prefecture's events are found through its cases).
+    """
+    parts: dict[int, Months] = {}
+
+    def add(prefecture: int, month: str | dt.date, kind: str, n: int) -> None:
+        key = (month.year, month.month) if isinstance(month, dt.date) else _month(month)
+        parts.setdefault(prefecture, {}).setdefault(key, Counter())[kind] += n
+
+    cases = Case.objects.filter(prefecture_id__in=prefecture_ids).order_by()
+    for prefecture, month, n in (
+        cases.annotate(month=YearMonth("opened_on"))
+        .values_list("prefecture_id", "month")
+        .annotate(n=Count("id"))
+    ):
+        add(prefecture, month, "consultations", n)
+    events = (
+        Event.objects.filter(case__prefecture_id__in=prefecture_ids)
+        .order_by()
+        .annotate(month=YearMonth("date"))
+    )
+    for prefecture, month, kind, n in (
+        events.filter(type__in=COUNTED_TYPES)
+        .exclude(type="arrest")
+        .values_list("case__prefecture_id", "month", "type")
+        .annotate(n=Count("id"))
+    ):
+        add(prefecture, month, kind, n)
+    for prefecture, month, detail, n in (
+        events.filter(type="arrest")
+        .values_list("case__prefecture_id", "month", "detail")
+        .annotate(n=Count("id"))
+    ):
+        add(prefecture, month, "arrest", n)
+        add(prefecture, month, f"arrest_{_arrest_kind(detail)}", n)
+    for prefecture, day, kind, detail in _voided(prefecture_ids):
+        add(prefecture, day, kind, -1)
+        if kind == "arrest":
+            add(prefecture, day, f"arrest_{_arrest_kind(detail)}", -1)
+    return parts
+
+
+def _month(text: str) -> Month:
+    return int(text[:4]), int(text[5:7])
+
+
+def _arrest_kind(detail: str) -> str:
+    return detail if detail in timeline.ARREST_KINDS else "other"
+
+
+def year_parts(prefecture_ids: list[int], start: dt.date, end: dt.date) -> dict[int, YearPart]:
+    """Relationship and people of the cases each prefecture opened from `start` to `end`."""
+    parts: dict[int, YearPart] = {}
+
+    def part(prefecture: int) -> YearPart:
+        return parts.setdefault(prefecture, YearPart(Counter(), Counter()))
+
+    opened = Case.objects.filter(
+        prefecture_id__in=prefecture_ids, opened_on__gte=start, opened_on__lte=end
+    ).order_by()
+    for prefecture, rel, n in opened.values_list("prefecture_id", "relationship").annotate(
+        n=Count("id")
+    ):
+        part(prefecture).relationship[rel] += n
+    rows = (
+        Person.objects.filter(
+            case__prefecture_id__in=prefecture_ids,
+            case__opened_on__gte=start,
+            case__opened_on__lte=end,
+        )
+        .order_by()
+        .values_list("case__prefecture_id", "role", "sex", "age")
+        .annotate(n=Count("id"))
+    )
+    for prefecture, role, sex, age, n in rows:
+        if role in ("offender", "victim"):
+            part(prefecture).people[(role, age_band(age), sex if sex in SEXES else "unknown")] += n
+    return parts
+
+
+def yearly_counts(prefecture_ids: list[int], fiscal: bool) -> dict[int, Counter[str]]:
     """Consultations and every measure, by (fiscal) year, across all the years.
 
-    Grouped by day in the database (a few thousand groups) and folded into years
-    here: extracting the year in SQL costs a function call per row on SQLite.
+    The sum of each prefecture's monthly counts, cached on that prefecture's data
+    version (`cache.per_prefecture`): after a write in one prefecture only its
+    part is counted again. The scope of the statistics is whole prefectures
+    (`Case.objects.for_statistics`), so a prefecture's part is the same for
+    everyone who sees it.
     """
+    parts = report_cache.per_prefecture("annual-months", prefecture_ids, (), monthly_counts, dict)
     years: dict[int, Counter[str]] = {}
-
-    def add(day: dt.date, kind: str, n: int) -> None:
-        years.setdefault(_year_of(day.year, day.month, fiscal), Counter())[kind] += n
-
-    opened = scope.order_by().values_list("opened_on").annotate(n=Count("id"))
-    for day, n in opened:
-        add(day, "consultations", n)
-    events = (
-        _events(scope)
-        .filter(type__in=COUNTED_TYPES)
-        .exclude(type="arrest")
-        .order_by()
-        .values_list("date", "type")
-        .annotate(n=Count("id"))
-    )
-    for day, kind, n in events:
-        add(day, kind, n)
-    arrests = (
-        _events(scope)
-        .filter(type="arrest")
-        .order_by()
-        .values_list("date", "detail")
-        .annotate(n=Count("id"))
-    )
-    for day, detail, n in arrests:
-        kind = detail if detail in timeline.ARREST_KINDS else "other"
-        add(day, "arrest", n)
-        add(day, f"arrest_{kind}", n)
-    for _case, day, kind, detail in _voided(scope):
-        add(day, kind, -1)
-        if kind == "arrest":
-            add(day, f"arrest_{detail if detail in timeline.ARREST_KINDS else 'other'}", -1)
+    for months in parts.values():
+        for (year, month), counts in months.items():
+            years.setdefault(_year_of(year, month, fiscal), Counter()).update(counts)
     return dict(sorted(years.items()))
 
 
@@ -289,34 +378,40 @@ def change(current: int, previous: int | None) -> dict[str, Any] | None:
 def compute(
     scope: QuerySet[Case], year: int, fiscal: bool = False, prefectures: Sequence[str] = ()
 ) -> Annual:
-    """The annual statistics for the cases in `scope` (already scoped to the user)."""
+    """The annual statistics for the cases in `scope` (already scoped to the user:
+    whole prefectures, `Case.objects.for_statistics`)."""
     if prefectures:
         scope = scope.filter(prefecture__code__in=list(prefectures))
     start, end = period_of(year, fiscal)
-    by_year = yearly_counts(scope, fiscal)
+    prefecture_ids = _prefectures(scope)
+    by_year = yearly_counts(prefecture_ids, fiscal)
     counts = by_year.get(year, Counter())
-    opened = scope.filter(opened_on__gte=start, opened_on__lte=end)
+    parts = report_cache.per_prefecture(
+        "annual-year",
+        prefecture_ids,
+        (start, end),
+        lambda ids: year_parts(ids, start, end),
+        lambda: YearPart(Counter(), Counter()),
+    )
+    relationships: Counter[str] = Counter()
+    people_counts: Counter[tuple[str, str, str]] = Counter()
+    for part in parts.values():
+        relationships.update(part.relationship)
+        people_counts.update(part.people)
     relationship: dict[str, int] = {
         c: 0
         for c in Code.objects.filter(table="relationship")
         .order_by("sort")
         .values_list("code", flat=True)
     }
-    for rel, n in opened.order_by().values_list("relationship").annotate(n=Count("id")):
-        relationship[rel] = relationship.get(rel, 0) + n
+    for rel in sorted(relationships):
+        relationship[rel] = relationship.get(rel, 0) + relationships[rel]
     people: dict[str, dict[str, dict[str, int]]] = {
         role: {band: dict.fromkeys(SEXES, 0) for band in AGE_BANDS}
         for role in ("offender", "victim")
     }
-    rows = (
-        Person.objects.filter(case__in=opened)
-        .order_by()
-        .values_list("role", "sex", "age")
-        .annotate(n=Count("id"))
-    )
-    for role, sex, age, n in rows:
-        if role in people:
-            people[role][age_band(age)][sex if sex in SEXES else "unknown"] += n
+    for (role, band, sex), n in people_counts.items():
+        people[role][band][sex] += n
     years: list[dict[str, Any]] = []
     if by_year:
         previous: dict[str, Any] | None = None

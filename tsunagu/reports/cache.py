@@ -6,12 +6,16 @@ write of a case, an event or a person), so any write makes the next request
 compute afresh; nothing expires on time alone. Police are keyed on their own
 prefecture's counter, analysts on every prefecture's (a write in Osaka leaves
 Tokyo's cached figures standing).
+
+A report that is a sum over prefectures can also cache each prefecture's part on
+that prefecture's own counter (`per_prefecture`): after a write in Tokyo the
+national figure recounts Tokyo's part only and takes the other 46 from the cache.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
 from django.core.cache import cache
@@ -46,6 +50,52 @@ def key(kind: str, user: User, *parts: Any) -> str:
         [kind, scope, data_version(user), translation.get_language() or "", *map(repr, parts)]
     )
     return "reports:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def versions(prefecture_ids: Collection[int]) -> dict[int, int]:
+    """Each prefecture's data version (0 for one never written)."""
+    found = dict(
+        DataVersion.objects.filter(prefecture_id__in=list(prefecture_ids)).values_list(
+            "prefecture_id", "n"
+        )
+    )
+    return {p: found.get(p, 0) for p in prefecture_ids}
+
+
+def per_prefecture(
+    kind: str,
+    prefecture_ids: Collection[int],
+    parts: tuple[Any, ...],
+    compute: Callable[[list[int]], dict[int, T]],
+    empty: Callable[[], T],
+) -> dict[int, T]:
+    """Each prefecture's part of a report, cached on that prefecture's own version.
+
+    `compute(ids)` counts the parts of the prefectures not in the cache, all at
+    once (one grouped query, not one per prefecture); a prefecture it finds
+    nothing for gets `empty()`. The versions are read before anything is counted,
+    so a write committed meanwhile can only make a part newer than its key, never
+    older. Inside a transaction nothing is read from or put in the cache (see
+    `cached`). A part holds figures only, no labels: the language is not in its key.
+    """
+    ids = sorted(set(prefecture_ids))
+    if connection.in_atomic_block:
+        found = compute(ids) if ids else {}
+        return {p: found.get(p, empty()) for p in ids}
+    names = {
+        p: "reports:part:"
+        + hashlib.sha256("|".join([kind, str(p), str(n), *map(repr, parts)]).encode()).hexdigest()
+        for p, n in versions(ids).items()
+    }
+    stored = cache.get_many(list(names.values()))
+    result = {p: stored[name] for p, name in names.items() if name in stored}
+    missing = [p for p in ids if p not in result]
+    if missing:
+        found = compute(missing)
+        fresh = {p: found.get(p, empty()) for p in missing}
+        cache.set_many({names[p]: value for p, value in fresh.items()}, TIMEOUT_SECONDS)
+        result.update(fresh)
+    return result
 
 
 def cached(kind: str, user: User, parts: tuple[Any, ...], compute: Callable[[], T]) -> T:
