@@ -46,6 +46,8 @@ def test_demo_instrument_loads_and_is_labelled_a_demo() -> None:
         (lambda d: d["sections"][0]["items"][2].update(id="v1"), "sections/0/items/2/id"),
         (lambda d: d.pop("levels"), ""),
         (lambda d: d["summary"].update(kind="vote"), "summary/kind"),
+        # stored in an integer column of every assessment at that level
+        (lambda d: d["levels"][2].update(order=10**23), "levels/2/order"),
     ],
 )
 def test_schema_and_rule_errors_name_the_path(change: Any, path: str) -> None:
@@ -53,6 +55,12 @@ def test_schema_and_rule_errors_name_the_path(change: Any, path: str) -> None:
     change(doc)
     err = refused(doc)
     assert err.path == path
+
+
+@pytest.mark.parametrize("name", ["deep.yaml", "deep.json"])
+def test_a_deeply_nested_file_is_refused_not_a_crash(name: str) -> None:
+    with pytest.raises(instruments.InstrumentError, match="nested too deeply"):
+        instruments.parse("[" * 100_000 + "]" * 100_000, name)
 
 
 def test_count_needs_thresholds_on_known_levels() -> None:

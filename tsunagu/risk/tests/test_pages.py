@@ -275,6 +275,10 @@ def test_instrument_upload_page(admin_user: User, supervisor_tokyo: User) -> Non
     response = client_for(supervisor_tokyo).post("/risk/instruments/", {"file": bad})
     assert response.status_code == 400
     assert "levels/0/order" in text(response)
+    deep = SimpleUploadedFile("deep.yaml", b"[" * 100_000 + b"]" * 100_000)
+    response = client_for(supervisor_tokyo).post("/risk/instruments/", {"file": deep})
+    assert response.status_code == 400
+    assert "nested too deeply" in text(response)
     assert Instrument.objects.count() == 1
 
 
