@@ -122,5 +122,32 @@ def test_tsunagu_demo_loads_the_demo_instrument_once() -> None:
     out = io.StringIO()
     demo.load(out)
     demo.load(out)
-    assert list(Instrument.objects.values_list("name", "is_demo")) == [("tsunagu-demo", True)]
+    assert sorted(Instrument.objects.values_list("name", "kind", "is_demo")) == [
+        ("tsunagu-demo", "judgement", True),
+        ("tsunagu-demo-count", "count", True),
+        ("tsunagu-demo-external", "external", True),
+    ]
     assert "present" in out.getvalue()
+
+
+def test_tsunagu_demo_assesses_demo_cases_with_each_kind(officer_tokyo: Any) -> None:
+    """The demo shows every summary kind at work: the case header, the officer's
+    home (a review overdue, a plan action due), the supervisor's and analyst's views."""
+    import io
+
+    from django.utils import timezone
+
+    from tsunagu.cases import demo as cases_demo
+    from tsunagu.core import demo as core_demo
+    from tsunagu.risk import demo
+    from tsunagu.risk.models import Assessment
+    from tsunagu.treatment import demo as treatment_demo
+
+    out = io.StringIO()
+    for module in (core_demo, treatment_demo, cases_demo, demo):
+        module.load(out)
+    rows = Assessment.objects.filter(is_current=True).select_related("instrument")
+    assert sorted(a.instrument.kind for a in rows) == ["count", "external", "judgement"]
+    assert any(a.is_top and a.review_on < timezone.localdate() for a in rows)
+    demo.load(out)
+    assert Assessment.objects.count() == 4
