@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "user.password_reset": gettext_lazy("Password reset"),
     "user.password_change": gettext_lazy("Own password changed"),
     "user.language": gettext_lazy("Own language changed"),
+    "user.notice_preferences": gettext_lazy("Own email preferences changed"),
     "user.second_factor_reset": gettext_lazy("Second factor reset requested"),
     "user.sign_out_everywhere": gettext_lazy("Signed out everywhere"),
     "user.change_approved": gettext_lazy("Account change approved"),
