@@ -215,7 +215,7 @@ def test_analyst_page_has_figures_and_no_personal_data(
     body = text(response)
     assert "2016" in body and "最高" in body
     # Level "top" at both advices: the first accepted, the second not answered yet.
-    assert "<tr><td>top</td><td>1</td><td>0</td><td>0</td><td>1</td><td>2</td></tr>" in body
+    assert "<tr><td>最高</td><td>1</td><td>0</td><td>0</td><td>1</td><td>2</td></tr>" in body
     assert assessed.ref not in body
     no_markers(response)
     assert len(ctx) <= 12
