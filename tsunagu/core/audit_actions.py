@@ -84,6 +84,7 @@ ACTION_GROUPS: list[tuple[Promise, dict[str, Promise]]] = [
             "user.password_reset": _("Password reset"),
             "user.password_change": _("Own password changed"),
             "user.language": _("Own language changed"),
+            "user.notice_preferences": _("Own email preferences changed"),
             "user.second_factor_reset": _("Second factor reset requested"),
             "user.sign_out_everywhere": _("Signed out everywhere"),
             "user.change_approved": _("Account change approved"),

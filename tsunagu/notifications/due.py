@@ -7,6 +7,7 @@ second run on the same day, or the next day, writes nothing new for it.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -16,6 +17,7 @@ from tsunagu.core.models import User
 from tsunagu.notifications import kinds
 from tsunagu.notifications.outbox import notify
 from tsunagu.notifications.recipients import clinic_staff, supervisors
+from tsunagu.risk.models import Assessment, PlanAction
 from tsunagu.treatment import workdays
 from tsunagu.treatment.models import FollowUp, Referral
 
@@ -76,4 +78,49 @@ def run(today: dt.date | None = None) -> dict[str, int]:
                     key=f"followup:{followup.pk}:{'overdue' if overdue else 'due'}",
                 )
             )
+    counts[kinds.FOLLOWUP_DUE] += _risk_followups(today, tomorrow)
     return counts
+
+
+def _risk_followups(today: dt.date, tomorrow: dt.date) -> int:
+    """A risk assessment's review date and its plan's actions are follow-ups too
+    (the officer's home lists them): the assessor hears of them due tomorrow and
+    overdue, as of a follow-up. A moved review date is a new follow-up."""
+    due_rows: list[tuple[int | None, Any, str, dt.date]] = []
+    for assessment in (
+        Assessment.objects.filter(
+            is_current=True, case__is_open=True, review_on__lte=tomorrow, assessed_by__isnull=False
+        )
+        .select_related("case")
+        .order_by("pk")
+    ):
+        assert assessment.review_on is not None
+        key = f"risk_review:{assessment.pk}:{assessment.review_on}"
+        due_rows.append((assessment.assessed_by_id, assessment.case, key, assessment.review_on))
+    for action in (
+        PlanAction.objects.filter(
+            done_on__isnull=True,
+            due_on__lte=tomorrow,
+            assessment__is_effective=True,
+            assessment__case__is_open=True,
+            assessment__assessed_by__isnull=False,
+        )
+        .select_related("assessment__case")
+        .order_by("pk")
+    ):
+        assessment = action.assessment
+        due_rows.append(
+            (assessment.assessed_by_id, assessment.case, f"plan_action:{action.pk}", action.due_on)
+        )
+    sent = 0
+    for user_id, case, key, due_on in due_rows:
+        with transaction.atomic():
+            sent += len(
+                notify(
+                    User.objects.filter(pk=user_id or 0),
+                    kinds.FOLLOWUP_DUE,
+                    target=case,
+                    key=f"{key}:{'overdue' if due_on < today else 'due'}",
+                )
+            )
+    return sent

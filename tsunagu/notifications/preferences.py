@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from tsunagu.core import services
+from tsunagu.core.audit import audit
 from tsunagu.core.models import User
 from tsunagu.notifications import kinds
 from tsunagu.notifications.models import Preference
@@ -44,6 +46,17 @@ def save(user: User, data: Mapping[str, str]) -> None:
     language = data.get("language", user.language)
     if language not in dict(settings.LANGUAGES):
         raise PreferenceError(_("Choose Japanese or English."), "language")
-    for kind, mode in chosen.items():
-        Preference.objects.update_or_create(user=user, kind=kind, defaults={"mode": mode})
+    before = current(user)["modes"]
+    changed = {k: m for k, m in chosen.items() if before.get(k, kinds.INBOX) != m}
+    with transaction.atomic():
+        for kind, mode in changed.items():
+            Preference.objects.update_or_create(user=user, kind=kind, defaults={"mode": mode})
+        if changed:
+            audit(
+                actor=user,
+                action="user.notice_preferences",
+                obj=user,
+                prefecture=user.prefecture,
+                changed=changed,
+            )
     services.user_set_own_language(user=user, language=language)

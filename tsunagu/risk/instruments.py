@@ -50,6 +50,8 @@ def parse(text: str, filename: str = "") -> Any:
         return yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
         raise InstrumentError("", f"not valid JSON or YAML ({exc.__class__.__name__})") from exc
+    except RecursionError as exc:
+        raise InstrumentError("", "nested too deeply to be an instrument") from exc
 
 
 def _path(parts: Any) -> str:

@@ -27,4 +27,5 @@ MESSAGES = (
     gettext_noop("No such instrument."),
     gettext_noop("The review date cannot be in the past."),
     gettext_noop("This assessment was corrected; it has no review."),
+    gettext_noop("The case already has an assessment at this level on this date."),
 )

@@ -76,7 +76,16 @@ def national_view(user: Any) -> dict[str, Any]:
     for row in distribution:
         key = (f"{row['instrument__name']} {row['instrument__version']}", row["level"])
         row["instrument"], row["label"] = key[0], labels.get(key, row["level"])
-    return {"distribution": distribution, "at_advice": level_at_advice(cases)}
+    # The level at advice is the timeline's (a code, whatever the instrument):
+    # worded by the instruments that have that code.
+    by_code: dict[str, list[str]] = defaultdict(list)
+    for (_instrument, code), label in labels.items():
+        if label not in by_code[code]:
+            by_code[code].append(label)
+    at_advice = level_at_advice(cases)
+    for row in at_advice:
+        row["label"] = " / ".join(by_code.get(row["level"], [])) or row["level"]
+    return {"distribution": distribution, "at_advice": at_advice}
 
 
 def level_at_advice(cases: Any) -> list[dict[str, Any]]:

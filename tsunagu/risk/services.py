@@ -19,6 +19,8 @@ from tsunagu.risk import summary
 from tsunagu.risk.models import Assessment, Instrument, PlanAction
 
 SCENARIO_FIELDS = ("what", "how_serious", "how_soon")
+SAME_EVENT = "This event is already on the timeline."
+SAME_DAY_LEVEL = "The case already has an assessment at this level on this date."
 
 
 @dataclass
@@ -87,9 +89,15 @@ def assessment_record(*, actor: User, case: Case, data: AssessmentData) -> Asses
     level, count = _check(data)
     order, top = summary.level_order(data.instrument.definition, level)
     with transaction.atomic():
-        event = event_record(
-            actor=actor, case=case, date=data.date, type=timeline.RISK_ASSESSED, detail=level
-        )
+        try:
+            event = event_record(
+                actor=actor, case=case, date=data.date, type=timeline.RISK_ASSESSED, detail=level
+            )
+        except ServiceError as err:
+            if err.msgid == SAME_EVENT:
+                # Its event would be the same as one on the timeline (type, date, level).
+                raise ServiceError(SAME_DAY_LEVEL, "date") from err
+            raise
         answers = {k: {"rating": a.rating, "note": a.note} for k, a in data.answers.items()}
         assessment = Assessment.objects.create(
             case=case,

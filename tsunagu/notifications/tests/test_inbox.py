@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tsunagu.core.models import Region, User
+from tsunagu.core.models import AuditEvent, Region, User
 from tsunagu.notifications import kinds
 from tsunagu.notifications.models import Delivery, Notice, Preference
 from tsunagu.notifications.outbox import notify
@@ -87,6 +87,12 @@ def test_preferences_save_and_refuse_unknown_kinds(officer_tokyo: User) -> None:
         kinds.FOLLOWUP_DUE: kinds.DIGEST,
         kinds.LOCKOUT: kinds.IMMEDIATE,
     }
+    changes = AuditEvent.objects.filter(action="user.notice_preferences", actor=officer_tokyo)
+    assert [e.detail["changed"] for e in changes] == [
+        {kinds.FOLLOWUP_DUE: kinds.DIGEST, kinds.LOCKOUT: kinds.IMMEDIATE}
+    ]
+    client.post("/notifications/preferences/", {"kind_lockout": "immediate", "language": "en"})
+    assert changes.count() == 1  # nothing changed, nothing audited
     response = client.post(
         "/notifications/preferences/", {"kind_gossip": "immediate", "language": "en"}
     )

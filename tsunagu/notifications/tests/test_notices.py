@@ -171,6 +171,44 @@ def test_followup_due_tomorrow_and_overdue(
     assert kinds_of(officer_tokyo) == [kinds.FOLLOWUP_DUE] * 2
 
 
+def test_risk_review_and_plan_action_are_followups_of_the_assessor(
+    officer_tokyo: User, officer_osaka: User, make_case: Callable[..., Case]
+) -> None:
+    from django.utils import timezone
+
+    from tsunagu.risk import services as risk_services
+    from tsunagu.risk.tests import helpers
+
+    today = timezone.localdate()
+    day = dt.timedelta(days=1)
+    case = make_case(officer_tokyo)
+    assessment = helpers.assess(
+        officer_tokyo,
+        case,
+        helpers.load(),
+        review_on=today + 10 * day,
+        actions=[risk_services.ActionData("call", "Sato", today + 12 * day)],
+    )
+    due.run(today + 8 * day)
+    assert kinds_of(officer_tokyo) == []
+    due.run(today + 9 * day)  # the review is due tomorrow
+    due.run(today + 9 * day)
+    assert kinds_of(officer_tokyo) == [kinds.FOLLOWUP_DUE]
+    due.run(today + 11 * day)  # the review overdue, the action due tomorrow
+    assert kinds_of(officer_tokyo) == [kinds.FOLLOWUP_DUE] * 3
+    risk_services.action_done(actor=officer_tokyo, action=assessment.actions.get())
+    risk_services.review_change(
+        actor=officer_tokyo, assessment=assessment, review_on=today + 40 * day
+    )
+    due.run(today + 20 * day)  # the action done, the review moved: nothing more
+    assert kinds_of(officer_tokyo) == [kinds.FOLLOWUP_DUE] * 3
+    due.run(today + 39 * day)  # the moved review is a follow-up of its own
+    assert kinds_of(officer_tokyo) == [kinds.FOLLOWUP_DUE] * 4
+    assert kinds_of(officer_osaka) == []
+    notice = Notice.objects.filter(recipient=officer_tokyo).first()
+    assert notice is not None and notice.link == f"/cases/{case.pk}/"
+
+
 def test_contact_report_only_under_an_active_condition(
     officer_tokyo: User, supervisor_tokyo: User, make_case: Callable[..., Case]
 ) -> None:

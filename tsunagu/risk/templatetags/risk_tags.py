@@ -3,10 +3,25 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from tsunagu.risk.models import wording
 
 register = template.Library()
+
+# Who answers an item (`answered_by` of the instrument schema).
+ANSWERED_BY = {
+    "victim": _("the person consulting"),
+    "officer": _("the officer"),
+    "offender": _("the offender"),
+    "clinician": _("the clinician"),
+}
+
+
+@register.filter
+def answerer(code: str) -> str:
+    """Who answers an item, in the active language."""
+    return str(ANSWERED_BY.get(code, code))
 
 
 @register.filter

@@ -103,6 +103,16 @@ def test_external_level_is_entered_as_returned(officer_tokyo: User, make_case: A
     )
 
 
+def test_a_second_assessment_at_the_same_level_on_the_same_day_names_the_date(
+    officer_tokyo: User, make_case: Any
+) -> None:
+    case = make_case(officer_tokyo)
+    assess(officer_tokyo, case, load("external"), level="top", answers=answers("n", "n"))
+    refused(officer_tokyo, case, load("judgement"), "date")
+    with pytest.raises(ServiceError, match="already has an assessment at this level"):
+        assess(officer_tokyo, case, load("judgement"))
+
+
 def test_bad_answers_and_dates_are_refused_naming_the_field(
     officer_tokyo: User, make_case: Any
 ) -> None:

@@ -240,3 +240,13 @@ def test_api_patch_is_404_for_others(request: Any, who: str, assessed: Assessmen
     assert response.status_code == 404
     assessed.refresh_from_db()
     assert assessed.review_on != D(2099, 1, 1)
+
+
+def test_who_answers_each_item_is_worded_not_a_code(
+    officer_tokyo: User, assessed: Assessment
+) -> None:
+    client = client_for(officer_tokyo)
+    for page in (url(assessed), f"/risk/cases/{assessed.case_id}/assess/{assessed.instrument_id}/"):
+        body = client.get(page, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+        assert "相談者" in body and "警察官" in body
+        assert ">victim<" not in body and "(victim)" not in body

@@ -46,6 +46,8 @@ def test_demo_instrument_loads_and_is_labelled_a_demo() -> None:
         (lambda d: d["sections"][0]["items"][2].update(id="v1"), "sections/0/items/2/id"),
         (lambda d: d.pop("levels"), ""),
         (lambda d: d["summary"].update(kind="vote"), "summary/kind"),
+        # stored in an integer column of every assessment at that level
+        (lambda d: d["levels"][2].update(order=10**23), "levels/2/order"),
     ],
 )
 def test_schema_and_rule_errors_name_the_path(change: Any, path: str) -> None:
@@ -53,6 +55,12 @@ def test_schema_and_rule_errors_name_the_path(change: Any, path: str) -> None:
     change(doc)
     err = refused(doc)
     assert err.path == path
+
+
+@pytest.mark.parametrize("name", ["deep.yaml", "deep.json"])
+def test_a_deeply_nested_file_is_refused_not_a_crash(name: str) -> None:
+    with pytest.raises(instruments.InstrumentError, match="nested too deeply"):
+        instruments.parse("[" * 100_000 + "]" * 100_000, name)
 
 
 def test_count_needs_thresholds_on_known_levels() -> None:
@@ -114,5 +122,33 @@ def test_tsunagu_demo_loads_the_demo_instrument_once() -> None:
     out = io.StringIO()
     demo.load(out)
     demo.load(out)
-    assert list(Instrument.objects.values_list("name", "is_demo")) == [("tsunagu-demo", True)]
+    assert sorted(Instrument.objects.values_list("name", "kind", "is_demo")) == [
+        ("tsunagu-demo", "judgement", True),
+        ("tsunagu-demo-count", "count", True),
+        ("tsunagu-demo-external", "external", True),
+    ]
     assert "present" in out.getvalue()
+
+
+def test_tsunagu_demo_assesses_demo_cases_with_each_kind(officer_tokyo: Any) -> None:
+    """The demo shows every summary kind at work: the case header, the officer's
+    home (a review overdue, a plan action due), the supervisor's and analyst's views."""
+    import io
+
+    from django.utils import timezone
+
+    from tsunagu.cases import demo as cases_demo
+    from tsunagu.core import demo as core_demo
+    from tsunagu.risk import demo
+    from tsunagu.risk.models import Assessment
+    from tsunagu.treatment import demo as treatment_demo
+
+    out = io.StringIO()
+    for module in (core_demo, treatment_demo, cases_demo, demo):
+        module.load(out)
+    rows = Assessment.objects.filter(is_current=True).select_related("instrument")
+    assert sorted(a.instrument.kind for a in rows) == ["count", "external", "judgement"]
+    today = timezone.localdate()
+    assert any(a.is_top and a.review_on is not None and a.review_on < today for a in rows)
+    demo.load(out)
+    assert Assessment.objects.count() == 4

@@ -217,7 +217,7 @@ def test_analyst_page_has_figures_and_no_personal_data(
     body = text(response)
     assert "2016" in body and "最高" in body
     # Level "top" at both advices: the first accepted, the second not answered yet.
-    assert "<tr><td>top</td><td>1</td><td>0</td><td>0</td><td>1</td><td>2</td></tr>" in body
+    assert "<tr><td>最高</td><td>1</td><td>0</td><td>0</td><td>1</td><td>2</td></tr>" in body
     assert assessed.ref not in body
     no_markers(response)
     assert len(ctx) <= 12
@@ -277,6 +277,10 @@ def test_instrument_upload_page(admin_user: User, supervisor_tokyo: User) -> Non
     response = client_for(supervisor_tokyo).post("/risk/instruments/", {"file": bad})
     assert response.status_code == 400
     assert "levels/0/order" in text(response)
+    deep = SimpleUploadedFile("deep.yaml", b"[" * 100_000 + b"]" * 100_000)
+    response = client_for(supervisor_tokyo).post("/risk/instruments/", {"file": deep})
+    assert response.status_code == 400
+    assert "nested too deeply" in text(response)
     assert Instrument.objects.count() == 1
 
 
