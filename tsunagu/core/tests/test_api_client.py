@@ -254,13 +254,14 @@ def test_a_generated_client_parses_every_operation(
         isinstance(shown[0], model("ConditionOut"))
         and shown[0].ended_on.isoformat() == "2016-06-06"
     )
+    due_on = timezone.localdate() + dt.timedelta(days=7)  # a check is planned for today or later
     followup = police(
         "treatment.treatment_followup_plan",
         201,
         model("FollowUpOut"),
         case_id=case_id,
         body=model("FollowUpIn").from_dict(
-            {"source_type": "warning", "source_date": "2016-05-20", "due_on": "2016-06-20"}
+            {"source_type": "warning", "source_date": "2016-05-20", "due_on": due_on.isoformat()}
         ),
     )
     assert (
