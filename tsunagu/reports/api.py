@@ -19,6 +19,7 @@ from tsunagu.cases.models import Case
 from tsunagu.core.api import StrictDate, auth_for, paged, reporting, responses
 from tsunagu.core.models import Region, User
 from tsunagu.reports import annual, evaluation, evaluation_data, programme
+from tsunagu.reports import api_schemas as schemas
 from tsunagu.reports.forms import EARLIEST_YEAR, LATEST_YEAR, bounds_errors, period_errors
 
 router = Router(tags=["reports"], auth=auth_for(reporting))
@@ -59,6 +60,12 @@ def _prefectures(user: User, codes: list[str]) -> tuple[str, ...]:
     return tuple(codes)
 
 
+def _report(path: str, schema: Any) -> Any:
+    """The GET of a report: its JSON is validated against `schema` and given back as
+    it is (keys such as "from" are aliases; a key that may be absent stays absent)."""
+    return router.get(path, response=responses(schema), by_alias=True, exclude_unset=True)
+
+
 class ProgrammeQuery(Schema):
     date_from: StrictDate
     date_to: StrictDate
@@ -75,7 +82,7 @@ def _params(user: User, q: ProgrammeQuery) -> programme.Params:
     return programme.Params.make(q.date_from, q.date_to, q.as_of, _prefectures(user, q.prefecture))
 
 
-@router.get("/programme", response=responses(dict[str, Any]))
+@_report("/programme", schemas.ProgrammeReportOut)
 def programme_report(request: HttpRequest, q: Query[ProgrammeQuery]) -> dict[str, Any]:
     """The programme status report as the JSON of DESIGN §4 (plus `percentages`)."""
     user = _reporting_user(request)
@@ -161,7 +168,7 @@ class AnnualQuery(Schema):
     prefecture: list[str] = []
 
 
-@router.get("/annual", response=responses(dict[str, Any]))
+@_report("/annual", schemas.AnnualStatisticsOut)
 def annual_statistics(request: HttpRequest, q: Query[AnnualQuery]) -> dict[str, Any]:
     """Annual stalking statistics of a calendar or fiscal year, and year on year."""
     user = _reporting_user(request)
@@ -178,7 +185,7 @@ class EvaluationQuery(ProgrammeQuery):
     outcome: str = "recurrence"
 
 
-@router.get("/evaluation", response=responses(dict[str, Any]))
+@_report("/evaluation", schemas.EvaluationReportOut)
 def evaluation_report(request: HttpRequest, q: Query[EvaluationQuery]) -> dict[str, Any]:
     """Does treatment go with less recurrence? The JSON of DESIGN §5."""
     user = _reporting_user(request)

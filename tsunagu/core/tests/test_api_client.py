@@ -254,17 +254,14 @@ def test_a_generated_client_parses_every_operation(
         isinstance(shown[0], model("ConditionOut"))
         and shown[0].ended_on.isoformat() == "2016-06-06"
     )
+    due_on = timezone.localdate() + dt.timedelta(days=7)  # a check is planned for today or later
     followup = police(
         "treatment.treatment_followup_plan",
         201,
         model("FollowUpOut"),
         case_id=case_id,
         body=model("FollowUpIn").from_dict(
-            {
-                "source_type": "warning",
-                "source_date": "2016-05-20",
-                "due_on": (timezone.localdate() + dt.timedelta(days=7)).isoformat(),
-            }
+            {"source_type": "warning", "source_date": "2016-05-20", "due_on": due_on.isoformat()}
         ),
     )
     assert (
@@ -341,10 +338,31 @@ def test_a_generated_client_parses_every_operation(
 
     # --- reports --------------------------------------------------------------------------
     period = {"date_from": dt.date(2016, 1, 1), "date_to": dt.date(2016, 12, 31)}
-    police("reports.programme_report", 200, model("ProgrammeReportResponse"), **period)
+    report = police("reports.programme_report", 200, model("ProgrammeReportOut"), **period)
+    assert report.period.from_ == period["date_from"] and report.period.as_of == dt.date(
+        2016, 12, 31
+    )
+    assert (report.totals.advised, report.totals.accepted, report.totals.prefectures_advised) == (
+        1,
+        1,
+        1,
+    )
+    assert isinstance(report.totals.rejection_reasons, model("ProgrammeReasonsOut"))
+    assert report.totals.recurrence.scheduled == 1  # accepted, referred, not yet started
+    tokyo = report.by_prefecture["13"]
+    assert isinstance(tokyo, model("ProgrammeFiguresOut")) and tokyo.scheduled == 1
+    assert report.percentages.totals.accepted == 100.0
     police("reports.programme_episodes", 200, model("ProgrammeEpisodePage"), **period)
-    police("reports.evaluation_report", 200, model("EvaluationReportResponse"), **period)
-    police("reports.annual_statistics", 200, model("AnnualStatisticsResponse"), year=2016)
+    followed = police("reports.evaluation_report", 200, model("EvaluationReportOut"), **period)
+    assert followed.outcome == model("EvaluationReportOutOutcome").RECURRENCE
+    assert (followed.landmark_days, followed.overall.n, followed.overall.events) == (90, 1, 1)
+    assert isinstance(followed.overall.at.field_182, model("EvaluationPointOut"))
+    assert followed.groups.received.n == 0 and followed.cox is None
+    stats = police("reports.annual_statistics", 200, model("AnnualStatisticsOut"), year=2016)
+    assert (stats.period.year, stats.consultations, stats.measures.warning) == (2016, 1, 1)
+    assert stats.offenders.sex.male == 1 and stats.offenders.age.field_40s == 1
+    assert stats.victims.age_by_sex.unknown.female == 1
+    assert [y.year for y in stats.years] == [2016] and stats.years[0].change.warning is None
 
     # --- the clinic directory (supervisors) -----------------------------------------------
     made = chief(

@@ -20,7 +20,7 @@ from tsunagu.testing.builders import referred
 jsonschema_rs = pytest.importorskip("jsonschema_rs")
 
 
-def _schemas() -> dict[str, Any]:
+def served_schema() -> dict[str, Any]:
     # As served (JSON): status codes as strings.
     return json.loads(json.dumps(api.get_openapi_schema(path_prefix="/api/v1/"), default=str))
 
@@ -33,7 +33,7 @@ def _all_subclasses(cls: type) -> set[type]:
 
 
 def test_no_two_schemas_share_a_name():
-    _schemas()  # imports every router
+    served_schema()  # imports every router
     ours = [c for c in _all_subclasses(Schema) if c.__module__.startswith("tsunagu.")]
     by_name: dict[str, list[str]] = {}
     for cls in ours:
@@ -42,7 +42,7 @@ def test_no_two_schemas_share_a_name():
 
 
 def test_every_operation_documents_its_errors_with_the_one_schema():
-    schema = _schemas()
+    schema = served_schema()
     ids = []
     for path, item in schema["paths"].items():
         for method, op in item.items():
@@ -60,23 +60,23 @@ def test_every_operation_documents_its_errors_with_the_one_schema():
 
 
 def test_value_lists_and_ranges_come_from_the_vocabulary():
-    parts = _schemas()["components"]["schemas"]
+    parts = served_schema()["components"]["schemas"]
     assert parts["PersonIn"]["properties"]["sex"]["enum"] == list(SEXES)
     assert parts["EventIn"]["properties"]["type"]["enum"] == list(POLICE_RECORDABLE)
     event = parts["CaseEventOut"]["properties"]
     assert {"id", "label", "voided", "recorded_by"} <= set(event)
-    op = _schemas()["paths"]["/api/v1/reports/annual"]["get"]
+    op = served_schema()["paths"]["/api/v1/reports/annual"]["get"]
     (year,) = [p for p in op["parameters"] if p["name"] == "year"]
     assert (year["schema"]["minimum"], year["schema"]["maximum"]) == (2000, 2100)
 
 
 def test_the_token_and_the_csrf_header_are_security_schemes():
-    schemes = _schemas()["components"]["securitySchemes"]
+    schemes = served_schema()["components"]["securitySchemes"]
     assert schemes["TokenAuth"]["scheme"] == "bearer"
     assert schemes["CSRFHeader"]["name"] == "X-CSRFToken"
 
 
-def _validate(schema: dict[str, Any], path: str, method: str, response: Any) -> None:
+def validate_response(schema: dict[str, Any], path: str, method: str, response: Any) -> None:
     op = schema["paths"][path][method]
     answer = op["responses"][str(response.status_code)]
     body_schema = answer["content"]["application/json"]["schema"]
@@ -87,7 +87,7 @@ def _validate(schema: dict[str, Any], path: str, method: str, response: Any) -> 
 def test_real_responses_validate_against_the_schema(
     officer_tokyo, clinician_tokyo, make_case, clinic_tokyo
 ):
-    schema = _schemas()
+    schema = served_schema()
     referral = referred(officer_tokyo, make_case, clinic_tokyo)
     case = referral.case
     police = client_for(officer_tokyo)
@@ -109,10 +109,10 @@ def test_real_responses_validate_against_the_schema(
     ]
     for client, url, method, template in calls:
         response = getattr(client, method)(url)
-        _validate(schema, template, method, response)
+        validate_response(schema, template, method, response)
     advised = police.post(
         f"/api/v1/treatment/cases/{case.pk}/contact-request",
         json.dumps({"date": "2016-06-03"}),
         content_type="application/json",
     )
-    _validate(schema, "/api/v1/treatment/cases/{case_id}/contact-request", "post", advised)
+    validate_response(schema, "/api/v1/treatment/cases/{case_id}/contact-request", "post", advised)
