@@ -2,7 +2,8 @@
 
     # one data set (a SQLite data folder, or a PostgreSQL URL)
     nice -n 10 .venv/bin/python bench/pages.py --data /tmp/speed-data/small
-    nice -n 10 .venv/bin/python bench/pages.py --url postgres://postgres@127.0.0.1:5432/db
+    TSUNAGU_DATA_DIR=<its data folder> nice -n 10 .venv/bin/python bench/pages.py \
+        --url postgres://postgres@127.0.0.1:5432/db
     # side by side: a set 10x smaller and the full set
     nice -n 10 .venv/bin/python bench/pages.py --data /tmp/a --data /tmp/b [--runs 15]
 
@@ -46,6 +47,11 @@ def measure(runs: int, only: str = "") -> list[dict[str, object]]:
     import django
 
     django.setup()
+    from tsunagu.core import checks as startup_checks
+
+    refused = [m.msg for m in startup_checks.data_protection() if m.is_serious()]
+    if refused:  # e.g. the keys of another data folder: the app itself would not start
+        sys.exit("\n".join(refused))
     from django.core.cache import cache
     from django.db import connection
     from django.db.models import F
@@ -190,6 +196,10 @@ def run_one(target: str, runs: int, only: str) -> list[dict[str, object]]:
     # The bench signs in with force_login, without a second factor.
     env.setdefault("TSUNAGU_REQUIRE_MFA", "0")
     if target.startswith("postgres"):
+        # The data folder (its keys) must be the one the database was filled with:
+        # TSUNAGU_DATA_DIR of the environment; the app refuses another's audit key.
+        if "TSUNAGU_DATA_DIR" not in os.environ:
+            sys.exit("set TSUNAGU_DATA_DIR to the data folder of the PostgreSQL database")
         env["TSUNAGU_DATABASE_URL"] = target
     else:
         env.pop("TSUNAGU_DATABASE_URL", None)

@@ -104,12 +104,30 @@ def _key_errors() -> list[checks.CheckMessage]:
 
 def _audit_key_errors() -> list[checks.CheckMessage]:
     from tsunagu.core import audit
+    from tsunagu.core.models import AuditChainHead
 
     try:
         audit.keyring.cache_clear()
-        audit.keyring()
+        ring = audit.keyring()
     except ImproperlyConfigured as exc:
         return [checks.Error(str(exc), id="tsunagu.E002")]
+    # The chain's last link names the key it was signed with: a key file of another
+    # data folder would sign on with a key nobody can verify the chain with.
+    try:
+        head = AuditChainHead.objects.filter(pk=1).values_list("mac", flat=True).first()
+    except DatabaseError:  # no table yet (before migrate): nothing to protect
+        return []
+    key_id = (head or "").split(":", 1)[0]
+    if key_id and key_id not in ring.ids:
+        return [
+            checks.Error(
+                f"The audit log was last signed with key {key_id}, which is not among the "
+                f"configured audit keys ({', '.join(ring.ids)}): these are the keys of "
+                "another installation. Restore the audit key file (TSUNAGU_AUDIT_KEYS_FILE) "
+                "or TSUNAGU_AUDIT_KEYS from the key backup. Refusing to start.",
+                id="tsunagu.E002",
+            )
+        ]
     return []
 
 

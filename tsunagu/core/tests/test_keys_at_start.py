@@ -61,6 +61,21 @@ def test_a_wrong_key_refuses_to_start(key_file: Path, make_case: Any, officer_to
     assert "No configured encryption key decrypts cases.Person" in errors[0].msg
 
 
+def test_another_installations_audit_key_refuses_to_start(
+    settings: Any, make_case: Any, officer_tokyo: Any
+) -> None:
+    from tsunagu.core import audit
+
+    make_case(officer_tokyo)  # audited: the chain is signed with this installation's key
+    signed_with = audit.keyring().primary_id
+    assert not [m for m in checks.data_protection() if m.is_serious()]
+    settings.AUDIT_KEYS = crypto.new_key_line()  # a key file of another data folder
+    audit.keyring.cache_clear()
+    errors = [m for m in checks.data_protection() if m.is_serious()]
+    assert ids(errors) == ["tsunagu.E002"] and signed_with in errors[0].msg
+    audit.keyring.cache_clear()
+
+
 def test_an_empty_database_gets_a_private_key_file(key_file: Path, db: Any) -> None:
     crypto.keyring()
     assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
