@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 
 from tsunagu.cases.models import Case
-from tsunagu.core.api import StrictDate, auth_for, paged, reporting, responses
+from tsunagu.core.api import StrictDate, auth_for, choice, paged, reporting, responses
 from tsunagu.core.models import Region, User
 from tsunagu.reports import annual, evaluation, evaluation_data, programme
 from tsunagu.reports import api_schemas as schemas
@@ -181,8 +181,8 @@ def annual_statistics(request: HttpRequest, q: Query[AnnualQuery]) -> dict[str, 
 
 
 class EvaluationQuery(ProgrammeQuery):
-    landmark: int = evaluation.DEFAULT_LANDMARK
-    outcome: str = "recurrence"
+    landmark: int = Field(evaluation.DEFAULT_LANDMARK, ge=0, le=evaluation.MAX_LANDMARK)
+    outcome: choice(evaluation.OUTCOME_KINDS) = "recurrence"  # type: ignore[valid-type]
 
 
 @_report("/evaluation", schemas.EvaluationReportOut)

@@ -209,3 +209,18 @@ def test_the_evaluation_reads_a_fixed_number_of_queries(
         assert client.get(reverse("reports:evaluation"), PERIOD).status_code == 200
     with django_assert_max_num_queries(10):
         assert client.get(reverse("reports:evaluation_episodes"), PERIOD).status_code == 200
+
+
+def test_the_schema_lists_the_outcomes_and_bounds_the_landmark() -> None:
+    from tsunagu.api import api
+    from tsunagu.reports import evaluation
+
+    operation = api.get_openapi_schema(path_prefix="/api/v1/")["paths"][
+        "/api/v1/reports/evaluation"
+    ]["get"]
+    params = {p["name"]: p["schema"] for p in operation["parameters"]}
+    assert params["outcome"]["enum"] == list(evaluation.OUTCOME_KINDS)
+    assert (params["landmark"]["minimum"], params["landmark"]["maximum"]) == (
+        0,
+        evaluation.MAX_LANDMARK,
+    )
