@@ -20,10 +20,11 @@ import json
 import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Router, Schema
@@ -296,7 +297,9 @@ def signed_in_or_token(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
             return error_json(refused.status_code, str(refused), ["header", "Authorization"])
         if script is not None:
             return view(request, *args, **kwargs)
-        return redirect_to_login(request.get_full_path())
+        # To the sign-in page and back (as auth's redirect_to_login; an API module imports no view).
+        login = resolve_url(settings.LOGIN_URL)
+        return HttpResponseRedirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
 
     return wrapped
 
