@@ -15,12 +15,17 @@ from urllib.parse import urlencode
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tsunagu.cases import labels, timeline
 from tsunagu.cases.models import CaseQuerySet, Event
 from tsunagu.core.models import Code, Region
 
-STATUS_CHOICES = [("", _("All")), ("open", _("Open")), ("closed", _("Closed"))]
+STATUS_CHOICES = [
+    ("", _("All")),
+    ("open", pgettext_lazy("case status", "Open")),
+    ("closed", pgettext_lazy("case status", "Closed")),
+]
 
 
 # The measures the "had a measure" filter knows: those the annual statistics count.

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tsunagu.cases import labels, services, timeline
 from tsunagu.cases.filters import DateInput, relationship_choices
@@ -42,13 +43,15 @@ def required_select(label: Any, choices: Any, message: Any) -> forms.ChoiceField
 class PersonFields(forms.Form):
     """Fields common to an offender and a victim."""
 
-    name = forms.CharField(label=_("Name"), required=False, max_length=200)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), required=False, max_length=200)
     sex = required_select(
         _("Sex"), SEX_CHOICES, _("Choose the sex (“Unknown” if it is not known).")
     )
     age = forms.IntegerField(label=_("Age"), required=False, min_value=0, max_value=120)
-    address = forms.CharField(label=_("Address"), required=False, max_length=300)
-    phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+    address = forms.CharField(
+        label=pgettext_lazy("person", "Address"), required=False, max_length=300
+    )
+    phone = forms.CharField(label=pgettext_lazy("person", "Phone"), required=False, max_length=40)
 
     def person_data(self, role: str) -> services.PersonData:
         data = self.cleaned_data
@@ -155,7 +158,9 @@ class PersonAddForm(VictimForm):
     """Add an offender or a victim to an existing case."""
 
     role = required_select(
-        _("Role"), Person.Role.choices, _("Choose whether the person is a victim or an offender.")
+        pgettext_lazy("person", "Role"),
+        Person.Role.choices,
+        _("Choose whether the person is a victim or an offender."),
     )
     field_order = ["role", "name", "sex", "age", "address", "phone", "workplace"]
 

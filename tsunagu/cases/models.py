@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tsunagu.cases import timeline
 from tsunagu.core.fields import EncryptedTextField, new_ref
@@ -155,12 +156,12 @@ class Person(models.Model):
         VICTIM = "victim", _("Victim")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="people")
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
-    name = EncryptedTextField(_("name"), blank=True)
+    role = models.CharField(pgettext_lazy("person", "role"), max_length=16, choices=Role.choices)
+    name = EncryptedTextField(pgettext_lazy("person", "name"), blank=True)
     sex = models.CharField(_("sex"), max_length=16, default="unknown")
     age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True)
-    address = EncryptedTextField(_("address"), blank=True)
-    phone = EncryptedTextField(_("phone"), blank=True)
+    address = EncryptedTextField(pgettext_lazy("person", "address"), blank=True)
+    phone = EncryptedTextField(pgettext_lazy("person", "phone"), blank=True)
     workplace = EncryptedTextField(_("workplace"), blank=True)
     # Binds the encrypted fields to this row (core/fields.py); random, never shown.
     key_ref = models.CharField(max_length=32, default=new_ref, editable=False)

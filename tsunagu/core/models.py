@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -71,7 +71,7 @@ class User(AbstractUser):
     analysts to the nation; administrators see no case data.
     """
 
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    role = models.CharField(pgettext_lazy("account", "role"), max_length=16, choices=Role.choices)
     region = models.ForeignKey(
         Region,
         null=True,
@@ -316,7 +316,7 @@ class PendingAccountChange(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", pgettext_lazy("account change", "Rejected")
         SUPERSEDED = "superseded", _("Superseded")
 
     user = models.ForeignKey(

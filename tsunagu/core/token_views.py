@@ -11,7 +11,7 @@ from django.contrib import messages as flash
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tsunagu.core import stepup, tokens
@@ -20,7 +20,7 @@ from tsunagu.core.tokens import AccessToken
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("token", "Name"), max_length=100)
     scope = forms.ChoiceField(
         label=gettext_lazy("Scope"), choices=AccessToken.Scope.choices, initial="read"
     )

@@ -20,7 +20,7 @@ from typing import Any
 from django.db.models import CharField, Count, Exists, Func, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from tsunagu.cases import timeline
 from tsunagu.cases.labels import ARREST_KIND_LABELS, EVENT_LABELS, SEX_LABELS
@@ -324,7 +324,7 @@ class Annual:
                 row_keys=list(self.relationship),
                 row_labels=[relationship_labels.get(k, k) for k in self.relationship],
                 col_keys=["count"],
-                col_labels=[_("Cases")],
+                col_labels=[pgettext("count", "Cases")],
                 cells=[[n] for n in self.relationship.values()],
                 total_label=total,
                 row_heading=_("Relationship"),

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tsunagu.cases.models import Case
 from tsunagu.core import regions, spreadsheet
@@ -95,7 +96,7 @@ CSV_LABELS = {
     "prefecture": _("Prefecture"),
     "advised_on": _("Advised on"),
     "answered_on": _("Answered on"),
-    "started_on": _("Treatment started"),
+    "started_on": pgettext_lazy("date", "Treatment started"),
     "leaf": _("State"),
     "leaf_on": _("State since"),
     "rejection_reason": _("Rejection reason"),

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tsunagu.reports import evaluation
 from tsunagu.reports.forms import ProgrammeForm
@@ -28,7 +29,9 @@ class EvaluationForm(ProgrammeForm):
         max_value=evaluation.MAX_LANDMARK,
         help_text=_("Groups are fixed this many days after advice (default 90)."),
     )
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=OUTCOME_CHOICES, required=False)
+    outcome = forms.ChoiceField(
+        label=pgettext_lazy("evaluation", "Outcome"), choices=OUTCOME_CHOICES, required=False
+    )
     field_order = [
         "preset",
         "year",

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tsunagu.core.models import Region, User
@@ -76,9 +76,9 @@ class Clinic(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CLINIC)
     specialties = models.CharField(_("specialties"), max_length=300, blank=True)
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    address = models.CharField(pgettext_lazy("clinic", "address"), max_length=300, blank=True)
     contact_person = models.CharField(_("contact person"), max_length=100, blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone = models.CharField(pgettext_lazy("clinic", "phone"), max_length=40, blank=True)
     languages = models.CharField(_("languages"), max_length=100, blank=True, default="ja")
     fee_notes = models.TextField(_("fee notes"), blank=True)
     monthly_capacity = models.PositiveIntegerField(_("new referrals per month"), default=4)

@@ -6,7 +6,7 @@ menu's pages (`core.navigation`, so a page added to the menu is checked here too
 and the detail pages it works on, in Japanese and in English, at 1366 px and at
 390 px. axe-core (vendored from npm, static/vendor/axe-core) must find no serious
 and no critical violation. At 390 px the header stays compact, list cells are not
-squeezed, and the programme flow's text is at least 12 px. A state with a
+squeezed, and the text of the programme's charts (flow, map, trend) is at least 12 px. A state with a
 problem is photographed into test-results/a11y/ (the flows' own tests photograph
 their pages at both widths).
 """
@@ -55,7 +55,7 @@ REFUSED_SUBMITS = {
 # TSUNAGU_UPDATE_DOCS=1): role -> {page: picture name}.
 README_PICTURES = {"officer": {"cases:list": "officer-case-list"}}
 HEADER_MAX_PX = 64
-FLOW_TEXT_MIN_PX = 12
+CHART_TEXT_MIN_PX = 12
 
 RUN_AXE = """async () => {
   const r = await axe.run(document, {resultTypes: ['violations']});
@@ -71,13 +71,15 @@ SQUEEZED_CELLS = """() => [...document.querySelectorAll('table.cards td, table.c
                 && td.getBoundingClientRect().width < 200)
   .map(td => td.innerText.trim().slice(0, 30))"""
 
-FLOW_TEXT_PX = """() => {
-  const svg = document.querySelector('svg.flow');
-  if (!svg) return null;
-  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-  return Math.min(...[...svg.querySelectorAll('text')].map(
-    t => parseFloat(t.getAttribute('font-size')) * scale));
-}"""
+# The smallest text of each chart on the page, as drawn: {chart: px}.
+CHART_TEXT_PX = """() => Object.fromEntries(['flow', 'tilemap', 'trend']
+  .map(name => [name, document.querySelector('svg.chart.' + name)])
+  .filter(([name, svg]) => svg !== null)
+  .map(([name, svg]) => {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    return [name, Math.min(...[...svg.querySelectorAll('text')].map(
+      t => parseFloat(t.getAttribute('font-size')) * scale))];
+  }))"""
 
 
 def _load_demo() -> None:
@@ -120,6 +122,7 @@ def test_every_main_page_of_every_role_passes_axe_in_both_languages_and_widths(
     shots.mkdir(exist_ok=True)
     problems: list[str] = []
     visited = 0
+    charts_seen: set[str] = set()
     for role, username in ROLES.items():
         user = User.objects.get(username=username)
         urls = _pages(role, user)
@@ -162,7 +165,7 @@ def test_every_main_page_of_every_role_passes_axe_in_both_languages_and_widths(
                             for v in page.evaluate(RUN_AXE)
                         ]
                         if width == "phone":
-                            found.extend(_phone_layout(page, state))
+                            found.extend(_phone_layout(page, state, charts_seen))
                         if found:
                             problems.extend(found)
                             page.screenshot(
@@ -176,10 +179,11 @@ def test_every_main_page_of_every_role_passes_axe_in_both_languages_and_widths(
             context.close()
     (shots / "problems.txt").write_text("\n".join(problems))
     assert visited >= 150
+    assert charts_seen == {"flow", "tilemap", "trend"}  # measured, not missed
     assert not problems, "\n" + "\n".join(problems)
 
 
-def _phone_layout(page: Any, state: str) -> list[str]:
+def _phone_layout(page: Any, state: str, charts_seen: set[str]) -> list[str]:
     problems = []
     height = page.locator("header.top").bounding_box()["height"]
     if height > HEADER_MAX_PX:
@@ -187,9 +191,12 @@ def _phone_layout(page: Any, state: str) -> list[str]:
     squeezed = page.evaluate(SQUEEZED_CELLS)
     if squeezed:
         problems.append(f"{state}: list cells squeezed: {squeezed[:5]}")
-    flow = page.evaluate(FLOW_TEXT_PX)
-    if flow is not None and flow < FLOW_TEXT_MIN_PX:
-        problems.append(f"{state}: flow chart text {flow:.1f} px (at least {FLOW_TEXT_MIN_PX})")
+    for chart, px in page.evaluate(CHART_TEXT_PX).items():
+        charts_seen.add(chart)
+        if px < CHART_TEXT_MIN_PX:
+            problems.append(
+                f"{state}: {chart} chart text {px:.1f} px (at least {CHART_TEXT_MIN_PX})"
+            )
     return problems
 
 

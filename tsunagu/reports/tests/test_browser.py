@@ -102,11 +102,11 @@ def test_analyst_reads_the_npa2016_report_and_drills_down(
 
 
 # What must not be squeezed on a phone: the page never scrolls sideways (a wide
-# table scrolls in its own region) and no header cell breaks its label.
+# table or chart scrolls in its own region) and no header cell breaks its label.
 OVERFLOW_JS = """() => {
   const out = [];
   for (const el of document.querySelectorAll('main *')) {
-    if (el.closest('.table-scroll')) continue;
+    if (el.closest('.table-scroll, .chart-scroll')) continue;
     if (el.getBoundingClientRect().right > window.innerWidth + 1) out.push(el.tagName + '.' + el.className);
   }
   for (const th of document.querySelectorAll('table.counts th, table.sortable th, table.months th')) {

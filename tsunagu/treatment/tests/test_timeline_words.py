@@ -75,10 +75,11 @@ def test_prefecture_names_full_and_short_in_both_languages(db):
 
 
 def test_the_map_tiles_show_short_names_not_codes(db):
+    from tsunagu.core.regions import prefecture_names
     from tsunagu.reports import charts
 
     with translation.override("ja"):
-        svg = str(charts.map_svg({"13": 3}, {}))
+        svg = str(charts.map_svg({"13": 3}, prefecture_names()))
     assert ">東京</text>" in svg and ">北海道</text>" in svg and ">沖縄</text>" in svg
     assert ">13</text>" not in svg and ">01</text>" not in svg
 
