@@ -28,6 +28,7 @@ SCENARIO_FIELDS = ("what", "how_serious", "how_soon")
 SAME_EVENT = "This event is already on the timeline."
 SAME_DAY_LEVEL = "The case already has an assessment at this level on this date."
 NO_INSTRUMENT = "No such instrument."
+ALREADY_DONE = "This action was already marked done on %(date)s."
 
 
 @dataclass
@@ -174,16 +175,28 @@ def _may_change(actor: User, case: Case) -> None:
 
 
 def action_done(*, actor: User, action: PlanAction, on: dt.date | None = None) -> PlanAction:
+    """Mark a plan action done (today by default). An action already done is
+    refused, naming `done_on`: its date is never overwritten, nothing is written."""
     case = action.assessment.case
     _may_change(actor, case)
-    _change(
-        actor=actor,
-        row=action,
-        case=case,
-        action="risk.action_done",
-        field="done_on",
-        value=on or timezone.localdate(),
-    )
+    with transaction.atomic():
+        # Two clicks at once: the second sees the first's date under the row lock.
+        done_on = (
+            PlanAction.objects.select_for_update()
+            .values_list("done_on", flat=True)
+            .get(pk=action.pk)
+        )
+        if done_on is not None:
+            action.done_on = done_on
+            raise ServiceError(ALREADY_DONE, "done_on", params={"date": done_on.isoformat()})
+        _change(
+            actor=actor,
+            row=action,
+            case=case,
+            action="risk.action_done",
+            field="done_on",
+            value=on or timezone.localdate(),
+        )
     return action
 
 

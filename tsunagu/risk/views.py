@@ -173,12 +173,18 @@ def review_change(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def action_done(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Mark a plan action done today (from the officer's home)."""
+    """Mark a plan action done today (from the officer's home); one already done is
+    refused with a message beside the panel, its done date unchanged."""
     user = request.user
     if not user.is_police or user.prefecture_id is None:
         raise Http404
     action = get_for_user(PlanAction, user, pk)
-    services.action_done(actor=user, action=action)
+    try:
+        services.action_done(actor=user, action=action)
+    except ServiceError as err:  # already done: its date stands
+        return placed.to_panel(
+            request, reverse("core:home"), "risk-home", refusals.text(err), flash.WARNING
+        )
     return redirect(reverse("core:home") + "#risk-home")
 
 
