@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +26,7 @@ from tsunagu.cases.models import Case, Event, Person
 from tsunagu.cases.police import police_case
 from tsunagu.core import flash
 from tsunagu.core.access import AuthedRequest, get_for_user
+from tsunagu.core.paging import BoundedPaginator
 
 PAGE_SIZE = 50
 MASK = "●●●●"
@@ -68,7 +68,7 @@ def officer_home(request: AuthedRequest) -> HttpResponse:
         .select_related("station")
         .order_by("-latest_measure_on", "-opened_on", "-id")
     )
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     context: dict[str, Any] = {"page": page, "rows": _rows(page.object_list)}
     context.update(pages.home_panels(request))
     return render(request, "cases/home.html", context)
@@ -80,7 +80,7 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     _police_only(request)
     form = CaseFilterForm(request.GET or None, prefecture=request.user.prefecture)
     cases = form.filter(Case.objects.visible_to(request.user)).select_related("station")
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,

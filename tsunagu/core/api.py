@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -296,7 +296,7 @@ def signed_in_or_token(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
             return error_json(refused.status_code, str(refused), ["header", "Authorization"])
         if script is not None:
             return view(request, *args, **kwargs)
-        return redirect_to_login(request.get_full_path())
+        return login_required(view)(request, *args, **kwargs)  # to the sign-in page
 
     return wrapped
 

@@ -327,6 +327,7 @@ def map_svg(
         )
     legend.append("</g>")
     parts.extend(legend)
+    names = {**regions.prefecture_names(), **names}  # public: every tile is named
     for t in map_layout(values, names):
         ink = "#fff" if t.shade >= 4 else "#1b1f24"
         shown = no_data if t.shade == NO_DATA else _fmt(t.value)

@@ -26,7 +26,7 @@ def test_no_station_glues_an_english_suffix_to_a_japanese_name(db: Any) -> None:
         assert shinjuku.name == "新宿警察署"
 
 
-def test_map_tiles_show_whole_names_in_both_languages() -> None:
+def test_map_tiles_show_whole_names_in_both_languages(db: Any) -> None:
     values = {"13": 5.0, "46": 1.0, "01": None}
     english = charts.map_svg(values, {"13": "Tokyo", "46": "Kagoshima", "01": "Hokkaido"})
     assert '">Tokyo</text>' in english and ">Tok<" not in english

@@ -268,7 +268,7 @@ def test_pdf_map_page_has_its_legend_and_fills_the_page(report: programme.Report
     assert legend[:8] == ["受診の働き掛け", "データなし", "0", "1", "2", "3–4", "5", "6–7"]
     assert "斜線はデータなし" in "".join(texts)
     # The map reaches down the page: Okinawa's tile is below its middle (297 mm).
-    okinawa = next(y for t, x, y, s in map_page if t == "沖縄県")
+    okinawa = next(y for t, x, y, s in map_page if t == "沖縄")
     assert okinawa < 842 / 2 - 100
 
 

@@ -42,6 +42,7 @@ def world(officer_tokyo, clinician_tokyo, make_case, clinic_tokyo) -> dict[str, 
         source_type="warning",
         source_date=D(2016, 6, 5),
         due_on=D(2016, 7, 5),
+        history=True,
     )
     loop.contact_request(actor=officer_tokyo, case=case, date=D(2016, 6, 6))
     return {
