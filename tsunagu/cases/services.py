@@ -290,17 +290,24 @@ def victim_revealed(*, actor: User, person: Person, audit_id: int) -> dict[str, 
     """The fields of a reveal this actor made of this person less than
     `REVEAL_SHOWN_SECONDS` ago (audit event `audit_id`), else None. Writes nothing:
     the reveal was audited when it was made."""
-    if not actor.is_police or actor.prefecture_id != person.case.prefecture_id:
+    if not reveal_still_shown(actor=actor, case=person.case, obj=person, audit_id=audit_id):
         return None
+    return {name: getattr(person, name) for name in Person.PROTECTED_FIELDS}
+
+
+def reveal_still_shown(*, actor: User, case: Case, obj: Any, audit_id: int) -> bool:
+    """Whether audit event `audit_id` is this actor's reveal of `obj` (a person, or
+    another app's row of victim data, as `protected_reveal` recorded it) made less
+    than `REVEAL_SHOWN_SECONDS` ago, and the actor still may reveal the case's
+    data. A page shows the result again on a reload only then (post/redirect/get)."""
+    if not actor.is_police or actor.prefecture_id != case.prefecture_id:
+        return False
     since = timezone.now() - dt.timedelta(seconds=REVEAL_SHOWN_SECONDS)
-    made = AuditEvent.objects.filter(
+    return AuditEvent.objects.filter(
         pk=audit_id,
         actor=actor,
         action="person.reveal",
-        object_type="person",
-        object_id=str(person.pk),
+        object_type=obj._meta.model_name,
+        object_id=str(obj.pk),
         at__gte=since,
     ).exists()
-    if not made:
-        return None
-    return {name: getattr(person, name) for name in Person.PROTECTED_FIELDS}

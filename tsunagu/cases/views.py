@@ -30,8 +30,6 @@ from tsunagu.core.paging import BoundedPaginator
 
 PAGE_SIZE = 50
 MASK = "●●●●"
-# The session's latest reveal of each victim: person id -> its audit event id.
-REVEALED_KEY = "tsunagu_revealed"
 
 
 def recorded_text(event_type: str, day: Any) -> str:
@@ -302,10 +300,7 @@ def victim_reveal(request: AuthedRequest, pk: int, person_pk: int) -> HttpRespon
         # never_cache (above) keeps the page out of every cache.
         context = _detail_context(request, case, reveal_forms={person.pk: outcome.form})
         return render(request, "cases/detail.html", context, status=400)
-    # Only this session knows which audit event the result is shown from.
-    shown = dict(request.session.get(REVEALED_KEY, {}))
-    shown[str(person.pk)] = outcome.fields.audit_id
-    request.session[REVEALED_KEY] = shown
+    reveal.remember(request, person, outcome.fields.audit_id)
     return redirect(reverse("cases:revealed", args=[case.pk, person.pk]) + f"#victim-{person.pk}")
 
 
@@ -315,18 +310,19 @@ def victim_revealed(request: AuthedRequest, pk: int, person_pk: int) -> HttpResp
     (`services.REVEAL_SHOWN_SECONDS`); writes nothing. Then the case page, masked."""
     case = _get_case(request, pk)
     person = get_for_user(Person, request.user, person_pk, case=case, role=Person.Role.VICTIM)
-    audit_id = request.session.get(REVEALED_KEY, {}).get(str(person.pk))
-    fields = (
-        services.victim_revealed(actor=request.user, person=person, audit_id=audit_id)
-        if isinstance(audit_id, int)
-        else None
+    fields = reveal.recalled(
+        request,
+        person,
+        lambda audit_id: services.victim_revealed(
+            actor=request.user, person=person, audit_id=audit_id
+        ),
     )
     if fields is None:
         return flash.to_panel(
             request,
             reverse("cases:detail", args=[case.pk]),
             f"victim-{person.pk}",
-            _("The revealed details are no longer shown. Reveal them again with a reason."),
+            reveal.no_longer_shown(),
             level=messages.INFO,
         )
     context = _detail_context(request, case, revealed={person.pk: fields})

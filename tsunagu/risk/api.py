@@ -37,6 +37,7 @@ class InstrumentOut(Schema):
     id: int
     name: str
     version: str
+    prefecture: str | None
     language: str
     kind: str
     demo: bool
@@ -107,19 +108,22 @@ def _out(a: Assessment) -> dict[str, Any]:
 
 @router.get("/instruments", response=responses(list[InstrumentOut]))
 def instruments_list(request: HttpRequest) -> list[dict[str, Any]]:
-    """The loaded instrument versions (no item wording: fetch the agency's own file)."""
-    _user(request)
+    """The instrument versions the user's prefecture uses: its own (`prefecture`,
+    its code) and the national ones (`prefecture` null). No item wording: fetch
+    the agency's own file."""
+    user = _user(request)
     return [
         {
             "id": i.pk,
             "name": i.name,
             "version": i.version,
+            "prefecture": i.prefecture.code if i.prefecture else None,
             "language": i.language,
             "kind": i.kind,
             "demo": i.is_demo,
             "levels": i.levels(),
         }
-        for i in Instrument.objects.all()
+        for i in Instrument.objects.visible_to(user).select_related("prefecture")
     ]
 
 
@@ -140,9 +144,9 @@ def assessments_record(
 ) -> Status[dict[str, Any]]:
     user = _user(request)
     case = get_for_user(Case, user, case_id)
-    instrument = Instrument.objects.filter(pk=payload.instrument_id).first()
+    instrument = Instrument.objects.visible_to(user).filter(pk=payload.instrument_id).first()
     if instrument is None:
-        raise refusals.unprocessable("instrument_id", gettext("No such instrument."))
+        raise refusals.unprocessable("instrument_id", gettext(services.NO_INSTRUMENT))
     data = services.AssessmentData(
         instrument=instrument,
         date=payload.date,

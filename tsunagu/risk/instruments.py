@@ -20,7 +20,7 @@ from django.db import transaction
 from jsonschema import Draft202012Validator
 
 from tsunagu.core.audit import audit
-from tsunagu.core.models import User
+from tsunagu.core.models import Region, User
 from tsunagu.risk.models import Instrument
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "instrument.schema.json"
@@ -110,18 +110,34 @@ def digest(doc: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def load(doc: Any, actor: User | None = None) -> tuple[Instrument, bool]:
+def agency_of(actor: User | None) -> Region | None:
+    """Whose instrument a load makes: a supervisor's prefecture's; an admin's (or
+    the command line's without `--prefecture`) a national one. Others may not load."""
+    if actor is None or actor.is_admin:
+        return None
+    if actor.is_supervisor and actor.prefecture is not None:
+        return actor.prefecture
+    raise InstrumentError("", "only a supervisor or an administrator loads instruments")
+
+
+def load(
+    doc: Any, actor: User | None = None, prefecture: Region | None = None
+) -> tuple[Instrument, bool]:
     """Store a validated instrument version; (instrument, created).
 
-    The same name and version again with the same content is a no-op; with other
-    content it is refused: a changed instrument is a new version.
+    The version belongs to `prefecture` (None: national); with an `actor`, to the
+    actor's agency (`agency_of`). The same name and version again for the same
+    agency with the same content is a no-op; with other content it is refused: a
+    changed instrument is a new version.
     """
+    if actor is not None:
+        prefecture = agency_of(actor)
     doc = validate(doc)
     fingerprint = digest(doc)
     with transaction.atomic():
         existing = (
             Instrument.objects.select_for_update()
-            .filter(name=doc["name"], version=doc["version"])
+            .filter(prefecture=prefecture, name=doc["name"], version=doc["version"])
             .first()
         )
         if existing is not None:
@@ -133,6 +149,7 @@ def load(doc: Any, actor: User | None = None) -> tuple[Instrument, bool]:
                 )
             return existing, False
         instrument = Instrument.objects.create(
+            prefecture=prefecture,
             name=doc["name"],
             version=doc["version"],
             language=doc["language"],
@@ -146,6 +163,7 @@ def load(doc: Any, actor: User | None = None) -> tuple[Instrument, bool]:
             actor=actor,
             action="risk.instrument_load",
             obj=instrument,
+            prefecture=prefecture,
             name=instrument.name,
             version=instrument.version,
             digest=fingerprint,
@@ -153,5 +171,7 @@ def load(doc: Any, actor: User | None = None) -> tuple[Instrument, bool]:
     return instrument, True
 
 
-def load_file(path: Path, actor: User | None = None) -> tuple[Instrument, bool]:
-    return load(parse(path.read_text(encoding="utf-8"), path.name), actor)
+def load_file(
+    path: Path, actor: User | None = None, prefecture: Region | None = None
+) -> tuple[Instrument, bool]:
+    return load(parse(path.read_text(encoding="utf-8"), path.name), actor, prefecture)

@@ -28,4 +28,5 @@ MESSAGES = (
     gettext_noop("The review date cannot be in the past."),
     gettext_noop("This assessment was corrected; it has no review."),
     gettext_noop("The case already has an assessment at this level on this date."),
+    gettext_noop("This action was already marked done on %(date)s."),
 )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tsunagu.cases.models import Case, Event, case_scope
 from tsunagu.core.fields import EncryptedTextField, new_ref
-from tsunagu.core.models import User
+from tsunagu.core.models import Region, User
 
 KINDS = ("judgement", "count", "external")
 
@@ -24,9 +24,53 @@ def wording(text: dict[str, str] | None, language: str | None = None) -> str:
     return text.get(lang) or text.get("ja") or next(iter(text.values()))
 
 
-class Instrument(models.Model):
-    """One version of an instrument, as loaded from its file. Never changed once loaded."""
+class InstrumentQuerySet(models.QuerySet["Instrument"]):
+    def for_prefecture(self, prefecture_id: int | None) -> InstrumentQuerySet:
+        """The instruments a prefecture's police use: its own and the national ones
+        (an admin's load). The one rule of instrument scope: `visible_to` and the
+        interchange import's matching of `instrument,version` both read it."""
+        national = models.Q(prefecture__isnull=True)
+        if prefecture_id is None:
+            return self.filter(national)
+        return self.filter(national | models.Q(prefecture_id=prefecture_id))
 
+    def visible_to(self, user: Any) -> InstrumentQuerySet:
+        """Whose instruments a user may read (wording included): police (officers,
+        supervisors) their prefecture's and the national ones; admins the national
+        ones, which they load. Clinicians and analysts none: an analyst's national
+        tables read level labels only, through `level_labels`."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_police and user.prefecture_id:
+            return self.for_prefecture(user.prefecture_id)
+        if user.is_admin:
+            return self.for_prefecture(None)
+        return self.none()
+
+    def level_labels(self) -> dict[tuple[int, str], str]:
+        """(instrument id, level code) -> the level's label: no item wording, for
+        the aggregate tables (supervisor, analyst) whose rows name an instrument."""
+        return {
+            (i.pk, lv["code"]): wording(lv["label"])
+            for i in self.only("pk", "definition")
+            for lv in i.definition["levels"]
+        }
+
+
+class Instrument(models.Model):
+    """One version of an instrument, as loaded from its file. Never changed once loaded.
+
+    `prefecture` is the agency that loaded it (a supervisor's load); empty for a
+    national one (an admin's load, the demo's). Versions are unique per agency."""
+
+    prefecture = models.ForeignKey(
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("prefecture"),
+    )
     name = models.CharField(_("name"), max_length=40)
     version = models.CharField(_("version"), max_length=20)
     language = models.CharField(_("language"), max_length=2)
@@ -39,11 +83,23 @@ class Instrument(models.Model):
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = InstrumentQuerySet.as_manager()
+
     class Meta:
-        ordering = ["name", "version"]
+        ordering = ["name", "version", "id"]
         verbose_name = _("risk instrument")
         constraints = [
-            models.UniqueConstraint(fields=["name", "version"], name="instrument_version_unique")
+            # NULLs are distinct in a unique index: the national versions get their own.
+            models.UniqueConstraint(
+                fields=["prefecture", "name", "version"],
+                condition=models.Q(prefecture__isnull=False),
+                name="instrument_agency_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["name", "version"],
+                condition=models.Q(prefecture__isnull=True),
+                name="instrument_national_version_unique",
+            ),
         ]
 
     def __str__(self) -> str:

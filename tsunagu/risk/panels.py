@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils import timezone
 
+from tsunagu.cases import timeline
 from tsunagu.cases.models import Case
 from tsunagu.core.access import AuthedRequest
 from tsunagu.risk.models import Assessment, PlanAction, wording
@@ -39,6 +41,17 @@ def case_panel_context(request: AuthedRequest, case: Case) -> dict[str, Any]:
         "risk_history": rows[:HISTORY],
         "risk_today": timezone.localdate(),
     }
+
+
+def timeline_details(events: Sequence[Any]) -> dict[int, str]:
+    """The `risk_assessed` events of one case worded by their instrument's label of
+    the level (`cases.labels.CASE_DETAIL_READERS`): one query, none without such
+    an event. An event without its assessment row (events.csv alone) keeps its code."""
+    assessed = [e.pk for e in events if e.type == timeline.RISK_ASSESSED]
+    if not assessed:
+        return {}
+    rows = Assessment.objects.filter(event_id__in=assessed).select_related("instrument")
+    return {a.event_id: a.instrument.level_label(a.level) for a in rows}
 
 
 def due(user: Any, today: dt.date) -> dict[str, list[Any]]:

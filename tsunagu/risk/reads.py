@@ -16,12 +16,10 @@ from tsunagu.risk.models import Assessment, Instrument
 ORDER_OR_ARREST = ("prohibition_order", "emergency_order", "arrest")
 
 
-def _labels() -> dict[tuple[str, str], str]:
-    return {
-        (str(i), lv["code"]): i.level_label(lv["code"])
-        for i in Instrument.objects.all()
-        for lv in i.levels()
-    }
+def _label_rows(rows: list[dict[str, Any]], labels: dict[tuple[int, str], str]) -> None:
+    for row in rows:
+        row["instrument"] = f"{row['instrument__name']} {row['instrument__version']}"
+        row["label"] = labels.get((row["instrument_id"], row["level"]), row["level"])
 
 
 def supervisor_view(user: Any) -> dict[str, Any]:
@@ -30,14 +28,13 @@ def supervisor_view(user: Any) -> dict[str, Any]:
     today = timezone.localdate()
     current = Assessment.objects.visible_to(user).filter(is_current=True, case__is_open=True)
     per_level = list(
-        current.values("instrument__name", "instrument__version", "level", "level_order")
+        current.values(
+            "instrument_id", "instrument__name", "instrument__version", "level", "level_order"
+        )
         .annotate(n=Count("id"))
-        .order_by("instrument__name", "instrument__version", "-level_order")
+        .order_by("instrument__name", "instrument__version", "instrument_id", "-level_order")
     )
-    labels = _labels()
-    for row in per_level:
-        key = (f"{row['instrument__name']} {row['instrument__version']}", row["level"])
-        row["instrument"], row["label"] = key[0], labels.get(key, row["level"])
+    _label_rows(per_level, Instrument.objects.visible_to(user).level_labels())
     overdue = list(
         current.filter(is_top=True, review_on__lt=today)
         .select_related("case", "instrument")
@@ -64,18 +61,25 @@ def national_view(user: Any) -> dict[str, Any]:
             "case__prefecture__name_ja",
             "case__prefecture__name_en",
             "year",
+            "instrument_id",
             "instrument__name",
             "instrument__version",
             "level",
             "level_order",
         )
         .annotate(n=Count("id"))
-        .order_by("case__prefecture__code", "year", "instrument__name", "-level_order")
+        .order_by(
+            "case__prefecture__code",
+            "year",
+            "instrument__name",
+            "instrument__version",
+            "instrument_id",
+            "-level_order",
+        )
     )
-    labels = _labels()
-    for row in distribution:
-        key = (f"{row['instrument__name']} {row['instrument__version']}", row["level"])
-        row["instrument"], row["label"] = key[0], labels.get(key, row["level"])
+    # Level labels only (no item wording), of every agency's instruments.
+    labels = Instrument.objects.level_labels()
+    _label_rows(distribution, labels)
     # The level at advice is the timeline's (a code, whatever the instrument):
     # worded by the instruments that have that code.
     by_code: dict[str, list[str]] = defaultdict(list)

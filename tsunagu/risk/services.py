@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from tsunagu.cases import timeline
 from tsunagu.cases.models import Case, Event
-from tsunagu.cases.services import ServiceError, event_record, protected_reveal
+from tsunagu.cases.services import (
+    Revealed,
+    ServiceError,
+    event_record,
+    protected_reveal,
+    reveal_still_shown,
+)
 from tsunagu.core.audit import audit
 from tsunagu.core.models import User
 from tsunagu.risk import summary
@@ -21,6 +27,8 @@ from tsunagu.risk.models import Assessment, Instrument, PlanAction
 SCENARIO_FIELDS = ("what", "how_serious", "how_soon")
 SAME_EVENT = "This event is already on the timeline."
 SAME_DAY_LEVEL = "The case already has an assessment at this level on this date."
+NO_INSTRUMENT = "No such instrument."
+ALREADY_DONE = "This action was already marked done on %(date)s."
 
 
 @dataclass
@@ -86,6 +94,9 @@ def assessment_record(*, actor: User, case: Case, data: AssessmentData) -> Asses
     encrypted answers, rationale and scenarios, and the plan's actions."""
     if not actor.is_police or actor.prefecture_id != case.prefecture_id:
         raise ServiceError("You may not assess this case.")
+    # Another prefecture's instrument is not there for this actor (nor its wording).
+    if not Instrument.objects.visible_to(actor).filter(pk=data.instrument.pk).exists():
+        raise ServiceError(NO_INSTRUMENT, "instrument_id")
     level, count = _check(data)
     order, top = summary.level_order(data.instrument.definition, level)
     with transaction.atomic():
@@ -164,16 +175,28 @@ def _may_change(actor: User, case: Case) -> None:
 
 
 def action_done(*, actor: User, action: PlanAction, on: dt.date | None = None) -> PlanAction:
+    """Mark a plan action done (today by default). An action already done is
+    refused, naming `done_on`: its date is never overwritten, nothing is written."""
     case = action.assessment.case
     _may_change(actor, case)
-    _change(
-        actor=actor,
-        row=action,
-        case=case,
-        action="risk.action_done",
-        field="done_on",
-        value=on or timezone.localdate(),
-    )
+    with transaction.atomic():
+        # Two clicks at once: the second sees the first's date under the row lock.
+        done_on = (
+            PlanAction.objects.select_for_update()
+            .values_list("done_on", flat=True)
+            .get(pk=action.pk)
+        )
+        if done_on is not None:
+            action.done_on = done_on
+            raise ServiceError(ALREADY_DONE, "done_on", params={"date": done_on.isoformat()})
+        _change(
+            actor=actor,
+            row=action,
+            case=case,
+            action="risk.action_done",
+            field="done_on",
+            value=on or timezone.localdate(),
+        )
     return action
 
 
@@ -198,16 +221,31 @@ def review_change(*, actor: User, assessment: Assessment, review_on: dt.date) ->
     return assessment
 
 
-def assessment_reveal(*, actor: User, assessment: Assessment, reason: str) -> dict[str, Any]:
+def assessment_reveal(*, actor: User, assessment: Assessment, reason: str) -> Revealed:
     """The encrypted content of an assessment (answers with notes, rationale,
-    scenarios, plan actions), audited as a reveal of victim data."""
-    protected_reveal(
+    scenarios, plan actions), audited as a reveal of victim data; with the id of
+    its audit event (the page shows the result again from it, `assessment_revealed`)."""
+    event = protected_reveal(
         actor=actor,
         case=assessment.case,
         obj=assessment,
         fields=(*Assessment.PROTECTED_FIELDS, "actions"),
         reason=reason,
     )
+    return Revealed(_protected(assessment), event.pk)
+
+
+def assessment_revealed(
+    *, actor: User, assessment: Assessment, audit_id: int
+) -> dict[str, Any] | None:
+    """The content of a reveal this actor made of this assessment less than
+    `REVEAL_SHOWN_SECONDS` ago (audit event `audit_id`), else None. Writes nothing."""
+    if not reveal_still_shown(actor=actor, case=assessment.case, obj=assessment, audit_id=audit_id):
+        return None
+    return _protected(assessment)
+
+
+def _protected(assessment: Assessment) -> dict[str, Any]:
     return {
         "answers": json.loads(assessment.answers or "{}"),
         "rationale": assessment.rationale,

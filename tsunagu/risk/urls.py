@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/<int:pk>/assess/<int:instrument_pk>/", views.assess, name="assess"),
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment"),
     path("assessments/<int:pk>/reveal/", views.assessment_reveal, name="assessment_reveal"),
+    path("assessments/<int:pk>/revealed/", views.assessment_revealed, name="assessment_revealed"),
     path("assessments/<int:pk>/review/", views.review_change, name="review_change"),
     path("actions/<int:pk>/done/", views.action_done, name="action_done"),
     path("instruments/", views.instruments, name="instruments"),

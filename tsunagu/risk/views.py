@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages as flash
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,6 +21,7 @@ from tsunagu.cases.forms import RevealForm
 from tsunagu.cases.models import Case
 from tsunagu.cases.services import ServiceError
 from tsunagu.cases.views import MASK
+from tsunagu.core import flash as placed
 from tsunagu.core.access import AuthedRequest, get_for_user
 from tsunagu.risk import instruments as loader
 from tsunagu.risk import panels, reads, services
@@ -40,7 +41,9 @@ def choose(request: AuthedRequest, pk: int) -> HttpResponse:
     """Pick the instrument to assess a case with."""
     case = _police_case(request, pk)
     return render(
-        request, "risk/choose.html", {"case": case, "instruments": Instrument.objects.all()}
+        request,
+        "risk/choose.html",
+        {"case": case, "instruments": Instrument.objects.visible_to(request.user)},
     )
 
 
@@ -48,7 +51,7 @@ def choose(request: AuthedRequest, pk: int) -> HttpResponse:
 def assess(request: AuthedRequest, pk: int, instrument_pk: int) -> HttpResponse:
     user = request.user
     case = _police_case(request, pk)
-    instrument = get_object_or_404(Instrument, pk=instrument_pk)
+    instrument = get_for_user(Instrument, user, instrument_pk)
     form = AssessmentForm(request.POST or None, instrument=instrument)
     status = 200
     if request.method == "POST":
@@ -124,7 +127,27 @@ def assessment_reveal(request: AuthedRequest, pk: int) -> HttpResponse:
         return outcome.stepup
     if outcome.fields is None:
         return _assessment_page(request, assessment, reveal_form=outcome.form, status=400)
-    return _assessment_page(request, assessment, revealed=outcome.fields)
+    # Post/redirect/get, as the case page's reveal: a reload writes nothing.
+    reveal.remember(request, assessment, outcome.fields.audit_id)
+    return redirect(reverse("risk:assessment_revealed", args=[assessment.pk]) + "#reveal")
+
+
+@never_cache
+def assessment_revealed(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The result of this session's reveal, shown again on a reload until it expires
+    (`cases.services.REVEAL_SHOWN_SECONDS`); writes nothing. Then the masked page."""
+    assessment = _police_assessment(request, pk)
+    fields = reveal.recalled(
+        request,
+        assessment,
+        lambda audit_id: services.assessment_revealed(
+            actor=request.user, assessment=assessment, audit_id=audit_id
+        ),
+    )
+    if fields is None:
+        url = reverse("risk:assessment", args=[assessment.pk])
+        return placed.to_panel(request, url, "reveal", reveal.no_longer_shown(), flash.INFO)
+    return _assessment_page(request, assessment, revealed=fields)
 
 
 @never_cache
@@ -150,12 +173,18 @@ def review_change(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def action_done(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Mark a plan action done today (from the officer's home)."""
+    """Mark a plan action done today (from the officer's home); one already done is
+    refused with a message beside the panel, its done date unchanged."""
     user = request.user
     if not user.is_police or user.prefecture_id is None:
         raise Http404
     action = get_for_user(PlanAction, user, pk)
-    services.action_done(actor=user, action=action)
+    try:
+        services.action_done(actor=user, action=action)
+    except ServiceError as err:  # already done: its date stands
+        return placed.to_panel(
+            request, reverse("core:home"), "risk-home", refusals.text(err), flash.WARNING
+        )
     return redirect(reverse("core:home") + "#risk-home")
 
 
@@ -185,7 +214,10 @@ def instruments(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "risk/instruments.html",
-        {"form": form, "instruments": Instrument.objects.all()},
+        {
+            "form": form,
+            "instruments": Instrument.objects.visible_to(user).select_related("prefecture"),
+        },
         status=status,
     )
 

@@ -404,9 +404,9 @@ class Validator(ImportState):
             return
         table.require(fmt.ASSESSMENT_REQUIRED)
         positions = [table.index.get(c, -1) for c in fmt.ASSESSMENT_COLUMNS]
-        loaded: dict[str, dict[str, Instrument]] = {}
-        for version_row in Instrument.objects.all():
-            loaded.setdefault(version_row.name, {})[version_row.version] = version_row
+        # Per prefecture code, its instrument versions by name: a row matches only
+        # an instrument its prefecture's police use (its own or a national one).
+        loaded: dict[str, dict[str, dict[str, Instrument]]] = {}
         roles = (Role.OFFICER.value, Role.SUPERVISOR.value)
         rank = timeline.TYPE_RANK[timeline.RISK_ASSESSED]
         seen: dict[tuple[int, int, str], AssessmentRow] = {}
@@ -424,7 +424,11 @@ class Validator(ImportState):
             if not ref:
                 self._error(table, line, "case_ref", gettext_noop("A case reference is required."))
             ordinal = self._date(table, line, "date", date_raw)
-            instrument = self._instrument(table, line, loaded, name, version, level)
+            instrument = None
+            if pref is not None:  # else the prefecture's error is the row's
+                if pref not in loaded:
+                    loaded[pref] = self._instruments_of(pref)
+                instrument = self._instrument(table, line, loaded[pref], name, version, level)
             role = role or Role.OFFICER.value
             if role not in roles:
                 self._error(
@@ -471,6 +475,16 @@ class Validator(ImportState):
             self.ev_detail.append(detail_id)
             self.ev_line.append(ASSESSMENT_LINE_BASE + line)
             self.ev_existing.append(0)
+
+    def _instruments_of(self, pref: str) -> dict[str, dict[str, Instrument]]:
+        """The instrument versions of one prefecture, by name and version; its own
+        version wins over a national one of the same name and version."""
+        found: dict[str, dict[str, Instrument]] = {}
+        for row in Instrument.objects.for_prefecture(self.pref_ids[pref]):
+            versions = found.setdefault(row.name, {})
+            if row.prefecture_id is not None or row.version not in versions:
+                versions[row.version] = row
+        return found
 
     def _instrument(
         self,

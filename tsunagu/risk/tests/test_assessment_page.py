@@ -92,7 +92,9 @@ def test_page_masks_victim_answers_and_texts_until_revealed(
     assert_no_markers(refused.content, MARKERS)
     assert not AuditEvent.objects.filter(action="person.reveal").exists()
 
-    shown = client.post(url(assessed, "reveal/"), REASON)
+    posted = client.post(url(assessed, "reveal/"), REASON)
+    assert posted.status_code == 302 and posted["Location"] == url(assessed, "revealed/#reveal")
+    shown = client.get(url(assessed, "revealed/"))
     assert shown.status_code == 200 and "no-store" in shown["Cache-Control"]
     body = shown.content.decode()
     for marker in MARKERS:
@@ -103,6 +105,52 @@ def test_page_masks_victim_answers_and_texts_until_revealed(
     assert_no_markers(f"{event.detail} {event.reason}", MARKERS)
     # Shown once: the next view is masked again.
     assert_no_markers(client.get(url(assessed)).content, MARKERS)
+
+
+def test_reloading_the_reveal_result_writes_no_second_audit_event(
+    officer_tokyo: User, assessed: Assessment
+) -> None:
+    """Post/redirect/get, as the case page's reveal: the result has its own address."""
+    client = client_for(officer_tokyo)
+    result = client.post(url(assessed, "reveal/"), REASON)["Location"].split("#")[0]
+    for _reload in range(2):
+        shown = client.get(result)
+        assert shown.status_code == 200 and "private" in shown["Cache-Control"]
+        for marker in MARKERS:
+            assert marker in shown.content.decode()
+    assert AuditEvent.objects.filter(action="person.reveal").count() == 1
+
+
+def test_the_reveal_result_expires(
+    officer_tokyo: User, assessed: Assessment, monkeypatch: Any
+) -> None:
+    from tsunagu.cases import services
+
+    client = client_for(officer_tokyo)
+    result = client.post(url(assessed, "reveal/"), REASON)["Location"].split("#")[0]
+    assert client.get(result).status_code == 200
+    # The audit log is append-only: move the window instead of the event.
+    monkeypatch.setattr(services, "REVEAL_SHOWN_SECONDS", -60)
+    expired = client.get(result)
+    assert expired.status_code == 302 and expired["Location"] == url(assessed, "#reveal")
+    page = client.get(expired["Location"])
+    assert_no_markers(page.content, MARKERS)
+    section = page.content.decode().split('id="reveal"')[1].split("</section>")[0]
+    assert "もう一度" in section and 'name="reveal-reason"' in section
+    assert AuditEvent.objects.filter(action="person.reveal").count() == 1
+
+
+def test_the_reveal_result_is_not_shown_without_this_sessions_reveal(
+    officer_tokyo: User, supervisor_tokyo: User, assessed: Assessment
+) -> None:
+    """A colleague of the same prefecture with the address, or the same officer in
+    another session, gets the masked page; nothing is written."""
+    result = client_for(officer_tokyo).post(url(assessed, "reveal/"), REASON)["Location"]
+    for client in (client_for(supervisor_tokyo), client_for(officer_tokyo)):
+        response = client.get(result.split("#")[0], follow=True)
+        assert response.status_code == 200
+        assert_no_markers(response.content, MARKERS)
+    assert AuditEvent.objects.filter(action="person.reveal").count() == 1
 
 
 def test_reveal_needs_the_step_up(officer_tokyo: User, assessed: Assessment) -> None:
@@ -124,7 +172,7 @@ def test_reveal_counts_towards_the_daily_limit(
 ) -> None:
     settings.STEPUP_DAILY_LIMIT = 1
     client = client_for(officer_tokyo)
-    assert client.post(url(assessed, "reveal/"), REASON).status_code == 200
+    assert client.post(url(assessed, "reveal/"), REASON).status_code == 302
     over = client.post(url(assessed, "reveal/"), REASON)
     assert over.status_code == 400
     assert 'class="errorlist" role="alert"' in over.content.decode()
@@ -132,7 +180,9 @@ def test_reveal_counts_towards_the_daily_limit(
     assert AuditEvent.objects.filter(action="person.reveal").count() == 1
 
 
-@access_test("risk:assessment", "risk:assessment_reveal", "risk:review_change")
+@access_test(
+    "risk:assessment", "risk:assessment_reveal", "risk:assessment_revealed", "risk:review_change"
+)
 @pytest.mark.parametrize(
     "who", ["officer_osaka", "supervisor_osaka", "clinician_tokyo", "analyst", "admin_user"]
 )
@@ -144,9 +194,11 @@ def test_others_get_404_on_the_assessment_page(
     assert page.status_code == 404
     revealed = client.post(url(assessed, "reveal/"), REASON)
     assert revealed.status_code == 404
+    result = client.get(url(assessed, "revealed/"))
+    assert result.status_code == 404
     moved = client.post(url(assessed, "review/"), {"review-review_on": "2099-01-01"})
     assert moved.status_code == 404
-    for response in (page, revealed, moved):
+    for response in (page, revealed, result, moved):
         assert_no_markers(response.content, MARKERS)
     assert not AuditEvent.objects.filter(action__in=["person.reveal", "risk.review_changed"])
     assessed.refresh_from_db()

@@ -55,6 +55,32 @@ def test_case_page_shows_level_date_review_and_history(officer_tokyo: User, asse
     assert RATIONALE not in body
 
 
+def test_timeline_words_the_level_by_its_instrument_without_a_query_per_row(
+    officer_tokyo: User, make_case: Any
+) -> None:
+    """ "リスク評価 最高", not the code "top"; a third assessment costs no extra query."""
+    from tsunagu.testing import html_section
+
+    case = make_case(officer_tokyo)
+    instrument = load("external")
+    assess(officer_tokyo, case, instrument, on=D(2016, 6, 1), level="top")
+    assess(officer_tokyo, case, instrument, on=D(2016, 6, 2), level="low")
+    client = client_for(officer_tokyo)
+
+    def timeline() -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as ctx:
+            body = text(client.get(f"/cases/{case.pk}/"))
+        return html_section(body, "timeline"), len(ctx)
+
+    section, queries = timeline()
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", section)
+    assert "最高" in cells and "低" in cells and "top" not in cells and "low" not in cells
+    assess(officer_tokyo, case, instrument, on=D(2016, 6, 3), level="mid")
+    section, more = timeline()
+    assert "中" in re.findall(r"<td[^>]*>([^<]*)</td>", section)
+    assert more == queries
+
+
 def test_home_shows_due_review_and_plan_action(officer_tokyo: User, assessed: Any) -> None:
     response = client_for(officer_tokyo).get("/")
     body = text(response)
@@ -240,6 +266,50 @@ def test_plan_action_marked_done_leaves_the_home(officer_tokyo: User, assessed: 
     action.refresh_from_db()
     assert action.done_on is not None
     assert f"/risk/actions/{action.pk}/done/" not in text(client.get("/"))
+
+
+def test_marking_a_done_action_again_keeps_its_date(officer_tokyo: User, assessed: Any) -> None:
+    """Refused (the service names `done_on`), nothing written: the first date stands."""
+    from tsunagu.cases.services import ServiceError
+    from tsunagu.core.models import AuditEvent
+    from tsunagu.risk import services
+    from tsunagu.risk.models import PlanAction
+    from tsunagu.testing import html_section
+
+    action = PlanAction.objects.get()
+    services.action_done(actor=officer_tokyo, action=action, on=D(2016, 6, 8))
+    with pytest.raises(ServiceError) as exc:
+        services.action_done(actor=officer_tokyo, action=PlanAction.objects.get())
+    assert exc.value.field == "done_on"
+    client = client_for(officer_tokyo)
+    again = client.post(f"/risk/actions/{action.pk}/done/")
+    assert again.status_code == 302 and again["Location"].endswith("#risk-home")
+    assert "2016-06-08" in html_section(text(client.get(again["Location"])), "risk-home")
+    assert PlanAction.objects.get().done_on == D(2016, 6, 8)
+    assert AuditEvent.objects.filter(action="risk.action_done").count() == 1
+
+
+def test_a_due_date_before_the_assessment_is_refused_on_the_page(
+    officer_tokyo: User, make_case: Any
+) -> None:
+    """0001-01-01 included: the service refuses it, the page names the action's row."""
+    case = make_case(officer_tokyo)
+    instrument = load()
+    form = {
+        "date": "2016-06-01",
+        "item_v1": "y",
+        "item_v2": "n",
+        "level": "top",
+        "rationale": "r",
+        "action_0": "Call",
+        "owner_0": "Station A",
+    }
+    client = client_for(officer_tokyo)
+    for due in ("0001-01-01", "2016-05-31"):
+        page = client.post(f"/risk/cases/{case.pk}/assess/{instrument.pk}/", {**form, "due_0": due})
+        assert page.status_code == 400
+        assert 'id="id_due_0_error"' in text(page), due
+    assert not Assessment.objects.exists()
 
 
 @access_test("risk:action_done")
