@@ -25,20 +25,30 @@ RELATIONSHIPS = (
 SEXES = ("male", "female", "other", "unknown")
 
 
-def case_scope(user: Any, path: str = "") -> models.Q | None:
+def case_scope(user: Any, path: str = "", **case: Any) -> models.Q | None:
     """The rule of `visible_to` as a condition on the case at `path` ("" for the
     case itself, "case__" for a row of a case): police of the case's prefecture
-    only (DESIGN §1). None when `user` may see no case at all.
+    only (DESIGN §1). None when `user` may see no case at all. `case` adds
+    conditions on the case itself (`is_open=True`, `station_id=…`).
 
-    Rows of a case filter through a join on this condition rather than
-    `case__in=<visible cases>`: SQLite builds the whole list of a prefecture's
-    case ids for the IN before it looks at the (often small) table asked about.
+    A row of a case is kept when its case satisfies the rule: a correlated
+    EXISTS on the case's primary key, so the database starts from the (often
+    small) table asked about and looks each row's case up. Not
+    `case__in=<visible cases>` (SQLite builds the whole list of a prefecture's case
+    ids first) nor a join (without statistics on a new, empty table, SQLite
+    starts from the prefecture's cases and probes the table once per case: 23,000
+    probes for Tokyo on every home page).
     """
     if not getattr(user, "is_authenticated", False):
         return None
-    if user.is_police and user.prefecture_id:
-        return models.Q(**{f"{path}prefecture_id": user.prefecture_id})
-    return None
+    if not (user.is_police and user.prefecture_id):
+        return None
+    if not path:
+        return models.Q(prefecture_id=user.prefecture_id, **case)
+    cases = Case.objects.filter(
+        pk=models.OuterRef(path.removesuffix("__")), prefecture_id=user.prefecture_id, **case
+    )
+    return models.Q(models.Exists(cases))
 
 
 class CaseQuerySet(models.QuerySet["Case"]):

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from tsunagu.cases import timeline
-from tsunagu.cases.models import Case
+from tsunagu.cases.models import Case, case_scope
 from tsunagu.core.access import AuthedRequest
 from tsunagu.risk.models import Assessment, PlanAction, wording
 
@@ -57,19 +57,25 @@ def timeline_details(events: Sequence[Any]) -> dict[int, str]:
 def due(user: Any, today: dt.date) -> dict[str, list[Any]]:
     """Reviews and plan actions of the user's prefecture due within a week (or overdue)."""
     horizon = today + DUE_WITHIN
+    # Open cases only: a condition inside the scope's EXISTS, not a join, so the
+    # database starts from the (small) risk tables.
+    open_cases = case_scope(user, "case__", is_open=True)
+    open_plans = case_scope(user, "assessment__case__", is_open=True)
+    if open_cases is None or open_plans is None:
+        return {"reviews": [], "actions": []}
     reviews = list(
         Assessment.objects.visible_to(user)
-        .filter(is_current=True, case__is_open=True, review_on__lte=horizon)
+        .filter(open_cases, is_current=True, review_on__lte=horizon)
         .select_related("case", "instrument")
         .order_by("review_on", "id")[:100]
     )
     actions = list(
         PlanAction.objects.visible_to(user)
         .filter(
+            open_plans,
             done_on__isnull=True,
             due_on__lte=horizon,
             assessment__is_effective=True,
-            assessment__case__is_open=True,
         )
         .select_related("assessment__case")
         .order_by("due_on", "id")[:100]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from tsunagu.cases.models import case_scope
 from tsunagu.core.models import Region, User
 
 # Bounds the web form and the API share (the database would take more, or fail).
@@ -239,9 +240,9 @@ class FollowUpPolicy(models.Model):
 
 class FollowUpQuerySet(models.QuerySet["FollowUp"]):
     def visible_to(self, user: Any) -> FollowUpQuerySet:
-        if getattr(user, "is_authenticated", False) and user.is_police and user.prefecture_id:
-            return self.filter(case__prefecture_id=user.prefecture_id)
-        return self.none()
+        """Police of the case's prefecture only, like the case file."""
+        scope = case_scope(user, "case__")
+        return self.none() if scope is None else self.filter(scope)
 
 
 class FollowUp(models.Model):

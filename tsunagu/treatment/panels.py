@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tsunagu.cases import stages, timeline
-from tsunagu.cases.models import Case, Person
+from tsunagu.cases.models import Case, Person, case_scope
 from tsunagu.core.access import AuthedRequest
 from tsunagu.core.models import User
 from tsunagu.treatment import derive, forms, loop
@@ -245,6 +245,15 @@ HOME_ROWS = 5
 FULL_LIST = 100
 
 
+def _shown(queryset: QuerySet[Any], cap: int) -> tuple[list[Any], int]:
+    """The first `cap` rows of a list and how many it holds (counted up to FULL_LIST):
+    the home page reads the five rows it shows, not the hundred the full list does."""
+    rows = list(queryset[: cap + 1])  # one more: is there more than the page shows?
+    if len(rows) <= cap:
+        return rows, len(rows)
+    return rows[:cap], queryset[:FULL_LIST].count()
+
+
 def officer_home_context(request: AuthedRequest, cap: int = HOME_ROWS) -> dict[str, Any]:
     """The officer's work of the week, each list sorted by due date, its first `cap`
     rows with the total (the full list: `cap=FULL_LIST`)."""
@@ -258,23 +267,24 @@ def officer_home_context(request: AuthedRequest, cap: int = HOME_ROWS) -> dict[s
         .select_related("case")
         .order_by("due_on", "pk")
     )
-    if not user.is_supervisor:
-        followups = followups.filter(Q(planned_by=user) | Q(case__station_id=user.region_id or 0))
-    followups_list = list(followups[:FULL_LIST])
+    station = case_scope(user, "case__", station_id=user.region_id or 0)
+    if not user.is_supervisor and station is not None:
+        followups = followups.filter(Q(planned_by=user) | station)
+    followups_list, followups_count = _shown(followups, cap)
     candidates = filter_referrals(Referral.objects.visible_to(user), user, stage="overdue")
-    overdue = referral_rows(candidates[:FULL_LIST], user)
+    overdue, overdue_count = _shown(referral_queryset(candidates), cap)
     proposals = proposals_due(user, today)
-    flags = condition_flags(user, today)
+    flags, flags_count = _shown(condition_breaches(user, today), cap)
     return {
         "treatment_today": today,
         "home_cap": cap,
-        "followups_count": len(followups_list),
-        "followups_overdue": [f for f in followups_list[:cap] if f.due_on < today],
-        "followups_due": [f for f in followups_list[:cap] if f.due_on >= today],
-        "referrals_overdue": overdue[:cap],
-        "referrals_overdue_count": len(overdue),
-        "condition_flags": flags[:cap],
-        "condition_flags_count": len(flags),
+        "followups_count": followups_count,
+        "followups_overdue": [f for f in followups_list if f.due_on < today],
+        "followups_due": [f for f in followups_list if f.due_on >= today],
+        "referrals_overdue": [referral_row(r, user, today) for r in overdue],
+        "referrals_overdue_count": overdue_count,
+        "condition_flags": [condition_flag(r) for r in flags],
+        "condition_flags_count": flags_count,
         "proposals_due": proposals[:cap],
         "proposals_count": len(proposals),
         "no_clinic_has_room": not any(
@@ -347,23 +357,23 @@ class ConditionFlag:
     condition: derive.Condition
 
 
-def condition_flags(user: User, today: dt.date) -> list[ConditionFlag]:
-    """Contact reports of the last months dated while a condition was active (the
-    latest 100), read from `ConditionBreach`, kept by the event service."""
+def condition_breaches(user: User, today: dt.date) -> QuerySet[ConditionBreach]:
+    """Contact reports of the last months dated while a condition was active, the
+    latest first, read from `ConditionBreach` (kept by the event service)."""
     since = today - dt.timedelta(days=BREACH_WINDOW_DAYS)
-    rows = (
+    return (
         ConditionBreach.objects.filter(prefecture_id=_home_prefecture(user), date__gte=since)
         .select_related("case", "event")
-        .order_by("-date", "-event_id")[:100]
+        .order_by("-date", "-event_id")
     )
-    return [
-        ConditionFlag(
-            r.case,
-            r.event.as_ev(),
-            derive.Condition(r.kind, r.starts_on, r.expires_on, r.ended_on),
-        )
-        for r in rows
-    ]
+
+
+def condition_flag(row: ConditionBreach) -> ConditionFlag:
+    return ConditionFlag(
+        row.case,
+        row.event.as_ev(),
+        derive.Condition(row.kind, row.starts_on, row.expires_on, row.ended_on),
+    )
 
 
 # --- the case page -----------------------------------------------------------------
