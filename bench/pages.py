@@ -119,6 +119,21 @@ def measure(runs: int, only: str = "") -> list[dict[str, object]]:
             analyst,
             f"/reports/programme/?preset=custom&date_from={year - 9}-01-01&date_to={year}-12-31",
         ),
+        (
+            "programme report, 10 years (analyst) after a write in Tokyo",
+            analyst,
+            f"/reports/programme/?preset=custom&date_from={year - 9}-01-01&date_to={year}-12-31",
+        ),
+        (
+            "programme report (API, ten years, analyst)",
+            analyst,
+            f"/api/v1/reports/programme?date_from={year - 9}-01-01&date_to={year}-12-31",
+        ),
+        (
+            "analyst programme report (API, ten years) after a write in Tokyo",
+            analyst,
+            f"/api/v1/reports/programme?date_from={year - 9}-01-01&date_to={year}-12-31",
+        ),
         ("annual statistics", supervisor, f"/reports/annual/?year={year}"),
         ("annual statistics (analyst)", analyst, f"/reports/annual/?year={year}"),
         (

@@ -51,6 +51,20 @@ def case_scope(user: Any, path: str = "", **case: Any) -> models.Q | None:
     return models.Q(models.Exists(cases))
 
 
+def statistics_prefectures(user: Any) -> list[int] | None:
+    """The prefectures whose cases `user`'s reports count (`for_statistics`):
+    None for every prefecture (analysts), their own for police, none for anyone
+    else. Always whole prefectures, so a figure counted over one prefecture is
+    the same for everyone who may see it (reports cache it per prefecture)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    if user.is_analyst:
+        return None
+    if user.is_police and user.prefecture_id:
+        return [user.prefecture_id]
+    return []
+
+
 class CaseQuerySet(models.QuerySet["Case"]):
     def visible_to(self, user: Any) -> CaseQuerySet:
         """Case files: police of the case's prefecture only (DESIGN §1)."""
@@ -76,12 +90,11 @@ class CaseQuerySet(models.QuerySet["Case"]):
         Analysts get figures and de-identified lists only; the callers must never
         show them personal fields or free text.
         """
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        if user.is_analyst:
+        prefectures = statistics_prefectures(user)
+        if prefectures is None:
             return self.all()
-        if user.is_police and user.prefecture_id:
-            return self.filter(prefecture_id=user.prefecture_id)
+        if len(prefectures) == 1:
+            return self.filter(prefecture_id=prefectures[0])
         return self.none()
 
 

@@ -20,6 +20,7 @@ from tsunagu.core.api import StrictDate, auth_for, choice, paged, reporting, res
 from tsunagu.core.models import Region, User
 from tsunagu.reports import annual, evaluation, evaluation_data, programme
 from tsunagu.reports import api_schemas as schemas
+from tsunagu.reports import cache as report_cache
 from tsunagu.reports.forms import EARLIEST_YEAR, LATEST_YEAR, bounds_errors, period_errors
 
 router = Router(tags=["reports"], auth=auth_for(reporting))
@@ -86,8 +87,12 @@ def _params(user: User, q: ProgrammeQuery) -> programme.Params:
 def programme_report(request: HttpRequest, q: Query[ProgrammeQuery]) -> dict[str, Any]:
     """The programme status report as the JSON of DESIGN §4 (plus `percentages`)."""
     user = _reporting_user(request)
-    report = programme.compute(Case.objects.for_statistics(user), _params(user, q))
-    return report.as_json()
+    params = _params(user, q)
+    # Each prefecture's episodes are cached on its own data version; the JSON on
+    # the data version of the whole scope.
+    return report_cache.cached(
+        "programme-json", user, (params,), lambda: programme.compute_for(user, params).as_json()
+    )
 
 
 class ProgrammeEpisodeOut(Schema):

@@ -7,6 +7,7 @@ page, its lazily loaded parts and the tests build the same URLs.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +18,22 @@ def link(name: str, base: dict[str, Any], **extra: Any) -> str:
     """`name`'s URL with the query `base` and the non-empty `extra` parameters."""
     query = {**base, **{k: v for k, v in extra.items() if v not in (None, "", False)}}
     return f"{reverse(name)}?{urlencode(query, doseq=True)}"
+
+
+def linker(name: str, base: dict[str, Any]) -> Callable[..., str]:
+    """`link(name, base, **extra)` for many links that share `name` and `base`: the
+    URL and the base query are built once (a report page has hundreds)."""
+    url = reverse(name)
+    head = urlencode(base, doseq=True)
+
+    def make(**extra: Any) -> str:
+        given = {k: v for k, v in extra.items() if v not in (None, "", False)}
+        if given.keys() & base.keys():
+            return link(name, base, **extra)
+        tail = urlencode(given, doseq=True)
+        return f"{url}?{head}&{tail}" if head and tail else f"{url}?{head or tail}"
+
+    return make
 
 
 def query(params: dict[str, Any]) -> str:

@@ -12,8 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -22,8 +25,9 @@ from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 
 from tsunagu.cases import timeline
-from tsunagu.cases.models import Case, Event
+from tsunagu.cases.models import Case, Event, statistics_prefectures
 from tsunagu.core.models import Region
+from tsunagu.reports import cache as report_cache
 from tsunagu.reports import risk_levels
 
 # The event types that can change an episode's classification (read with the
@@ -357,19 +361,33 @@ def empty_figures(with_prefectures: bool) -> dict[str, Any]:
     return figures
 
 
-def _add(figures: dict[str, Any], row: EpisodeRow) -> None:
-    figures["advised"] += 1
-    figures[row.leaf] += 1
-    if row.accepted:
-        figures["accepted"] += 1
-    if row.received:
-        figures["received"] += 1
-    if row.leaf == "rejected":
-        figures["rejection_reasons"][row.reason or "other"] += 1
-    if row.recurred:
-        figures["recurrence"][row.leaf] += 1
-        if row.leaf in FIGURES["not_finished"]:
-            figures["recurrence"]["not_finished"] += 1
+def _columns(*names: str) -> Callable[[EpisodeRow], Any]:
+    """The given fields of a row as a tuple, read in C (counting tens of thousands
+    of rows by their distinct values is then fast)."""
+    return itemgetter(*(EpisodeRow._fields.index(name) for name in names))
+
+
+# What the figures of an episode depend on: its leaf, rejection reason and recurrence.
+_BY_PREFECTURE = _columns("prefecture", "leaf", "reason", "recurred")
+_BY_LEVEL = _columns("risk_level", "leaf", "reason", "recurred")
+_BY_DAY = _columns("advised_on", "leaf")
+
+
+def _add(figures: dict[str, Any], outcome: tuple[str, str | None, bool], n: int) -> None:
+    """Count `n` episodes of one (leaf, reason, recurred) into `figures`."""
+    leaf, reason, recurred = outcome
+    figures["advised"] += n
+    figures[leaf] += n
+    if leaf in FIGURES["accepted"]:
+        figures["accepted"] += n
+    if leaf in FIGURES["received"]:
+        figures["received"] += n
+    if leaf == "rejected":
+        figures["rejection_reasons"][reason or "other"] += n
+    if recurred:
+        figures["recurrence"][leaf] += n
+        if leaf in FIGURES["not_finished"]:
+            figures["recurrence"]["not_finished"] += n
 
 
 def percent(part: int, whole: int) -> float | None:
@@ -421,31 +439,42 @@ class Report:
         """(level, label, figures) of each risk level at advice, highest level
         first, "not assessed" last (rows computed `with_levels`)."""
         figures: dict[str, dict[str, Any]] = {}
-        for row in self.rows:
-            figs = figures.get(row.risk_level)
+        # Counted by distinct outcome (a few dozen), not row by row.
+        for (level, *outcome), n in Counter(map(_BY_LEVEL, self.rows)).items():
+            figs = figures.get(level)
             if figs is None:
-                figs = figures[row.risk_level] = empty_figures(with_prefectures=False)
-            _add(figs, row)
+                figs = figures[level] = empty_figures(with_prefectures=False)
+            _add(figs, (outcome[0], outcome[1], outcome[2]), n)
         return [(key, label, figures[key]) for key, label in risk_levels.ordered(figures)]
 
     def monthly(self) -> list[dict[str, Any]]:
         """Episodes by month of advice: advised, accepted, received, rejected."""
-        months: dict[str, dict[str, Any]] = {}
+        months: dict[int, dict[str, Any]] = {}
         start = self.params.date_from
         end = min(self.params.date_to, self.params.as_of)
         # Stepped as (year, month) numbers: no date past the last one is ever made,
         # so a period ending in December 9999 cannot overflow.
         for index in range(start.year * 12 + start.month - 1, end.year * 12 + end.month):
             key = f"{index // 12:04d}-{index % 12 + 1:02d}"
-            months[key] = {"month": key, "advised": 0, "accepted": 0, "received": 0, "rejected": 0}
-        for row in self.rows:
-            m = months.get(f"{row.advised_on:%Y-%m}")
+            months[index] = {
+                "month": key,
+                "advised": 0,
+                "accepted": 0,
+                "received": 0,
+                "rejected": 0,
+            }
+        # Counted by distinct (day, leaf), then (month, leaf): no date is formatted.
+        by_month: Counter[tuple[int, str]] = Counter()
+        for (day, leaf), n in Counter(map(_BY_DAY, self.rows)).items():
+            by_month[day.year * 12 + day.month - 1, leaf] += n
+        for (index, leaf), n in by_month.items():
+            m = months.get(index)
             if m is None:
                 continue
-            m["advised"] += 1
-            m["accepted"] += row.accepted
-            m["received"] += row.received
-            m["rejected"] += row.leaf == "rejected"
+            m["advised"] += n
+            m["accepted"] += n if leaf in FIGURES["accepted"] else 0
+            m["received"] += n if leaf in FIGURES["received"] else 0
+            m["rejected"] += n if leaf == "rejected" else 0
         return list(months.values())
 
 
@@ -476,12 +505,15 @@ def tally(params: Params, rows: Iterable[EpisodeRow], with_levels: bool = False)
     report = Report(params=params, rows=list(rows), with_levels=with_levels)
     totals = empty_figures(with_prefectures=True)
     by_pref: dict[str, dict[str, Any]] = {}
-    for row in report.rows:
-        _add(totals, row)
-        figs = by_pref.get(row.prefecture)
+    # Counted by distinct (prefecture, outcome): a few hundred nationally, where
+    # the rows are tens of thousands.
+    for (prefecture, *outcome), n in Counter(map(_BY_PREFECTURE, report.rows)).items():
+        key = (outcome[0], outcome[1], outcome[2])
+        _add(totals, key, n)
+        figs = by_pref.get(prefecture)
         if figs is None:
-            figs = by_pref[row.prefecture] = empty_figures(with_prefectures=False)
-        _add(figs, row)
+            figs = by_pref[prefecture] = empty_figures(with_prefectures=False)
+        _add(figs, key, n)
     totals["prefectures_advised"] = len(by_pref)
     totals["prefectures_received"] = sum(1 for f in by_pref.values() if f["received"])
     report.totals = totals
@@ -493,6 +525,54 @@ def compute(scope: QuerySet[Case], params: Params, with_levels: bool = False) ->
     """The programme report over the cases in `scope` (already scoped to the user);
     `with_levels`: its rows carry their risk level at advice."""
     rows = episode_rows(scope, params, detailed=False, with_levels=with_levels)
+    return tally(params, rows, with_levels)
+
+
+def prefecture_rows(
+    prefecture_ids: Sequence[int], params: Params, with_levels: bool = False
+) -> dict[int, list[EpisodeRow]]:
+    """The episode rows (as `compute` counts them) of each given prefecture, read
+    in one pass: the cases of those prefectures only (every case when they are
+    all the prefectures). A prefecture with no advice in the period has no entry."""
+    codes = dict(Region.objects.filter(kind=Region.Kind.PREFECTURE).values_list("code", "pk"))
+    scope = Case.objects.all()
+    if not set(codes.values()) <= set(prefecture_ids):
+        scope = scope.filter(prefecture_id__in=list(prefecture_ids))
+    period = Params.make(params.date_from, params.date_to, params.as_of)
+    parts: dict[int, list[EpisodeRow]] = {}
+    for row in episode_rows(scope, period, detailed=False, with_levels=with_levels):
+        parts.setdefault(codes[row.prefecture], []).append(row)
+    return parts
+
+
+def compute_for(user: Any, params: Params, with_levels: bool = False) -> Report:
+    """`compute` over `user`'s scope (`Case.objects.for_statistics`), from each
+    prefecture's rows cached on that prefecture's own data version
+    (`cache.per_prefecture`): after a write in one prefecture only its rows are
+    read and classified again. The scope of every role is whole prefectures
+    (`statistics_prefectures`), so a prefecture's rows are the same for everyone
+    who may see them."""
+    regions = Region.objects.filter(kind=Region.Kind.PREFECTURE)
+    allowed = statistics_prefectures(user)
+    if allowed is not None:
+        regions = regions.filter(pk__in=allowed)
+    if params.prefectures:
+        regions = regions.filter(code__in=params.prefectures)
+
+    def count(missing: list[int]) -> dict[int, list[tuple[Any, ...]]]:
+        # Stored as plain tuples, which unpickle in half the time of named ones; the
+        # row's fields are in the key, so a changed row never reads an older part.
+        found = prefecture_rows(missing, params, with_levels)
+        return {p: [tuple(row) for row in rows] for p, rows in found.items()}
+
+    parts = report_cache.per_prefecture(
+        "programme-rows",
+        list(regions.values_list("pk", flat=True)),
+        (params.date_from, params.date_to, params.as_of, with_levels, EpisodeRow._fields),
+        count,
+        list,
+    )
+    rows = map(EpisodeRow._make, chain.from_iterable(parts.values()))
     return tally(params, rows, with_levels)
 
 

@@ -25,7 +25,7 @@ from tsunagu.reports.labels import (
     figure_label,
     flow_labels,
 )
-from tsunagu.reports.links import link, query
+from tsunagu.reports.links import link, linker, query
 
 MAP_FIGURES = ("advised", "received_share", "recurrence")
 SORT_KEYS = ("code", *PREFECTURE_COLUMNS)
@@ -88,12 +88,7 @@ def _base(params: programme.Params, opts: Options) -> dict[str, Any]:
 
 
 def _drill(params: programme.Params) -> Callable[..., str]:
-    base = params_query(params)
-
-    def drill(**extra: Any) -> str:
-        return link("reports:episodes", base, **extra)
-
-    return drill
+    return linker("reports:episodes", params_query(params))
 
 
 def page_url(params: programme.Params, opts: Options, **change: Any) -> str:

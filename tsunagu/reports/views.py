@@ -99,14 +99,11 @@ def names_for(user: User) -> dict[str, str]:
 
 
 def _report(user: User, params: programme.Params, with_levels: bool = False) -> programme.Report:
-    """The programme report of `user`'s scope, computed once per data version;
-    `with_levels`: with the breakdown by risk level at advice."""
-    return report_cache.cached(
-        "programme",
-        user,
-        (params, with_levels),
-        lambda: programme.compute(Case.objects.for_statistics(user), params, with_levels),
-    )
+    """The programme report of `user`'s scope, each prefecture's episodes cached on
+    that prefecture's data version (`programme.compute_for`); `with_levels`: with
+    the breakdown by risk level at advice. What is shown of it is cached whole
+    too (the body of the page, a part, the API's JSON)."""
+    return programme.compute_for(user, params, with_levels)
 
 
 def programme_report(request: AuthedRequest) -> HttpResponse:
@@ -138,20 +135,20 @@ def programme_report(request: AuthedRequest) -> HttpResponse:
             ),
         )
         return HttpResponse(html)
-    report = _report(user, params, opts.by_level)
-    context.update(report=report, totals=report.totals)
     suppression = (settings.SUPPRESSION_THRESHOLD, _hide_zero()) if opts.release else ()
-    context["body"] = mark_safe(  # noqa: S308 - rendered by our own template, escaped there
-        report_cache.cached(
-            "programme-page",
-            user,
-            (params, opts, may_release, suppression),
-            lambda: render_to_string(
-                "reports/_programme_body.html",
-                programme_page.page_context(report, params, names_for(user), opts, may_release),
-            ),
-        )
+
+    def body() -> tuple[str, dict[str, Any]]:
+        report = _report(user, params, opts.by_level)
+        page = programme_page.page_context(report, params, names_for(user), opts, may_release)
+        return render_to_string("reports/_programme_body.html", page), report.totals
+
+    # The body and the totals; the report itself is only computed (from the cached
+    # parts of each prefecture) when the body is not in the cache.
+    body_html, totals = report_cache.cached(
+        "programme-body", user, (params, opts, may_release, suppression), body
     )
+    context["totals"] = totals
+    context["body"] = mark_safe(body_html)  # noqa: S308 - rendered by our own template, escaped there
     return render(request, "reports/programme.html", context)
 
 
