@@ -155,16 +155,16 @@ def _detail_context(request: AuthedRequest, case: Case, **extra: Any) -> dict[st
 
 def _get_case(request: AuthedRequest, pk: int) -> Case:
     _police_only(request)
-    case = get_for_user(Case, request.user, pk)
-    return (
-        Case.objects.select_related("prefecture", "station")
-        .prefetch_related(
+    return get_for_user(
+        Case,
+        request.user,
+        pk,
+        related=lambda cases: cases.select_related("prefecture", "station").prefetch_related(
             Prefetch(
                 "events", queryset=Event.objects.in_timeline_order().select_related("recorded_by")
             ),
             "people",
-        )
-        .get(pk=case.pk)
+        ),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db import models
@@ -21,9 +22,21 @@ class AuthedRequest(HttpRequest):
     user: User  # type: ignore[assignment]
 
 
-def get_for_user(model: type[M], user: Any, pk: Any, **lookups: Any) -> M:
-    """The object with `pk` if `model.objects.visible_to(user)` holds it, else 404."""
+def get_for_user(
+    model: type[M],
+    user: Any,
+    pk: Any,
+    *,
+    related: Callable[[QuerySet[M]], QuerySet[M]] | None = None,
+    **lookups: Any,
+) -> M:
+    """The object with `pk` if `model.objects.visible_to(user)` holds it, else 404.
+
+    `related` adds what the page reads with it (select_related, prefetch_related)
+    to the same query, so the object is not fetched twice."""
     queryset = model.objects.visible_to(user)  # type: ignore[attr-defined]
+    if related is not None:
+        queryset = related(queryset)
     try:
         obj: M = queryset.get(pk=pk, **lookups)
     except (model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]
