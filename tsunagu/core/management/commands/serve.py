@@ -85,7 +85,10 @@ class Command(BaseCommand):
                 from django.db import connections
                 from django.urls import get_resolver
 
+                from tsunagu.core import warm
+
                 get_resolver().url_patterns  # noqa: B018 - imports every view now
+                warm.everything()  # templates and catalogues, shared by the forked workers
                 connections.close_all()
                 return application
 
