@@ -7,7 +7,7 @@ same transaction as any write of a case or a counted event in it (migration
 SQL, a data migration. A report first recounts the stale cells of the
 prefectures it shows from the events (`refresh`: an index range on the date of
 each stale month, or whole prefectures when many months are stale), then reads
-the rollup (`read`). Corrections are not in the rollup: `annual.monthly_counts`
+the rollup (`counts`). Corrections are not in the rollup: `annual.monthly_counts`
 applies them when it reads (they are few).
 
 A recount never loses a write that commits while it counts: it reads each
@@ -32,6 +32,7 @@ from tsunagu.cases import timeline
 from tsunagu.reports.models import AnnualCount, AnnualStale
 
 Cell = tuple[int, int]  # (prefecture id, year * 100 + month)
+Mark = tuple[int, Cell, int]  # (mark id, cell, counter read)
 
 # The kinds stored: consultations, the counted measures, arrests by kind only (the
 # arrests' total is their sum, added by `read`).
@@ -44,6 +45,8 @@ KINDS: tuple[str, ...] = (
 # Above this many stale months, a recount reads whole prefectures (one grouped
 # pass) rather than a date range per month.
 MONTH_RANGES = 24
+# Above this many stale cells, a report stores what it recounted (`counts`).
+STORE_AFTER = 24
 BATCH = 2000
 
 
@@ -75,49 +78,49 @@ def arrest_kind(detail: str) -> str:
 
 
 def recount(cells: Collection[Cell]) -> dict[Cell, Counter[str]]:
-    """The figures of these cells, counted from the cases and events (two grouped
-    queries, whatever the number of cells)."""
+    """The figures of these cells, counted from the cases and events (one query,
+    whatever the number of cells)."""
     found: dict[Cell, Counter[str]] = {cell: Counter() for cell in cells}
     if not cells:
         return found
     prefectures = sorted({p for p, _m in cells})
     months = sorted({m for _p, m in cells})
     types = list(timeline.COUNTED_MEASURES)
-    if len(months) > MONTH_RANGES:
-        ranges, range_params = "", []
-        cases_from = "FROM cases_case c "
-        events_from = "FROM cases_event e "
-    else:
+    by_range = len(months) <= MONTH_RANGES
+    bounds = [b for month in months for b in _bounds(month)] if by_range else []
+    ranges, with_params, case_where, event_where = "", [], "", ""
+    cases_from, events_from = "FROM cases_case c ", "FROM cases_event e "
+    if by_range and connection.vendor == "postgresql":
+        # Constant ranges: the planner then estimates a month's rows (with ranges
+        # joined from a VALUES list it guesses high, and JIT-compiles the query).
+        ors = " OR ".join(["({0} >= %s AND {0} < %s)"] * len(months))
+        case_where = " AND (" + ors.format("c.opened_on") + ")"
+        event_where = " AND (" + ors.format("e.date") + ")"
+    elif by_range:
         # The months' date ranges drive the joins: one index range each.
-        range_params = [b for month in months for b in _bounds(month)]
         ranges = "WITH r (lo, hi) AS (VALUES " + ", ".join(["(%s, %s)"] * len(months)) + ") "
+        with_params, bounds = bounds, []
         cases_from = "FROM r JOIN cases_case c ON c.opened_on >= r.lo AND c.opened_on < r.hi "
         events_from = "FROM r JOIN cases_event e ON e.date >= r.lo AND e.date < r.hi "
     in_prefectures = f"c.prefecture_id IN ({_marks(prefectures)})"
+    # Each event's prefecture is read from its case by primary key: a month's
+    # events are few, a prefecture's cases many (a hash join would read them all).
+    prefecture = (
+        "(SELECT c.prefecture_id FROM cases_case c WHERE c.id = e.case_id)"
+        if by_range
+        else "c.prefecture_id"
+    )
+    join = "" if by_range else "JOIN cases_case c ON c.id = e.case_id "
     with connection.cursor() as cursor:
         cursor.execute(
-            f"{ranges}SELECT c.prefecture_id, {_month_sql('c.opened_on')}, COUNT(*) "  # noqa: S608
-            f"{cases_from}WHERE {in_prefectures} GROUP BY 1, 2",
-            [*range_params, *prefectures],
-        )
-        for prefecture, month, n in cursor.fetchall():
-            if (prefecture, month) in found:
-                found[(prefecture, month)]["consultations"] += n
-        # Each event's prefecture is read from its case by primary key: a month's
-        # events are few, a prefecture's cases many (a hash join would read them all).
-        prefecture = (
-            "(SELECT c.prefecture_id FROM cases_case c WHERE c.id = e.case_id)"
-            if ranges
-            else "c.prefecture_id"
-        )
-        join = "" if ranges else "JOIN cases_case c ON c.id = e.case_id "
-        cursor.execute(
-            f"{ranges}SELECT p, m, t, d, COUNT(*) FROM ("  # noqa: S608
+            f"{ranges}SELECT c.prefecture_id, {_month_sql('c.opened_on')}, "  # noqa: S608
+            f"'consultations', '', COUNT(*) {cases_from}WHERE {in_prefectures}{case_where} "
+            "GROUP BY 1, 2 UNION ALL SELECT p, m, t, d, COUNT(*) FROM ("
             f"SELECT {prefecture} AS p, {_month_sql('e.date')} AS m, e.type AS t, "
             "CASE WHEN e.type = %s THEN e.detail ELSE '' END AS d "
-            f"{events_from}{join}WHERE e.type IN ({_marks(types)})"
+            f"{events_from}{join}WHERE e.type IN ({_marks(types)}){event_where}"
             f") x WHERE p IN ({_marks(prefectures)}) GROUP BY p, m, t, d",
-            [*range_params, "arrest", *types, *prefectures],
+            [*with_params, *prefectures, *bounds, "arrest", *types, *bounds, *prefectures],
         )
         for prefecture, month, kind, detail, n in cursor.fetchall():
             counts = found.get((prefecture, month))
@@ -126,7 +129,7 @@ def recount(cells: Collection[Cell]) -> dict[Cell, Counter[str]]:
     return found
 
 
-def stale(prefecture_ids: Iterable[int] | None) -> list[tuple[int, Cell, int]]:
+def stale(prefecture_ids: Iterable[int] | None) -> list[Mark]:
     """The stale cells of these prefectures (None: of all), as (mark id, cell, counter read)."""
     marks = AnnualStale.objects.filter(n__gt=F("done"))
     if prefecture_ids is not None:
@@ -136,7 +139,7 @@ def stale(prefecture_ids: Iterable[int] | None) -> list[tuple[int, Cell, int]]:
     ]
 
 
-def store(marks: list[tuple[int, Cell, int]], counts: dict[Cell, Counter[str]]) -> list[Cell]:
+def store(marks: list[Mark], counts: dict[Cell, Counter[str]]) -> list[Cell]:
     """Store the figures of the cells whose counter still holds the value read before
     they were counted, and mark those cells done. Returns the cells stored."""
     if not marks:
@@ -184,25 +187,31 @@ def refresh(prefecture_ids: Iterable[int] | None) -> dict[Cell, Counter[str]]:
     return counts
 
 
-def read(prefecture_ids: Collection[int]) -> dict[Cell, Counter[str]]:
-    """The rollup's figures of these prefectures (arrests' total added), as stored."""
+def _read(prefecture_ids: Collection[int]) -> tuple[dict[Cell, Counter[str]], list[Mark]]:
+    """The rollup's figures of these prefectures as stored, and their stale marks
+    (one query)."""
     found: dict[Cell, Counter[str]] = {}
-    if not prefecture_ids:
-        return found
+    marks: list[Mark] = []
+    ids = list(prefecture_ids)
+    if not ids:
+        return found, marks
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT prefecture_id, month, kind, n FROM reports_annualcount "  # noqa: S608
-            f"WHERE prefecture_id IN ({_marks(list(prefecture_ids))})",
-            list(prefecture_ids),
+            "SELECT 0, prefecture_id, month, kind, n FROM reports_annualcount "  # noqa: S608
+            f"WHERE prefecture_id IN ({_marks(ids)}) UNION ALL "
+            "SELECT id, prefecture_id, month, '', n FROM reports_annualstale "
+            f"WHERE n > done AND prefecture_id IN ({_marks(ids)})",
+            [*ids, *ids],
         )
-        for p, m, kind, n in cursor.fetchall():
+        for mark, p, m, kind, n in cursor.fetchall():
+            if mark:
+                marks.append((mark, (p, m), n))
+                continue
             cell = found.get((p, m))
             if cell is None:
                 cell = found[(p, m)] = Counter()
             cell[kind] = n
-    for counts in found.values():
-        with_arrests(counts)
-    return found
+    return found, marks
 
 
 def with_arrests(counts: Counter[str]) -> Counter[str]:
@@ -213,10 +222,20 @@ def with_arrests(counts: Counter[str]) -> Counter[str]:
 
 
 def counts(prefecture_ids: Collection[int]) -> dict[Cell, Counter[str]]:
-    """Every cell of these prefectures, stale ones recounted first: equal to a
-    recount of all their cases and events (corrections aside)."""
-    fresh = refresh(prefecture_ids)
-    found = read(prefecture_ids)
-    for cell, figures in fresh.items():  # newer than the rollup if not stored
-        found[cell] = with_arrests(Counter(figures))
+    """Every cell of these prefectures, equal to a recount of all their cases and
+    events (corrections aside): the rollup, its stale cells recounted.
+
+    The recounted cells are stored only when there are more than `STORE_AFTER`
+    of them: a few stale cells (a write marks one or two) cost less to recount
+    with the rest than to store, and the number of queries stays the same.
+    """
+    found, marks = _read(prefecture_ids)
+    if marks:
+        fresh = recount([cell for _pk, cell, _n in marks])
+        if len(marks) > STORE_AFTER:
+            store(marks, fresh)
+        for cell, figures in fresh.items():
+            found[cell] = Counter(figures)
+    for figures in found.values():
+        with_arrests(figures)
     return found

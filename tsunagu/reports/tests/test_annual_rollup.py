@@ -83,9 +83,10 @@ def shown_months() -> Cells:
 
 
 def assert_in_step() -> None:
-    """The report's figures equal a recount; once it has run, the rollup stored
-    equals a recount too and no cell is stale."""
+    """The report's figures equal a recount; once the stale cells are recounted
+    and stored, the rollup equals a recount too and no cell is stale."""
     assert shown_months() == from_events(voids=True)
+    rollup.refresh(prefectures())
     assert stored() == from_events(voids=False)
     assert not rollup.stale(prefectures())
 
@@ -188,6 +189,7 @@ def test_a_write_committed_during_a_recount_is_not_lost() -> None:
     assert rollup.store(marks, counts) == []
     assert [cell for _pk, cell, _n in rollup.stale(ids)] == [(case.prefecture_id, 201804)]
     assert shown_months()[(case.prefecture_id, 201804)]["warning"] == 2
+    assert (case.prefecture_id, 201804) not in stored()  # nothing stored
     assert_in_step()
 
 
@@ -209,3 +211,13 @@ def test_an_older_recount_never_overwrites_a_newer_one() -> None:
     mark = AnnualStale.objects.get(prefecture_id=case.prefecture_id, month=201804)
     assert mark.n > mark.done
     assert_in_step()
+
+
+def test_a_report_stores_its_recount_when_many_cells_are_stale() -> None:
+    case = bare_case("13", "C-3", D(2015, 1, 1))
+    add_events(case, [(D(2015, 1, 2) + dt.timedelta(days=31 * i), "warning") for i in range(30)])
+    ids = prefectures()
+    assert len(rollup.stale(ids)) > rollup.STORE_AFTER
+    assert shown_months() == from_events(voids=True)
+    assert not rollup.stale(ids)  # stored by the report itself
+    assert stored() == from_events(voids=False)
