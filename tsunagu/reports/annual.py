@@ -1,10 +1,11 @@
 """Annual stalking statistics (consultations, measures, relationship, sex and age).
 
-Counted in the database with GROUP BY, a handful of queries whatever the size,
-prefecture by prefecture (each prefecture's part is cached on its own data
-version, so a write in one prefecture recounts that prefecture only):
-consultations are the cases opened in the year (`Case.opened_on`), measures the
-events dated in it, people the offenders and victims of the cases opened in it.
+Counted in the database, a handful of queries whatever the size, prefecture by
+prefecture (each prefecture's part is cached on its own data version, so a write
+in one prefecture recounts that prefecture only): consultations are the cases
+opened in the year (`Case.opened_on`), measures the events dated in it (both
+from the monthly rollup kept in step with writes, `reports/rollup.py`), people
+the offenders and victims of the cases opened in it (GROUP BY over those cases).
 Sex and age come from the plain columns of `Person`, never the encrypted ones.
 Events voided by a correction are not counted.
 """
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import CharField, Count, Exists, Func, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -27,6 +28,7 @@ from tsunagu.cases.labels import ARREST_KIND_LABELS, EVENT_LABELS, SEX_LABELS
 from tsunagu.cases.models import SEXES, Case, Event, Person
 from tsunagu.core.models import Code, Region
 from tsunagu.reports import cache as report_cache
+from tsunagu.reports import rollup
 from tsunagu.reports.labels import total_label
 from tsunagu.reports.tables import Table
 
@@ -139,71 +141,27 @@ def _voided(prefecture_ids: list[int]) -> list[tuple[int, dt.date, str, str]]:
     return [(targets[ev], ev[1], ev[2], ev[3]) for ev in existing if ev in targets]
 
 
-class YearMonth(Func):
-    """'YYYY-MM' of a date column, with a function built into each engine (Django's
-    TruncMonth calls back into Python for every row on SQLite, where a date is text)."""
-
-    output_field = CharField()
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return super().as_sql(compiler, connection, template="substr(%(expressions)s, 1, 7)")
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return super().as_sql(compiler, connection, template="to_char(%(expressions)s, 'YYYY-MM')")
-
-
 def monthly_counts(prefecture_ids: list[int]) -> dict[int, Months]:
     """Consultations and every measure of each prefecture, by month, over all time.
 
-    A handful of queries whatever the number of prefectures, each grouped by
-    prefecture and month in the database (events joined from their cases, so a
-    prefecture's events are found through its cases).
+    Read from the rollup (`rollup.counts`: its stale cells recounted from the
+    events first), a few queries whatever the number of prefectures; the events
+    that a correction voids are taken off here.
     """
     parts: dict[int, Months] = {}
 
-    def add(prefecture: int, month: str | dt.date, kind: str, n: int) -> None:
-        key = (month.year, month.month) if isinstance(month, dt.date) else _month(month)
+    def add(prefecture: int, key: Month, kind: str, n: int) -> None:
         parts.setdefault(prefecture, {}).setdefault(key, Counter())[kind] += n
 
-    cases = Case.objects.filter(prefecture_id__in=prefecture_ids).order_by()
-    for prefecture, month, n in (
-        cases.annotate(month=YearMonth("opened_on"))
-        .values_list("prefecture_id", "month")
-        .annotate(n=Count("id"))
-    ):
-        add(prefecture, month, "consultations", n)
-    events = (
-        Event.objects.filter(case__prefecture_id__in=prefecture_ids)
-        .order_by()
-        .annotate(month=YearMonth("date"))
-    )
-    for prefecture, month, kind, n in (
-        events.filter(type__in=COUNTED_TYPES)
-        .exclude(type="arrest")
-        .values_list("case__prefecture_id", "month", "type")
-        .annotate(n=Count("id"))
-    ):
-        add(prefecture, month, kind, n)
-    for prefecture, month, detail, n in (
-        events.filter(type="arrest")
-        .values_list("case__prefecture_id", "month", "detail")
-        .annotate(n=Count("id"))
-    ):
-        add(prefecture, month, "arrest", n)
-        add(prefecture, month, f"arrest_{_arrest_kind(detail)}", n)
+    for (prefecture, month), counts in rollup.counts(prefecture_ids).items():
+        counts = +counts  # without the kinds a recount found none of
+        if counts:
+            parts.setdefault(prefecture, {})[divmod(month, 100)] = counts
     for prefecture, day, kind, detail in _voided(prefecture_ids):
-        add(prefecture, day, kind, -1)
+        add(prefecture, (day.year, day.month), kind, -1)
         if kind == "arrest":
-            add(prefecture, day, f"arrest_{_arrest_kind(detail)}", -1)
+            add(prefecture, (day.year, day.month), rollup.arrest_kind(detail), -1)
     return parts
-
-
-def _month(text: str) -> Month:
-    return int(text[:4]), int(text[5:7])
-
-
-def _arrest_kind(detail: str) -> str:
-    return detail if detail in timeline.ARREST_KINDS else "other"
 
 
 def year_parts(prefecture_ids: list[int], start: dt.date, end: dt.date) -> dict[int, YearPart]:
@@ -236,20 +194,32 @@ def year_parts(prefecture_ids: list[int], start: dt.date, end: dt.date) -> dict[
     return parts
 
 
+def _year_sums(prefecture_ids: list[int]) -> dict[int, dict[bool, dict[int, Counter[str]]]]:
+    """Each prefecture's monthly counts summed by calendar year and by fiscal year."""
+    parts: dict[int, dict[bool, dict[int, Counter[str]]]] = {}
+    for prefecture, months in monthly_counts(prefecture_ids).items():
+        sums: dict[bool, dict[int, Counter[str]]] = {False: {}, True: {}}
+        for (year, month), counts in months.items():
+            for fiscal in (False, True):
+                sums[fiscal].setdefault(_year_of(year, month, fiscal), Counter()).update(counts)
+        parts[prefecture] = sums
+    return parts
+
+
 def yearly_counts(prefecture_ids: list[int], fiscal: bool) -> dict[int, Counter[str]]:
     """Consultations and every measure, by (fiscal) year, across all the years.
 
-    The sum of each prefecture's monthly counts, cached on that prefecture's data
-    version (`cache.per_prefecture`): after a write in one prefecture only its
-    part is counted again. The scope of the statistics is whole prefectures
-    (`Case.objects.for_statistics`), so a prefecture's part is the same for
-    everyone who sees it.
+    The sum of each prefecture's part, its monthly counts summed by calendar and by
+    fiscal year, cached on that prefecture's data version (`cache.per_prefecture`):
+    after a write in one prefecture only its part is counted again. The scope of
+    the statistics is whole prefectures (`Case.objects.for_statistics`), so a
+    prefecture's part is the same for everyone who sees it.
     """
-    parts = report_cache.per_prefecture("annual-months", prefecture_ids, (), monthly_counts, dict)
+    parts = report_cache.per_prefecture("annual-years", prefecture_ids, (), _year_sums, dict)
     years: dict[int, Counter[str]] = {}
-    for months in parts.values():
-        for (year, month), counts in months.items():
-            years.setdefault(_year_of(year, month, fiscal), Counter()).update(counts)
+    for part in parts.values():
+        for year, counts in part.get(fiscal, {}).items():
+            years.setdefault(year, Counter()).update(counts)
     return dict(sorted(years.items()))
 
 

@@ -74,3 +74,53 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefecture_id}: {self.n}"
+
+
+class AnnualCount(models.Model):
+    """The annual statistics' rollup: how many consultations (cases opened) and how
+    many events of each counted measure (arrests by kind) a prefecture had in a month.
+
+    Counted from the events (`reports/rollup.py`), never added to: a write marks its
+    (prefecture, month) cell stale (`AnnualStale`, database triggers), and the next
+    report recounts the stale cells. Corrections are applied when the report reads
+    the rollup, not stored in it.
+    """
+
+    prefecture_id = models.IntegerField()
+    month = models.IntegerField()  # year * 100 + month
+    kind = models.CharField(max_length=40)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prefecture_id", "month", "kind"], name="annual_count_cell_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefecture_id} {self.month} {self.kind}: {self.n}"
+
+
+class AnnualStale(models.Model):
+    """A (prefecture, month) cell of the rollup that writes changed since it was counted.
+
+    Database triggers (migration `0003_annual_rollup`) add one to `n` in the same
+    transaction as every insert, update or delete of a case or of a counted event
+    of the cell, whatever writes it. The cell is stale while `n > done`; a recount
+    stores its figures and sets `done` to the `n` it read before counting, only if
+    `n` has not moved meanwhile (so a write committed during a recount is never lost).
+    """
+
+    prefecture_id = models.IntegerField()
+    month = models.IntegerField()  # year * 100 + month
+    n = models.BigIntegerField(default=0)
+    done = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefecture_id", "month"], name="annual_stale_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefecture_id} {self.month}: {self.n} ({self.done} counted)"

@@ -15,6 +15,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
+from tsunagu.cases import signals as case_signals
 from tsunagu.cases import timeline
 from tsunagu.cases.models import Event, Person
 from tsunagu.core.audit import audit
@@ -57,6 +58,7 @@ class Writer(ImportState):
                 ("assessments", lambda: self._insert_assessments(now)),
                 ("referrals", self._refresh_referrals),
                 ("home_marks", self._refresh_home_marks),
+                ("summaries", lambda: case_signals.bulk_written.send(sender=Event)),
             ):
                 step_started = time.monotonic()
                 step()
