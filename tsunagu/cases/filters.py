@@ -44,10 +44,8 @@ class DateInput(forms.DateInput):
 
 def relationship_choices() -> list[tuple[str, str]]:
     """Every relationship code ever in force (old cases keep theirs), current label."""
-    seen: dict[str, str] = {}
-    for code in Code.objects.filter(table="relationship").order_by("sort", "valid_from"):
-        seen[code.code] = code.label
-    return list(seen.items())
+    rows = Code.objects.filter(table="relationship").order_by("sort", "valid_from")
+    return list(dict(rows.values_list("code", Code.label_field())).items())
 
 
 class CaseFilterForm(forms.Form):

@@ -210,9 +210,14 @@ class Code(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    @staticmethod
+    def label_field() -> str:
+        """The column holding the label in the active language."""
+        return "label_en" if (get_language() or "ja").startswith("en") else "label_ja"
+
     @property
     def label(self) -> str:
-        return self.label_en if (get_language() or "ja").startswith("en") else self.label_ja
+        return str(getattr(self, self.label_field()))
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

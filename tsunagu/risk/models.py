@@ -124,9 +124,10 @@ class Instrument(models.Model):
 
 
 class AssessmentQuerySet(models.QuerySet["Assessment"]):
-    def visible_to(self, user: Any) -> AssessmentQuerySet:
-        """Police of the case's prefecture only, like the case file."""
-        scope = case_scope(user, "case__")
+    def visible_to(self, user: Any, **case: Any) -> AssessmentQuerySet:
+        """Police of the case's prefecture only, like the case file; `case` narrows
+        to cases with those values (`is_open=True`) within the same condition."""
+        scope = case_scope(user, "case__", **case)
         return self.none() if scope is None else self.filter(scope)
 
 
@@ -170,8 +171,9 @@ class Assessment(models.Model):
 
 
 class PlanActionQuerySet(models.QuerySet["PlanAction"]):
-    def visible_to(self, user: Any) -> PlanActionQuerySet:
-        scope = case_scope(user, "assessment__case__")
+    def visible_to(self, user: Any, **case: Any) -> PlanActionQuerySet:
+        """Police of the case's prefecture only (`case` narrows, as for assessments)."""
+        scope = case_scope(user, "assessment__case__", **case)
         return self.none() if scope is None else self.filter(scope)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from tsunagu.cases import timeline
-from tsunagu.cases.models import Case, case_scope
+from tsunagu.cases.models import Case
 from tsunagu.core.access import AuthedRequest
 from tsunagu.risk.models import Assessment, PlanAction, wording
 
@@ -59,24 +59,15 @@ def due(user: Any, today: dt.date) -> dict[str, list[Any]]:
     horizon = today + DUE_WITHIN
     # Open cases only: a condition inside the scope's EXISTS, not a join, so the
     # database starts from the (small) risk tables.
-    open_cases = case_scope(user, "case__", is_open=True)
-    open_plans = case_scope(user, "assessment__case__", is_open=True)
-    if open_cases is None or open_plans is None:
-        return {"reviews": [], "actions": []}
     reviews = list(
-        Assessment.objects.visible_to(user)
-        .filter(open_cases, is_current=True, review_on__lte=horizon)
+        Assessment.objects.visible_to(user, is_open=True)
+        .filter(is_current=True, review_on__lte=horizon)
         .select_related("case", "instrument")
         .order_by("review_on", "id")[:100]
     )
     actions = list(
-        PlanAction.objects.visible_to(user)
-        .filter(
-            open_plans,
-            done_on__isnull=True,
-            due_on__lte=horizon,
-            assessment__is_effective=True,
-        )
+        PlanAction.objects.visible_to(user, is_open=True)
+        .filter(done_on__isnull=True, due_on__lte=horizon, assessment__is_effective=True)
         .select_related("assessment__case")
         .order_by("due_on", "id")[:100]
     )

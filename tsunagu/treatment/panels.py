@@ -273,7 +273,7 @@ def officer_home_context(request: AuthedRequest, cap: int = HOME_ROWS) -> dict[s
     followups_list, followups_count = _shown(followups, cap)
     candidates = filter_referrals(Referral.objects.visible_to(user), user, stage="overdue")
     overdue, overdue_count = _shown(referral_queryset(candidates), cap)
-    proposals = proposals_due(user, today)
+    proposals = due_proposals(user, today)
     flags, flags_count = _shown(condition_breaches(user, today), cap)
     return {
         "treatment_today": today,
@@ -285,7 +285,7 @@ def officer_home_context(request: AuthedRequest, cap: int = HOME_ROWS) -> dict[s
         "referrals_overdue_count": overdue_count,
         "condition_flags": [condition_flag(r) for r in flags],
         "condition_flags_count": flags_count,
-        "proposals_due": proposals[:cap],
+        "proposals_due": with_cases(proposals[:cap]),
         "proposals_count": len(proposals),
         "no_clinic_has_room": not any(
             c.has_room for c in Clinic.objects.filter(prefecture_id=user.prefecture_id).with_load()
@@ -311,13 +311,20 @@ def _home_prefecture(user: User) -> int:
     return user.prefecture_id if user.is_police and user.prefecture_id else 0
 
 
-def proposals_due(user: User, today: dt.date) -> list[DueProposal]:
-    """Proposed follow-ups not yet planned, due within a week (or overdue).
+# The most proposals a list holds (the home page shows the first HOME_ROWS).
+PROPOSALS_LISTED = 50
+
+
+def due_proposals(user: User, today: dt.date) -> list[tuple[int, derive.Proposal]]:
+    """Proposed follow-ups not yet planned, due within a week (or overdue), as
+    (case id, proposal), by due date, at most PROPOSALS_LISTED.
 
     Only events of the last year start a proposal; an officer sees those of cases
     of their station or opened by them, a supervisor the prefecture's. Read from
     `FollowUpSource` (the latest trigger event of each case, kept by the event
     service), so the cost follows the cases with a recent trigger, not the events.
+    Plain rows: the cases themselves are read only for the proposals shown
+    (`with_cases`).
     """
     intervals = loop.intervals_for(user.prefecture_id)
     horizon = today + dt.timedelta(days=7)
@@ -325,29 +332,39 @@ def proposals_due(user: User, today: dt.date) -> list[DueProposal]:
         prefecture_id=_home_prefecture(user),
         source_date__gte=today - dt.timedelta(days=365),
         source_date__lte=horizon,
-    ).select_related("case")
+    )
     if not user.is_supervisor:
         sources = sources.filter(Q(case__station_id=user.region_id or 0) | Q(case__created_by=user))
     by_case: dict[int, list[timeline.Ev]] = defaultdict(list)
-    case_map: dict[int, Case] = {}
-    for s in sources:
-        by_case[s.case_id].append(timeline.Ev(s.source_date, s.source_type))
-        case_map[s.case_id] = s.case
+    for case_id, source_date, source_type in sources.values_list(
+        "case_id", "source_date", "source_type"
+    ):
+        by_case[case_id].append(timeline.Ev(source_date, source_type))
     if not by_case:
         return []
     planned: dict[int, list[tuple[str, dt.date, int | None]]] = defaultdict(list)
-    for f in FollowUp.objects.filter(case_id__in=list(by_case)):
-        planned[f.case_id].append((f.source_type, f.source_date, f.offset_days))
+    for case_id, source_type, source_date, offset_days in FollowUp.objects.filter(
+        case_id__in=list(by_case)
+    ).values_list("case_id", "source_type", "source_date", "offset_days"):
+        planned[case_id].append((source_type, source_date, offset_days))
     found = [
         (case_id, p)
         for case_id, evs in by_case.items()
         for p in derive.followup_proposals(evs, intervals, planned[case_id])
         if p.due_on <= horizon
     ]
-    return sorted(
-        (DueProposal(case_map[case_id], p) for case_id, p in found),
-        key=lambda d: d.proposal.due_on,
-    )[:50]
+    return sorted(found, key=lambda found: found[1].due_on)[:PROPOSALS_LISTED]
+
+
+def with_cases(found: list[tuple[int, derive.Proposal]]) -> list[DueProposal]:
+    """The proposals with their cases (one query)."""
+    cases = Case.objects.in_bulk({case_id for case_id, _p in found})
+    return [DueProposal(cases[case_id], p) for case_id, p in found]
+
+
+def proposals_due(user: User, today: dt.date) -> list[DueProposal]:
+    """Every listed proposal (`due_proposals`) with its case."""
+    return with_cases(due_proposals(user, today))
 
 
 @dataclass
