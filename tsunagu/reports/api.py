@@ -22,6 +22,7 @@ from tsunagu.reports import annual, evaluation, evaluation_data, programme
 from tsunagu.reports import api_schemas as schemas
 from tsunagu.reports import cache as report_cache
 from tsunagu.reports.forms import EARLIEST_YEAR, LATEST_YEAR, bounds_errors, period_errors
+from tsunagu.reports.models import ProgrammeVersion
 
 router = Router(tags=["reports"], auth=auth_for(reporting))
 
@@ -91,7 +92,11 @@ def programme_report(request: HttpRequest, q: Query[ProgrammeQuery]) -> dict[str
     # Each prefecture's episodes are cached on its own data version; the JSON on
     # the data version of the whole scope.
     return report_cache.cached(
-        "programme-json", user, (params,), lambda: programme.compute_for(user, params).as_json()
+        "programme-json",
+        user,
+        (params,),
+        lambda: programme.compute_for(user, params).as_json(),
+        counter=ProgrammeVersion,
     )
 
 

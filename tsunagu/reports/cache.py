@@ -24,7 +24,11 @@ from django.db.models import Count, Sum
 from django.utils import translation
 
 from tsunagu.core.models import User
-from tsunagu.reports.models import DataVersion
+from tsunagu.reports.models import DataVersion, ProgrammeVersion
+
+# What a report's key counts: every write of the prefecture (`DataVersion`), or
+# only the writes of what the programme report reads (`ProgrammeVersion`).
+Counter = type[DataVersion] | type[ProgrammeVersion]
 
 T = TypeVar("T")
 
@@ -32,30 +36,35 @@ T = TypeVar("T")
 TIMEOUT_SECONDS = 6 * 3600
 
 
-def data_version(user: User) -> str:
-    """The version of the data `user`'s reports count: changes with any write in scope."""
+def data_version(user: User, counter: Counter = DataVersion) -> str:
+    """The version of the data `user`'s reports count: changes with any write in
+    scope (with `ProgrammeVersion`: any write the programme report reads)."""
     if user.is_analyst:
-        totals = DataVersion.objects.aggregate(n=Sum("n"), rows=Count("pk"))
-        return f"all-{totals['n'] or 0}-{totals['rows']}"
-    row = DataVersion.objects.filter(prefecture_id=user.prefecture_id or 0).values_list(
-        "n", flat=True
-    )
-    return f"{user.prefecture_id}-{row[0] if row else 0}"
+        totals = counter.objects.aggregate(n=Sum("n"), rows=Count("pk"))
+        return f"{counter.__name__}-all-{totals['n'] or 0}-{totals['rows']}"
+    row = counter.objects.filter(prefecture_id=user.prefecture_id or 0).values_list("n", flat=True)
+    return f"{counter.__name__}-{user.prefecture_id}-{row[0] if row else 0}"
 
 
-def key(kind: str, user: User, *parts: Any) -> str:
+def key(kind: str, user: User, *parts: Any, counter: Counter = DataVersion) -> str:
     """A cache key of one report for one scope, data version and language."""
     scope = "analyst" if user.is_analyst else f"police-{user.prefecture_id}"
     raw = "|".join(
-        [kind, scope, data_version(user), translation.get_language() or "", *map(repr, parts)]
+        [
+            kind,
+            scope,
+            data_version(user, counter),
+            translation.get_language() or "",
+            *map(repr, parts),
+        ]
     )
     return "reports:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def versions(prefecture_ids: Collection[int]) -> dict[int, int]:
+def versions(prefecture_ids: Collection[int], counter: Counter = DataVersion) -> dict[int, int]:
     """Each prefecture's data version (0 for one never written)."""
     found = dict(
-        DataVersion.objects.filter(prefecture_id__in=list(prefecture_ids)).values_list(
+        counter.objects.filter(prefecture_id__in=list(prefecture_ids)).values_list(
             "prefecture_id", "n"
         )
     )
@@ -68,6 +77,7 @@ def per_prefecture(
     parts: tuple[Any, ...],
     compute: Callable[[list[int]], dict[int, T]],
     empty: Callable[[], T],
+    counter: Counter = DataVersion,
 ) -> dict[int, T]:
     """Each prefecture's part of a report, cached on that prefecture's own version.
 
@@ -77,6 +87,8 @@ def per_prefecture(
     so a write committed meanwhile can only make a part newer than its key, never
     older. Inside a transaction nothing is read from or put in the cache (see
     `cached`). A part holds figures only, no labels: the language is not in its key.
+    `counter`: the version a part is keyed on (`ProgrammeVersion` for a part that
+    reads only what it counts).
     """
     ids = sorted(set(prefecture_ids))
     if connection.in_atomic_block:
@@ -84,8 +96,10 @@ def per_prefecture(
         return {p: found.get(p, empty()) for p in ids}
     names = {
         p: "reports:part:"
-        + hashlib.sha256("|".join([kind, str(p), str(n), *map(repr, parts)]).encode()).hexdigest()
-        for p, n in versions(ids).items()
+        + hashlib.sha256(
+            "|".join([kind, counter.__name__, str(p), str(n), *map(repr, parts)]).encode()
+        ).hexdigest()
+        for p, n in versions(ids, counter).items()
     }
     stored = cache.get_many(list(names.values()))
     result = {p: stored[name] for p, name in names.items() if name in stored}
@@ -98,8 +112,15 @@ def per_prefecture(
     return result
 
 
-def cached(kind: str, user: User, parts: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    """`compute()`, or its value for the same report, scope and data version.
+def cached(
+    kind: str,
+    user: User,
+    parts: tuple[Any, ...],
+    compute: Callable[[], T],
+    counter: Counter = DataVersion,
+) -> T:
+    """`compute()`, or its value for the same report, scope and data version
+    (`counter`: which version; the programme report's own, or every write's).
 
     Inside a transaction nothing is cached: what it counts may include writes not
     yet committed (and PostgreSQL bumps a prefecture's version once per
@@ -107,7 +128,7 @@ def cached(kind: str, user: User, parts: tuple[Any, ...], compute: Callable[[], 
     """
     if connection.in_atomic_block:
         return compute()
-    name = key(kind, user, *parts)
+    name = key(kind, user, *parts, counter=counter)
     value = cache.get(name)
     if value is None:
         value = compute()

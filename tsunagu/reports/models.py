@@ -76,6 +76,22 @@ class DataVersion(models.Model):
         return f"{self.prefecture_id}: {self.n}"
 
 
+class ProgrammeVersion(models.Model):
+    """How many times the part of a prefecture's data that the programme report reads
+    changed: its advice episodes' events (`programme.VERSIONED_TYPES`: the
+    classifying events, corrections, risk assessments) and the moving or deleting
+    of a case. Kept by database triggers (migration `0004_programme_version`) like
+    `DataVersion`, but a warning or a consultation does not change it: the
+    programme report stays cached while officers record measures all day.
+    """
+
+    prefecture_id = models.IntegerField(primary_key=True)
+    n = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefecture_id}: {self.n}"
+
+
 class AnnualCount(models.Model):
     """The annual statistics' rollup: how many consultations (cases opened) and how
     many events of each counted measure (arrests by kind) a prefecture had in a month.

@@ -29,6 +29,7 @@ from tsunagu.cases.models import Case, Event, statistics_prefectures
 from tsunagu.core.models import Region
 from tsunagu.reports import cache as report_cache
 from tsunagu.reports import risk_levels
+from tsunagu.reports.models import ProgrammeVersion
 
 # The event types that can change an episode's classification (read with the
 # corrections, which may void one of them). Other events never decide a leaf.
@@ -36,6 +37,11 @@ CLASSIFYING_TYPES = timeline.CLASSIFYING_TYPES
 # The consent events that decide what the police may see of the clinic's status
 # (DESIGN §2): read for a police drill-down only.
 POLICE_CONSENT_TYPES = ("consent_clinic_to_police", "consent_clinic_to_police_withdrawn")
+# The events whose writes change the report's figures (with its risk levels): what
+# `ProgrammeVersion` counts (the database triggers of migration 0004 list them).
+VERSIONED_TYPES: frozenset[str] = frozenset(
+    {*CLASSIFYING_TYPES, "correction", timeline.RISK_ASSESSED}
+)
 
 LEAVES = timeline.LEAVES
 REASONS = timeline.REJECTION_REASONS
@@ -571,6 +577,7 @@ def compute_for(user: Any, params: Params, with_levels: bool = False) -> Report:
         (params.date_from, params.date_to, params.as_of, with_levels, EpisodeRow._fields),
         count,
         list,
+        counter=ProgrammeVersion,
     )
     rows = map(EpisodeRow._make, chain.from_iterable(parts.values()))
     return tally(params, rows, with_levels)

@@ -39,7 +39,7 @@ from tsunagu.reports.forms import (
     params_query,
     scope_label,
 )
-from tsunagu.reports.models import ReleaseLog
+from tsunagu.reports.models import ProgrammeVersion, ReleaseLog
 from tsunagu.reports.services import release_record
 
 CONTENT_TYPES = {
@@ -133,6 +133,7 @@ def programme_report(request: AuthedRequest) -> HttpResponse:
                     part, _report(user, params), params, names_for(user), opts
                 ),
             ),
+            counter=ProgrammeVersion,
         )
         return HttpResponse(html)
     suppression = (settings.SUPPRESSION_THRESHOLD, _hide_zero()) if opts.release else ()
@@ -145,7 +146,11 @@ def programme_report(request: AuthedRequest) -> HttpResponse:
     # The body and the totals; the report itself is only computed (from the cached
     # parts of each prefecture) when the body is not in the cache.
     body_html, totals = report_cache.cached(
-        "programme-body", user, (params, opts, may_release, suppression), body
+        "programme-body",
+        user,
+        (params, opts, may_release, suppression),
+        body,
+        counter=ProgrammeVersion,
     )
     context["totals"] = totals
     context["body"] = mark_safe(body_html)  # noqa: S308 - rendered by our own template, escaped there
