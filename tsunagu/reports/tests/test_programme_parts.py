@@ -9,7 +9,7 @@ inside a transaction)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -31,20 +31,6 @@ D = dt.date
 PARAMS = programme.Params.make(D(2016, 4, 1), D(2016, 12, 31))
 PAGE = {"preset": "custom", "date_from": "2016-04-01", "date_to": "2016-12-31"}
 API = {"date_from": "2016-04-01", "date_to": "2016-12-31"}
-
-
-@pytest.fixture
-def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[int]]]:
-    """The prefectures whose rows are read afresh, call by call."""
-    calls: list[list[int]] = []
-    original = programme.prefecture_rows
-
-    def spy(ids: list[int], params: programme.Params, with_levels: bool = False) -> Any:
-        calls.append(sorted(ids))
-        return original(ids, params, with_levels)
-
-    monkeypatch.setattr(programme, "prefecture_rows", spy)
-    yield calls
 
 
 def advise(

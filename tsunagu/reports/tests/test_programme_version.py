@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from django.db import connection
@@ -41,20 +40,6 @@ def record(officer: User, case: Case, day: dt.date, kind: str, detail: str = "")
     case_services.event_record(actor=officer, case=case, date=day, type=kind, detail=detail)
 
 
-@pytest.fixture
-def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[int]]]:
-    """The prefectures whose episode rows are read afresh, call by call."""
-    calls: list[list[int]] = []
-    original = programme.prefecture_rows
-
-    def spy(ids: list[int], params: programme.Params, with_levels: bool = False) -> Any:
-        calls.append(sorted(ids))
-        return original(ids, params, with_levels)
-
-    monkeypatch.setattr(programme, "prefecture_rows", spy)
-    yield calls
-
-
 def test_the_triggers_list_exactly_the_types_the_report_reads() -> None:
     migration = importlib.import_module("tsunagu.reports.migrations.0004_programme_version")
     assert set(migration.TYPES) == programme.VERSIONED_TYPES
@@ -65,6 +50,7 @@ def test_only_writes_the_report_reads_change_the_version(
     officer_tokyo: User, officer_osaka: User, make_case: Callable[..., Case]
 ) -> None:
     tokyo, osaka = officer_tokyo.prefecture_id, officer_osaka.prefecture_id
+    assert tokyo is not None and osaka is not None
     case = make_case(officer_tokyo, opened_on=D(2016, 4, 2))
     other = make_case(officer_osaka, opened_on=D(2016, 4, 2))
     start = versions()
@@ -91,10 +77,10 @@ def test_only_writes_the_report_reads_change_the_version(
     case_services.event_correct(actor=officer_tokyo, event=advice, reason="誤入力")
     assert versions()[tokyo] > step
     # A case moved to another prefecture changes both; a deleted case its own.
-    step = versions()
+    before_move = versions()
     Case.objects.filter(pk=case.pk).update(prefecture=Region.objects.get(pk=osaka))
     moved = versions()
-    assert moved[tokyo] > step[tokyo] and moved[osaka] > step[osaka]
+    assert moved[tokyo] > before_move[tokyo] and moved[osaka] > before_move[osaka]
     Case.objects.filter(pk=other.pk).delete()
     assert versions()[osaka] > moved[osaka]
 
