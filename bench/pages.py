@@ -25,6 +25,16 @@ report's "first" is a first view. "after a write in Tokyo" rows update one Tokyo
 case to the same values (the database triggers bump Tokyo's data version, the
 figures stay the same) before each request, first and timed ones alike: every
 request is then a first view after a write elsewhere than in most of the data.
+"after a write in five prefectures" does the same to one case of each of the load
+test's five prefectures (13, 27, 01, 14, 23): five data versions bumped, and the
+opening month of each case marked stale in the annual rollup. "after a warning in
+five prefectures" is the load test's own write: before each request it records a
+`warning` dated today on an open case of each of those prefectures, through the
+service (`cases.services.police_event_record`) as a bench officer of that
+prefecture (`bench-officer-<code>`). So the figures do change: the current month's
+rollup cell of each prefecture is marked stale and each request recounts it. Those
+warnings stay in the database (run the bench on a copy of the data); the year shown
+is the last year a case was opened in, so they do not move it.
 `--only TEXT` times only the pages whose label contains TEXT.
 """
 
@@ -94,7 +104,9 @@ def measure(runs: int, only: str = "") -> list[dict[str, object]]:
         .filter(pk__in=Event.objects.filter(type="treatment_advised").values("case_id"))
         .first()
     )
-    last_year = Event.objects.order_by("-date").values_list("date", flat=True).first()
+    # The last year a case was opened in: the bench's own warnings (dated today) do
+    # not move it.
+    last_year = Case.objects.order_by("-opened_on").values_list("opened_on", flat=True).first()
     year = last_year.year if last_year else 2025
     pages: list[tuple[str, User, str]] = [
         ("home (officer)", officer, "/"),
@@ -147,6 +159,21 @@ def measure(runs: int, only: str = "") -> list[dict[str, object]]:
             supervisor,
             f"/reports/annual/?year={year}",
         ),
+        (
+            "annual statistics (analyst) after a write in five prefectures",
+            analyst,
+            f"/reports/annual/?year={year}",
+        ),
+        (
+            "annual statistics (analyst) after a warning in five prefectures",
+            analyst,
+            f"/reports/annual/?year={year}",
+        ),
+        (
+            "annual statistics (supervisor) after a warning in Tokyo",
+            supervisor,
+            f"/reports/annual/?year={year}",
+        ),
     ]
     tokyo_case = Case.objects.filter(prefecture=tokyo).order_by("pk").values_list("pk", flat=True)
 
@@ -154,7 +181,50 @@ def measure(runs: int, only: str = "") -> list[dict[str, object]]:
         # The same values again: the triggers bump the version, the figures stay.
         Case.objects.filter(pk=tokyo_case[0]).update(relationship=F("relationship"))
 
-    before = {label: write_in_tokyo for label, _u, _url in pages if "after a write" in label}
+    # The load test's officers write in these prefectures (bench/load.py).
+    five = list(Region.objects.filter(code__in=["13", "27", "01", "14", "23"]).order_by("code"))
+    five_cases = [
+        Case.objects.filter(prefecture=p).order_by("pk").values_list("pk", flat=True)[0]
+        for p in five
+    ]
+
+    def write_in_five() -> None:
+        Case.objects.filter(pk__in=five_cases).update(relationship=F("relationship"))
+
+    def officer_of(prefecture: Region) -> User:
+        post = Region.objects.filter(parent=prefecture).order_by("code").first()
+        return account(f"officer-{prefecture.code}", Role.OFFICER, post or prefecture)
+
+    open_cases = {
+        p.code: (
+            officer_of(p),
+            Case.objects.filter(prefecture=p, is_open=True).order_by("pk").first(),
+        )
+        for p in five
+    }
+
+    def warn(codes: list[str]) -> None:
+        from django.utils import timezone
+
+        from tsunagu.cases.services import police_event_record
+
+        for code in codes:
+            actor, open_case = open_cases[code]
+            assert open_case is not None, f"no open case in prefecture {code}"
+            police_event_record(
+                actor=actor,
+                case=open_case,
+                date=timezone.localdate(),
+                type="warning",
+                detail=f"bench {time.time_ns()}",
+            )
+
+    before = {label: write_in_tokyo for label, _u, _url in pages if "write in Tokyo" in label}
+    before["annual statistics (analyst) after a write in five prefectures"] = write_in_five
+    before["annual statistics (analyst) after a warning in five prefectures"] = lambda: warn(
+        [p.code for p in five]
+    )
+    before["annual statistics (supervisor) after a warning in Tokyo"] = lambda: warn(["13"])
     if clinician is not None:
         pages.insert(7, ("clinician work list", clinician, "/treatment/"))
     results: list[dict[str, object]] = []
