@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -30,6 +31,7 @@ from tsunagu.core.models import Code, Region
 from tsunagu.reports import cache as report_cache
 from tsunagu.reports import rollup
 from tsunagu.reports.labels import total_label
+from tsunagu.reports.models import AnnualPeopleVersion
 from tsunagu.reports.tables import Table
 
 # The measure columns of the annual tables; arrests are split by kind.
@@ -154,7 +156,8 @@ def monthly_counts(prefecture_ids: list[int]) -> dict[int, Months]:
         parts.setdefault(prefecture, {}).setdefault(key, Counter())[kind] += n
 
     for (prefecture, month), counts in rollup.counts(prefecture_ids).items():
-        counts = +counts  # without the kinds a recount found none of
+        if min(counts.values(), default=0) <= 0:
+            counts = +counts  # without the kinds a recount found none of
         if counts:
             parts.setdefault(prefecture, {})[divmod(month, 100)] = counts
     for prefecture, day, kind, detail in _voided(prefecture_ids):
@@ -164,8 +167,48 @@ def monthly_counts(prefecture_ids: list[int]) -> dict[int, Months]:
     return parts
 
 
+def people_versions(prefecture_ids: list[int], start: dt.date, end: dt.date) -> dict[int, int]:
+    """The version of each prefecture's relationship and people counts of the cases
+    opened from `start` to `end`: the sum of its months' `AnnualPeopleVersion`
+    counters, which database triggers bump with every write that can change them
+    (and with nothing else: events, or a case's summary columns, leave it)."""
+    found = dict(
+        AnnualPeopleVersion.objects.filter(
+            prefecture_id__in=prefecture_ids,
+            month__gte=rollup.month_of(start),
+            month__lte=rollup.month_of(end),
+        )
+        .order_by()
+        .values("prefecture_id")
+        .annotate(v=Sum("n"))
+        .values_list("prefecture_id", "v")
+    )
+    return {p: found.get(p, 0) for p in prefecture_ids}
+
+
 def year_parts(prefecture_ids: list[int], start: dt.date, end: dt.date) -> dict[int, YearPart]:
-    """Relationship and people of the cases each prefecture opened from `start` to `end`."""
+    """Relationship and people of the cases each prefecture opened from `start` to `end`.
+
+    Each prefecture's part is cached on its `people_versions` (outside a
+    transaction): a write of events only, the load's usual write, leaves it standing.
+    The counters are read before anything is counted, so a write committed
+    meanwhile can only make a part newer than its key.
+    """
+    if connection.in_atomic_block:
+        return _count_year_parts(prefecture_ids, start, end)
+    return report_cache.per_version(
+        "annual-year-people",
+        people_versions(prefecture_ids, start, end),
+        (start, end),
+        lambda ids: _count_year_parts(ids, start, end),
+        lambda: YearPart(Counter(), Counter()),
+    )
+
+
+def _count_year_parts(
+    prefecture_ids: list[int], start: dt.date, end: dt.date
+) -> dict[int, YearPart]:
+    """`year_parts` counted from the cases and people (a GROUP BY each)."""
     parts: dict[int, YearPart] = {}
 
     def part(prefecture: int) -> YearPart:
@@ -194,14 +237,23 @@ def year_parts(prefecture_ids: list[int], start: dt.date, end: dt.date) -> dict[
     return parts
 
 
-def _year_sums(prefecture_ids: list[int]) -> dict[int, dict[bool, dict[int, Counter[str]]]]:
-    """Each prefecture's monthly counts summed by calendar year and by fiscal year."""
-    parts: dict[int, dict[bool, dict[int, Counter[str]]]] = {}
+YearSums = dict[bool, dict[int, dict[str, int]]]  # fiscal → year → kind → n
+
+
+def _add(total: dict[str, int], counts: dict[str, int]) -> None:
+    for kind, n in counts.items():  # Counter.update, without its checks
+        total[kind] = total.get(kind, 0) + n
+
+
+def _year_sums(prefecture_ids: list[int]) -> dict[int, YearSums]:
+    """Each prefecture's monthly counts summed by calendar year and by fiscal year
+    (plain dicts: a part is unpickled on every view of the statistics)."""
+    parts: dict[int, YearSums] = {}
     for prefecture, months in monthly_counts(prefecture_ids).items():
-        sums: dict[bool, dict[int, Counter[str]]] = {False: {}, True: {}}
+        sums: YearSums = {False: {}, True: {}}
         for (year, month), counts in months.items():
             for fiscal in (False, True):
-                sums[fiscal].setdefault(_year_of(year, month, fiscal), Counter()).update(counts)
+                _add(sums[fiscal].setdefault(_year_of(year, month, fiscal), {}), counts)
         parts[prefecture] = sums
     return parts
 
@@ -219,7 +271,7 @@ def yearly_counts(prefecture_ids: list[int], fiscal: bool) -> dict[int, Counter[
     years: dict[int, Counter[str]] = {}
     for part in parts.values():
         for year, counts in part.get(fiscal, {}).items():
-            years.setdefault(year, Counter()).update(counts)
+            _add(years.setdefault(year, Counter()), counts)
     return dict(sorted(years.items()))
 
 

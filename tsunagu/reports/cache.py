@@ -94,12 +94,28 @@ def per_prefecture(
     if connection.in_atomic_block:
         found = compute(ids) if ids else {}
         return {p: found.get(p, empty()) for p in ids}
+    # The same key as before `per_version` existed: kind, counter, prefecture, n, parts.
+    return per_version(f"{kind}|{counter.__name__}", versions(ids, counter), parts, compute, empty)
+
+
+def per_version(
+    kind: str,
+    versions: dict[int, Any],
+    parts: tuple[Any, ...],
+    compute: Callable[[list[int]], dict[int, T]],
+    empty: Callable[[], T],
+) -> dict[int, T]:
+    """Each prefecture's part of a report, cached on the version given for it:
+    any value that every write changing the part changes, read before the part is
+    counted (`per_prefecture` gives a prefecture counter's `n`). The caller
+    keeps it out of transactions."""
+    ids = sorted(versions)
     names = {
         p: "reports:part:"
         + hashlib.sha256(
-            "|".join([kind, counter.__name__, str(p), str(n), *map(repr, parts)]).encode()
+            "|".join([kind, str(p), repr(versions[p]), *map(repr, parts)]).encode()
         ).hexdigest()
-        for p, n in versions(ids, counter).items()
+        for p in ids
     }
     stored = cache.get_many(list(names.values()))
     result = {p: stored[name] for p, name in names.items() if name in stored}

@@ -140,3 +140,31 @@ class AnnualStale(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefecture_id} {self.month}: {self.n} ({self.done} counted)"
+
+
+class AnnualPeopleVersion(models.Model):
+    """How many times the cases a prefecture opened in a month, or their people,
+    were written: the version of the annual statistics' relationship and people
+    counts of that month's cases (`annual.year_parts`).
+
+    Database triggers (migration `0005_annual_people_version`) add one to `n` in
+    the same transaction as every insert or delete of a case, every update of a
+    case's opening date, prefecture or relationship, and every insert, delete or
+    update (case, role, sex, age) of a person, whoever writes. A year's part of a
+    prefecture is cached on the sum of its months' counters: events, and the
+    cases' other columns, leave it standing.
+    """
+
+    prefecture_id = models.IntegerField()
+    month = models.IntegerField()  # year * 100 + month of the cases' opening
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prefecture_id", "month"], name="annual_people_version_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefecture_id} {self.month}: {self.n}"

@@ -25,10 +25,12 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F
 
 from tsunagu.cases import timeline
+from tsunagu.reports import cache as report_cache
 from tsunagu.reports.models import AnnualCount, AnnualStale
 
 Cell = tuple[int, int]  # (prefecture id, year * 100 + month)
@@ -187,30 +189,67 @@ def refresh(prefecture_ids: Iterable[int] | None) -> dict[Cell, Counter[str]]:
     return counts
 
 
+def _stored_name(prefecture: int) -> str:
+    return f"reports:rollup:{prefecture}"
+
+
 def _read(prefecture_ids: Collection[int]) -> tuple[dict[Cell, Counter[str]], list[Mark]]:
     """The rollup's figures of these prefectures as stored, and their stale marks
-    (one query)."""
+    (one query).
+
+    A prefecture's stored figures change only when a recount is stored, and every
+    store raises the `done` of the cells it stores: the sum of a prefecture's
+    `done` is the version of its stored figures. Outside a transaction they are
+    cached with that sum, and the query returns a prefecture's stored rows only
+    when its sum is not the one cached (read in the same statement as the rows and
+    the marks, so the three agree).
+    """
     found: dict[Cell, Counter[str]] = {}
     marks: list[Mark] = []
-    ids = list(prefecture_ids)
+    ids = sorted(set(prefecture_ids))
     if not ids:
         return found, marks
+    use_cache = not connection.in_atomic_block
+    names = {p: _stored_name(p) for p in ids}
+    known: dict[str, tuple[int, dict[int, Counter[str]]]] = (
+        cache.get_many(list(names.values())) if use_cache else {}
+    )
+    versions = [v for p in ids for v in (p, known[names[p]][0] if names[p] in known else -1)]
+    now: dict[int, int] = {}
+    read: dict[int, dict[int, Counter[str]]] = {}
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT 0, prefecture_id, month, kind, n FROM reports_annualcount "  # noqa: S608
-            f"WHERE prefecture_id IN ({_marks(ids)}) UNION ALL "
-            "SELECT id, prefecture_id, month, '', n FROM reports_annualstale "
-            f"WHERE n > done AND prefecture_id IN ({_marks(ids)})",
-            [*ids, *ids],
+            f"WITH k (p, d) AS (VALUES {', '.join(['(%s, %s)'] * len(ids))}), "  # noqa: S608
+            "v (p, d, now) AS (SELECT k.p, k.d, CAST(COALESCE((SELECT SUM(s.done) "
+            "FROM reports_annualstale s WHERE s.prefecture_id = k.p), 0) AS bigint) FROM k) "
+            "SELECT 0, p, now, 0, '' FROM v UNION ALL "
+            "SELECT s.id, s.prefecture_id, s.month, s.n, '' FROM reports_annualstale s "
+            f"WHERE s.n > s.done AND s.prefecture_id IN ({_marks(ids)}) UNION ALL "
+            "SELECT -1, a.prefecture_id, a.month, a.n, a.kind FROM reports_annualcount a "
+            "JOIN v ON v.p = a.prefecture_id WHERE v.now <> v.d",
+            [*versions, *ids],
         )
-        for mark, p, m, kind, n in cursor.fetchall():
-            if mark:
-                marks.append((mark, (p, m), n))
-                continue
-            cell = found.get((p, m))
-            if cell is None:
-                cell = found[(p, m)] = Counter()
-            cell[kind] = n
+        for row, p, m, n, kind in cursor.fetchall():
+            if row == 0:
+                now[p] = int(m)
+                if int(m) != (known[names[p]][0] if names[p] in known else -1):
+                    read.setdefault(p, {})
+            elif row > 0:
+                marks.append((row, (p, m), n))
+            else:
+                cell = read.setdefault(p, {}).get(m)
+                if cell is None:
+                    cell = read[p][m] = Counter()
+                cell[kind] = n
+    if use_cache and read:
+        cache.set_many(
+            {names[p]: (now[p], months) for p, months in read.items()},
+            report_cache.TIMEOUT_SECONDS,
+        )
+    for p in ids:
+        months = read[p] if p in read else known[names[p]][1]
+        for m, counts in months.items():
+            found[(p, m)] = counts
     return found, marks
 
 
