@@ -243,7 +243,7 @@ def cache_settings(url: str, data_dir: Path) -> dict[str, dict[str, Any]]:
     folder.mkdir(mode=0o700, exist_ok=True)
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "tsunagu.core.file_cache.FileBasedCache",
             "LOCATION": str(folder),
             "OPTIONS": {"MAX_ENTRIES": 2000},
         }

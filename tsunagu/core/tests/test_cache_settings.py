@@ -8,6 +8,7 @@ import pytest
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.exceptions import ImproperlyConfigured
 
+from tsunagu.core import file_cache
 from tsunagu.settings import cache_settings
 
 
@@ -35,3 +36,17 @@ def test_redis_and_per_process_and_nothing_else(tmp_path: Path) -> None:
     assert cache_settings("locmem", tmp_path)["default"]["BACKEND"].endswith("LocMemCache")
     with pytest.raises(ImproperlyConfigured, match="TSUNAGU_CACHE_URL"):
         cache_settings("memcached://x", tmp_path)
+
+
+def test_the_folder_is_culled_when_it_holds_too_many_entries(tmp_path: Path) -> None:
+    """The default backend counts its files cheaply, and still culls (Django's own
+    cull: a third of the entries) once there are `MAX_ENTRIES`."""
+    config = cache_settings("", tmp_path)["default"]
+    assert config["BACKEND"] == "tsunagu.core.file_cache.FileBasedCache"
+    small = file_cache.FileBasedCache(config["LOCATION"], {"OPTIONS": {"MAX_ENTRIES": 6}})
+    for i in range(6):
+        small.set(f"k{i}", i)
+    assert len(list(Path(config["LOCATION"]).iterdir())) == 6
+    small.set("k6", 6)  # six entries already: a third of them go first
+    assert len(list(Path(config["LOCATION"]).iterdir())) == 5
+    assert small.get("k6") == 6
