@@ -5,7 +5,8 @@ prefecture (each prefecture's part is cached on its own data version, so a write
 in one prefecture recounts that prefecture only): consultations are the cases
 opened in the year (`Case.opened_on`), measures the events dated in it (both
 from the monthly rollup kept in step with writes, `reports/rollup.py`), people
-the offenders and victims of the cases opened in it (GROUP BY over those cases).
+the offenders and victims of the cases opened in it (GROUP BY over those cases,
+cached per prefecture on `AnnualPeopleVersion`, which events leave alone).
 Sex and age come from the plain columns of `Person`, never the encrypted ones.
 Events voided by a correction are not counted.
 """

@@ -121,9 +121,10 @@ class AnnualCount(models.Model):
 class AnnualStale(models.Model):
     """A (prefecture, month) cell of the rollup that writes changed since it was counted.
 
-    Database triggers (migration `0003_annual_rollup`) add one to `n` in the same
-    transaction as every insert, update or delete of a case or of a counted event
-    of the cell, whatever writes it. The cell is stale while `n > done`; a recount
+    Database triggers (migrations `0003_annual_rollup`, `0005_annual_people_version`)
+    add one to `n` in the same transaction as every insert or delete of a case,
+    every change of a case's opening date or prefecture, and every insert, update
+    or delete of a counted event of the cell, whatever writes it. The cell is stale while `n > done`; a recount
     stores its figures and sets `done` to the `n` it read before counting, only if
     `n` has not moved meanwhile (so a write committed during a recount is never lost).
     """

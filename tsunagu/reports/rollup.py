@@ -16,6 +16,10 @@ stale cell's counter `n` first, counts, then stores the cell's figures and sets
 rows are locked, and rows that a writer holds are skipped; SQLite: the store's
 transaction holds the write lock). A cell written meanwhile stays stale and is
 recounted by the next report.
+
+A prefecture's stored figures are cached with the sum of its marks' `done`
+(`_read`): every store raises it, and nothing else changes what is stored (a
+restore, which replaces both, empties the cache).
 """
 
 from __future__ import annotations
