@@ -38,3 +38,13 @@ class BoundedPaginator(Paginator):
     def capped(self) -> bool:
         """More rows match than the list counts and shows."""
         return self._seen > self.bound
+
+
+def head(rows: QuerySet[Any], shown: int, bound: int | None = None) -> tuple[list[Any], int]:
+    """The first `shown` rows of a list and how many it holds, counted up to `bound`
+    as the paginator counts: a panel that shows five rows reads six (is there more?)
+    and counts only when there is."""
+    first = list(rows[: shown + 1])
+    if len(first) <= shown:
+        return first, len(first)
+    return first[:shown], BoundedPaginator(rows, shown, bound).count

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from tsunagu.cases import stages, timeline
 from tsunagu.cases.models import Case, Person, case_scope
+from tsunagu.core import paging
 from tsunagu.core.access import AuthedRequest
 from tsunagu.core.models import User
 from tsunagu.treatment import derive, forms, loop
@@ -245,15 +246,6 @@ HOME_ROWS = 5
 FULL_LIST = 100
 
 
-def _shown(queryset: QuerySet[Any], cap: int) -> tuple[list[Any], int]:
-    """The first `cap` rows of a list and how many it holds (counted up to FULL_LIST):
-    the home page reads the five rows it shows, not the hundred the full list does."""
-    rows = list(queryset[: cap + 1])  # one more: is there more than the page shows?
-    if len(rows) <= cap:
-        return rows, len(rows)
-    return rows[:cap], queryset[:FULL_LIST].count()
-
-
 def officer_home_context(request: AuthedRequest, cap: int = HOME_ROWS) -> dict[str, Any]:
     """The officer's work of the week, each list sorted by due date, its first `cap`
     rows with the total (the full list: `cap=FULL_LIST`)."""
@@ -270,11 +262,11 @@ def officer_home_context(request: AuthedRequest, cap: int = HOME_ROWS) -> dict[s
     station = case_scope(user, "case__", station_id=user.region_id or 0)
     if not user.is_supervisor and station is not None:
         followups = followups.filter(Q(planned_by=user) | station)
-    followups_list, followups_count = _shown(followups, cap)
+    followups_list, followups_count = paging.head(followups, cap, FULL_LIST)
     candidates = filter_referrals(Referral.objects.visible_to(user), user, stage="overdue")
-    overdue, overdue_count = _shown(referral_queryset(candidates), cap)
+    overdue, overdue_count = paging.head(referral_queryset(candidates), cap, FULL_LIST)
     proposals = due_proposals(user, today)
-    flags, flags_count = _shown(condition_breaches(user, today), cap)
+    flags, flags_count = paging.head(condition_breaches(user, today), cap, FULL_LIST)
     return {
         "treatment_today": today,
         "home_cap": cap,
@@ -360,11 +352,6 @@ def with_cases(found: list[tuple[int, derive.Proposal]]) -> list[DueProposal]:
     """The proposals with their cases (one query)."""
     cases = Case.objects.in_bulk({case_id for case_id, _p in found})
     return [DueProposal(cases[case_id], p) for case_id, p in found]
-
-
-def proposals_due(user: User, today: dt.date) -> list[DueProposal]:
-    """Every listed proposal (`due_proposals`) with its case."""
-    return with_cases(due_proposals(user, today))
 
 
 @dataclass

@@ -41,3 +41,17 @@ def test_under_the_bound_the_list_counts_exactly(officer_tokyo: User, five: list
     assert (paginator.count, paginator.capped, paginator.num_pages) == (5, False, 3)
     page = client_for(officer_tokyo).get("/cases/").content.decode()
     assert "（5 件）" in page and "先頭の" not in page
+
+
+def test_a_panel_reads_the_rows_it_shows_and_counts_only_when_there_are_more(
+    five: list[Case],
+) -> None:
+    rows = Case.objects.order_by("-id")
+    with CaptureQueriesContext(connection) as ctx:
+        shown, count = paging.head(rows, 5, bound=10)
+    assert (len(shown), count, len(ctx.captured_queries)) == (5, 5, 1)
+    with CaptureQueriesContext(connection) as ctx:
+        shown, count = paging.head(rows, 2, bound=10)
+    assert [c.pk for c in shown] == [c.pk for c in rows[:2]]
+    assert (count, len(ctx.captured_queries)) == (5, 2)
+    assert paging.head(rows, 2, bound=3)[1] == 3  # counted up to the bound

@@ -85,3 +85,4 @@ def test_nobody_outside_police_sees_a_risk_row(analyst: User, clinician_tokyo: U
         assert not Assessment.objects.visible_to(user).exists()
         assert Assessment.objects.visible_to(user).query.is_empty()
         assert PlanAction.objects.visible_to(user).query.is_empty()
+        assert FollowUp.objects.visible_to(user).query.is_empty()

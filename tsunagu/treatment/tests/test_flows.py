@@ -137,7 +137,7 @@ def test_scheduling_from_home_returns_home_with_a_message(
     officer_tokyo: User, make_case: Callable[..., Case]
 ) -> None:
     (case,) = with_proposals(officer_tokyo, make_case, 1)
-    p = panels.proposals_due(officer_tokyo, timezone.localdate())[0].proposal
+    p = panels.due_proposals(officer_tokyo, timezone.localdate())[0][1]
     client = client_for(officer_tokyo)
     due = timezone.localdate() + dt.timedelta(days=2)
     data = {
@@ -160,7 +160,7 @@ def test_a_past_due_date_is_refused_naming_the_field_and_nothing_is_planned(
     officer_tokyo: User, make_case: Callable[..., Case]
 ) -> None:
     (case,) = with_proposals(officer_tokyo, make_case, 1)
-    p = panels.proposals_due(officer_tokyo, timezone.localdate())[0].proposal
+    p = panels.due_proposals(officer_tokyo, timezone.localdate())[0][1]
     client = client_for(officer_tokyo)
     events = Event.objects.count()
     yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
