@@ -223,8 +223,12 @@ class ProgrammeForm(_ScopedForm):
             else:
                 start, end = dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
         elif preset == "last12":
+            # This month and the eleven before it: from the first of the month
+            # eleven months back (counting days instead gave thirteen months in
+            # some months of some years).
             end = today
-            start = (today.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
+            back = today.year * 12 + today.month - 1 - 11
+            start = dt.date(back // 12, back % 12 + 1, 1)
         elif preset == "custom":
             start, end = data.get("date_from"), data.get("date_to")
             if start is None and "date_from" not in self.errors:

@@ -268,6 +268,9 @@ def test_presets_give_the_calendar_and_fiscal_year(
     last12 = client.get(reverse("reports:programme"), {"preset": "last12"})
     params = last12.context["report"].params
     assert (params.date_to - params.date_from).days in range(330, 367)
+    today = params.date_to
+    months = (today.year - params.date_from.year) * 12 + today.month - params.date_from.month
+    assert params.date_from.day == 1 and months == 11
 
 
 @pytest.mark.parametrize(
